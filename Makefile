@@ -1,0 +1,60 @@
+# Patchbay: `make run` runs the app, `make test` runs every test. Both
+# install what is missing first (scripts/deps.sh).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
+WAILS := $(shell go env GOPATH)/bin/wails
+BIN := $(CURDIR)/build/bin/patchbay
+ARGS ?=
+# time a stage and print one summary line
+stage = start=$$(date +%s); $(2); echo "== $(1): ok in $$(( $$(date +%s) - start ))s"
+
+.PHONY: deps frontend build run demo test test-go test-frontend e2e smoke bench vet clean help
+
+help:
+	@echo "make run [ARGS=--demo]  install what is missing, build, open the window (no display: serve in a browser)"
+	@echo "make test               install what is missing, run every test"
+	@echo "make build | bench | clean"
+
+deps:
+	@$(call stage,deps,scripts/deps.sh all)
+
+frontend: deps
+	@$(call stage,frontend build,cd frontend && npm run build --silent)
+
+build: frontend
+	@$(call stage,desktop build,$(WAILS) build -s -skipbindings -m -nosyncgomod -tags webkit2_41 -trimpath -ldflags "-s -w -X patchbay/backend/cli.Version=$(VERSION)" -o patchbay)
+
+run: build
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then exec $(BIN) $(ARGS); else exec $(BIN) serve $(ARGS); fi
+
+demo:
+	@$(MAKE) run ARGS=--demo
+
+vet: frontend
+	@$(call stage,go vet,go vet ./...)
+	@$(call stage,gofmt,out=$$(gofmt -l app.go main.go app_test.go backend); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi)
+
+test-go: frontend
+	@$(call stage,go test -race (real keyring),scripts/test-go.sh)
+
+test-frontend: deps
+	@$(call stage,svelte-check,cd frontend && npm run check --silent)
+	@$(call stage,vitest,cd frontend && npm test --silent)
+
+e2e: build
+	@$(call stage,e2e (chromium),PATCHBAY_BIN=$(BIN) scripts/e2e.sh)
+
+smoke: build
+	@$(call stage,desktop smoke (xvfb),PATCHBAY_BIN=$(BIN) scripts/smoke-xvfb.sh)
+
+test: vet test-go test-frontend build e2e smoke
+	@echo "== all tests passed"
+
+bench: frontend
+	go test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf build/bin frontend/dist

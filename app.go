@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/providers"
+	"patchbay/backend/service"
+)
+
+// App is the struct bound to the Svelte UI through Wails. Its exported
+// methods are the UI's API; each only delegates to the service layer, so the
+// HTTP transport (backend/httpapi) serves exactly the same operations.
+type App struct {
+	ctx  context.Context
+	svc  *service.Service
+	stop func()
+}
+
+// NewApp returns the bound App for svc.
+func NewApp(svc *service.Service) *App {
+	return &App{ctx: context.Background(), svc: svc}
+}
+
+// startup keeps the Wails context and forwards service events to the window
+// as runtime events.
+func (a *App) startup(ctx context.Context) {
+	a.ctx = ctx
+	ch, stop := a.svc.Bus().Subscribe()
+	a.stop = stop
+	go func() {
+		for ev := range ch {
+			runtime.EventsEmit(ctx, ev.Topic, ev.Payload)
+		}
+	}()
+}
+
+func (a *App) shutdown(context.Context) {
+	if a.stop != nil {
+		a.stop()
+	}
+}
+
+// uiError carries a *domain.Error to the frontend as JSON: Wails rejects the
+// call's promise with Error(), which the Wails transport parses.
+type uiError struct{ body string }
+
+func (e uiError) Error() string { return e.body }
+
+func toUI(err error) error {
+	if err == nil {
+		return nil
+	}
+	b, _ := json.Marshal(domain.Public(err))
+	return uiError{string(b)}
+}
+
+func call[T any](v T, err error) (T, error) { return v, toUI(err) }
+
+// GetAppInfo returns version, data directory and secret backend.
+func (a *App) GetAppInfo() (domain.AppInfo, error) { return call(a.svc.GetAppInfo(a.ctx)) }
+
+// ListProviders returns the provider catalogue.
+func (a *App) ListProviders() ([]providers.Provider, error) { return call(a.svc.ListProviders(a.ctx)) }
+
+// ListWorkspaces returns all workspaces.
+func (a *App) ListWorkspaces() ([]domain.Workspace, error) { return call(a.svc.ListWorkspaces(a.ctx)) }
+
+// CreateWorkspace creates a workspace.
+func (a *App) CreateWorkspace(d domain.WorkspaceDraft) (domain.Workspace, error) {
+	return call(a.svc.CreateWorkspace(a.ctx, d))
+}
+
+// ListConnections returns every connection (never a secret).
+func (a *App) ListConnections() ([]domain.Connection, error) {
+	return call(a.svc.ListConnections(a.ctx))
+}
+
+// GetConnection returns one connection.
+func (a *App) GetConnection(id string) (domain.Connection, error) {
+	return call(a.svc.GetConnection(a.ctx, id))
+}
+
+// ValidateDraft runs Validate Connection on an unsaved draft.
+func (a *App) ValidateDraft(d domain.ConnectionDraft) (domain.DraftCheck, error) {
+	return call(a.svc.ValidateDraft(a.ctx, d))
+}
+
+// CreateConnection validates and saves a new integration.
+func (a *App) CreateConnection(d domain.ConnectionDraft) (domain.Connection, error) {
+	return call(a.svc.CreateConnection(a.ctx, d))
+}
+
+// RenameConnection changes an integration's label.
+func (a *App) RenameConnection(id, label string) (domain.Connection, error) {
+	return call(a.svc.RenameConnection(a.ctx, id, label))
+}
+
+// DeleteConnection removes an integration and its secret.
+func (a *App) DeleteConnection(id string) error { return toUI(a.svc.DeleteConnection(a.ctx, id)) }
+
+// CheckConnection validates a stored integration now.
+func (a *App) CheckConnection(id string) (domain.Connection, error) {
+	return call(a.svc.CheckConnection(a.ctx, id))
+}

@@ -1,0 +1,316 @@
+// Package cli parses Patchbay's command line and wires the backend together:
+// data directory, logging, secret store, database, provider catalogue, the
+// service layer and, for --demo, the in-process fake providers. The desktop
+// window itself is started by main.go (the only place that imports Wails),
+// through the Desktop function it passes in.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/httpapi"
+	"patchbay/backend/providers"
+	"patchbay/backend/secrets"
+	"patchbay/backend/service"
+	"patchbay/backend/store"
+)
+
+// Version is set at build time with -ldflags "-X patchbay/backend/cli.Version=…".
+var Version = "0.0.0-dev"
+
+// Desktop opens the app window and blocks until it is closed.
+type Desktop func(ctx context.Context, svc *service.Service, assets fs.FS) error
+
+// Env is what main.go hands the command line: the built frontend, the
+// desktop runner and the standard streams.
+type Env struct {
+	Assets  fs.FS
+	Desktop Desktop
+	Stdout  io.Writer
+	Stderr  io.Writer
+	// Context ends the process's work when cancelled (besides SIGINT and
+	// SIGTERM); nil means never.
+	Context context.Context
+}
+
+// Exit codes.
+const (
+	ExitOK        = 0
+	ExitAttention = 1 // a command ran and found something that needs attention, or failed
+	ExitUsage     = 2 // bad command line
+)
+
+const usage = `Patchbay keeps your team's third-party integrations connected.
+
+Usage:
+  patchbay [flags]            open the desktop window
+  patchbay serve [flags]      run headless and serve the app in a browser
+  patchbay version            print the version
+  patchbay help [command]     show help
+
+Run 'patchbay COMMAND --help' for a command's flags.
+`
+
+// Main runs the command line and returns the process exit code.
+func Main(args []string, env Env) int {
+	if env.Stdout == nil {
+		env.Stdout = os.Stdout
+	}
+	if env.Stderr == nil {
+		env.Stderr = os.Stderr
+	}
+	if env.Context == nil {
+		env.Context = context.Background()
+	}
+	cmd, rest := "", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
+	}
+	switch cmd {
+	case "":
+		return runDesktop(rest, env)
+	case "serve":
+		return runServe(rest, env)
+	case "version":
+		fmt.Fprintf(env.Stdout, "patchbay %s\n", Version)
+		return ExitOK
+	case "help":
+		if len(rest) > 0 {
+			return Main([]string{rest[0], "--help"}, env)
+		}
+		fmt.Fprint(env.Stdout, usage)
+		return ExitOK
+	default:
+		fmt.Fprintf(env.Stderr, "patchbay: unknown command %q\n\n%s", cmd, usage)
+		return ExitUsage
+	}
+}
+
+// common holds the flags every app-running command shares.
+type common struct {
+	dataDir      string
+	demo         bool
+	insecureFile bool
+	verbose      bool
+}
+
+func (c *common) register(fl *flag.FlagSet) {
+	fl.StringVar(&c.dataDir, "data-dir", "", "data directory (default: $PATCHBAY_DATA_DIR or the OS config dir + /patchbay)")
+	fl.BoolVar(&c.demo, "demo", false, "start with a throwaway data directory and in-process fake providers")
+	fl.BoolVar(&c.insecureFile, "insecure-file-secrets", false, "if no OS keyring is available, keep secrets in a 0600 file in the data directory")
+	fl.BoolVar(&c.verbose, "verbose", false, "log debug details")
+}
+
+func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(env.Stderr)
+	fl.Usage = func() {
+		fmt.Fprintf(fl.Output(), "%s\n\nFlags:\n", synopsis)
+		fl.PrintDefaults()
+	}
+	return fl
+}
+
+// parse parses flags; it returns done=true with the exit code for --help and
+// usage errors.
+func parse(fl *flag.FlagSet, args []string, env Env) (code int, done bool) {
+	err := fl.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fl.SetOutput(env.Stdout)
+		fl.Usage()
+		return ExitOK, true
+	case err != nil:
+		return ExitUsage, true
+	case fl.NArg() > 0:
+		fmt.Fprintf(env.Stderr, "patchbay %s: unexpected argument %q\n", fl.Name(), fl.Arg(0))
+		return ExitUsage, true
+	}
+	return 0, false
+}
+
+func runDesktop(args []string, env Env) int {
+	var c common
+	fl := newFlagSet("patchbay", "Usage: patchbay [flags]\n\nOpens the Patchbay desktop window.", env)
+	c.register(fl)
+	if code, done := parse(fl, args, env); done {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(env.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app, err := start(ctx, c, env)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer app.close()
+	if env.Desktop == nil {
+		return fail(env, errors.New("this build has no desktop window; use 'patchbay serve'"))
+	}
+	if err := env.Desktop(ctx, app.svc, env.Assets); err != nil {
+		return fail(env, fmt.Errorf("desktop window: %w", err))
+	}
+	return ExitOK
+}
+
+func runServe(args []string, env Env) int {
+	var c common
+	fl := newFlagSet("serve", "Usage: patchbay serve [--addr 127.0.0.1:PORT] [flags]\n\nRuns Patchbay headless and serves the app to a browser. It prints the URL to open,\nwhich carries a per-start token; API calls without it are refused.", env)
+	c.register(fl)
+	addr := fl.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one); loopback unless you mean to expose it")
+	if code, done := parse(fl, args, env); done {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(env.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app, err := start(ctx, c, env)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer app.close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(env, fmt.Errorf("listen on %s: %w (is another program using the port?)", *addr, err))
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		app.log.Warn("serving on a non-loopback address: anyone who can reach it and has the URL can use Patchbay", "addr", ln.Addr().String())
+	}
+	srv := httpapi.New(app.svc, env.Assets, ln.Addr(), app.log)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(env.Stdout, "Patchbay is running at http://%s/?token=%s\n", ln.Addr().String(), srv.Token())
+	fmt.Fprintln(env.Stdout, "Press Ctrl+C to stop.")
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return fail(env, fmt.Errorf("serve: %w", err))
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(shutdown)
+	return ExitOK
+}
+
+func fail(env Env, err error) int {
+	fmt.Fprintf(env.Stderr, "patchbay: %s\n", domain.Public(err).Message)
+	if domain.ErrorCode(err) == domain.EInternal {
+		fmt.Fprintf(env.Stderr, "detail: %v\n", err)
+	}
+	return ExitAttention
+}
+
+// app is the wired backend of one process.
+type app struct {
+	svc     *service.Service
+	store   *store.Store
+	fake    *fakes.Server
+	log     *slog.Logger
+	tempDir string
+}
+
+func (a *app) close() {
+	if a.fake != nil {
+		_ = a.fake.Close()
+	}
+	if a.store != nil {
+		_ = a.store.Close()
+	}
+	if a.tempDir != "" {
+		_ = os.RemoveAll(a.tempDir)
+	}
+}
+
+// start opens the data directory, database and secret store and builds the
+// service.
+func start(ctx context.Context, c common, env Env) (*app, error) {
+	level := slog.LevelInfo
+	if c.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+	a := &app{log: log}
+	dir, err := dataDir(c)
+	if err != nil {
+		return nil, err
+	}
+	if c.demo && c.dataDir == "" && os.Getenv("PATCHBAY_DATA_DIR") == "" {
+		if dir, err = os.MkdirTemp("", "patchbay-demo-"); err != nil {
+			return nil, fmt.Errorf("create demo data directory: %w", err)
+		}
+		a.tempDir = dir
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, domain.Errorf(domain.EInvalid, "Cannot create the data directory %s (%v). Choose another with --data-dir.", dir, err)
+	}
+	info := domain.AppInfo{Version: Version, DataDir: dir, Demo: c.demo}
+	var sec secrets.Store
+	if c.demo {
+		a.fake = fakes.New()
+		base, err := a.fake.Start(os.Getenv("PATCHBAY_DEMO_FAKE_ADDR"))
+		if err != nil {
+			a.close()
+			return nil, err
+		}
+		info.DemoHints = &domain.DemoHints{
+			GenericValidationURL: base + fakes.GenericValidate, GenericHeaderName: fakes.GenericHeader,
+			GenericGoodKey: fakes.GenericGoodKey, GenericBadKey: fakes.GenericBadKey,
+		}
+		sec = secrets.NewMemory()
+		log.Info("demo mode: fake providers running", "url", base, "data_dir", dir)
+	} else {
+		sec = secrets.Open(ctx, "patchbay", filepath.Join(dir, "secrets.json"), c.insecureFile, 5*time.Second)
+		if w := sec.Warning(); w != "" {
+			log.Warn(w)
+		}
+	}
+	st, err := store.Open(filepath.Join(dir, "patchbay.db"))
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.store = st
+	cat, err := providers.Load()
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log})
+	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// dataDir resolves the data directory: --data-dir, then PATCHBAY_DATA_DIR,
+// then the OS convention.
+func dataDir(c common) (string, error) {
+	if c.dataDir != "" {
+		return filepath.Abs(c.dataDir)
+	}
+	if d := os.Getenv("PATCHBAY_DATA_DIR"); d != "" {
+		return filepath.Abs(d)
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", domain.Errorf(domain.EInvalid, "Cannot find your configuration directory (%v). Pass --data-dir.", err)
+	}
+	return filepath.Join(base, "patchbay"), nil
+}

@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"patchbay/backend/service"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func run(args ...string) (int, string, string) {
+	var out, errb syncBuffer
+	code := Main(args, Env{Stdout: &out, Stderr: &errb, Assets: fstest.MapFS{"index.html": {Data: []byte("x")}}})
+	return code, out.String(), errb.String()
+}
+
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		stdout   string
+		stderr   string
+	}{
+		{[]string{"version"}, ExitOK, "patchbay 0.0.0-dev", ""},
+		{[]string{"help"}, ExitOK, "patchbay serve [flags]", ""},
+		{[]string{"--help"}, ExitOK, "Opens the Patchbay desktop window", ""},
+		{[]string{"serve", "--help"}, ExitOK, "-addr", ""},
+		{[]string{"help", "serve"}, ExitOK, "per-start token", ""},
+		{[]string{"frobnicate"}, ExitUsage, "", `unknown command "frobnicate"`},
+		{[]string{"serve", "--bogus"}, ExitUsage, "", "flag provided but not defined"},
+		{[]string{"serve", "extra"}, ExitUsage, "", `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errOut := run(tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.stdout) || !strings.Contains(errOut, tt.stderr) {
+				t.Fatalf("code %d\nstdout %q\nstderr %q", code, out, errOut)
+			}
+		})
+	}
+}
+
+func TestDesktopGetsWiredService(t *testing.T) {
+	dir := t.TempDir()
+	var got *service.Service
+	desktop := func(ctx context.Context, svc *service.Service, assets fs.FS) error {
+		got = svc
+		return nil
+	}
+	code := Main([]string{"--demo", "--data-dir", dir}, Env{Stdout: io.Discard, Stderr: io.Discard, Desktop: desktop})
+	if code != ExitOK || got == nil {
+		t.Fatalf("code %d, svc %v", code, got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "patchbay.db")); err != nil {
+		t.Fatalf("database not created in --data-dir: %v", err)
+	}
+}
+
+func TestNotADatabaseFails(t *testing.T) {
+	dir := t.TempDir()
+	junk := []byte("this is not sqlite, it is a text file the user keeps here\n")
+	if err := os.WriteFile(filepath.Join(dir, "patchbay.db"), junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run("serve", "--demo", "--data-dir", dir)
+	if code != ExitAttention || !strings.Contains(errOut, "not a Patchbay database") {
+		t.Fatalf("code %d stderr %q", code, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "patchbay.db")); !bytes.Equal(b, junk) {
+		t.Fatal("the file was modified")
+	}
+}
+
+func TestServePrintsTokenURLAndServes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Main([]string{"serve", "--demo", "--addr", "127.0.0.1:0"}, Env{Stdout: &out, Stderr: &errb, Context: ctx,
+			Assets: fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay</title>")}}})
+	}()
+	re := regexp.MustCompile(`Patchbay is running at (http://127\.0\.0\.1:\d+)/\?token=([0-9a-f]+)`)
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		m = re.FindStringSubmatch(out.String())
+	}
+	if m == nil {
+		cancel()
+		t.Fatalf("no URL printed; stdout %q stderr %q", out.String(), errb.String())
+	}
+	req, _ := http.NewRequest("POST", m[1]+"/api/rpc/GetAppInfo", strings.NewReader("[]"))
+	req.Header.Set("Authorization", "Bearer "+m[2])
+	req.Header.Set("X-Patchbay", "1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct {
+		Demo      bool `json:"demo"`
+		DemoHints struct {
+			GenericValidationURL string `json:"genericValidationUrl"`
+		} `json:"demoHints"`
+		SecretBackend string `json:"secretBackend"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if !info.Demo || info.SecretBackend != "memory" || !strings.HasPrefix(info.DemoHints.GenericValidationURL, "http://127.0.0.1:") {
+		t.Fatalf("app info %+v", info)
+	}
+	// The demo's fake provider answers at the advertised URL.
+	fr, _ := http.NewRequest("GET", info.DemoHints.GenericValidationURL, nil)
+	fr.Header.Set("X-API-Key", "demo-key-valid-0001")
+	if r, err := http.DefaultClient.Do(fr); err != nil || r.StatusCode != 200 {
+		t.Fatalf("demo fake: %v %v", r, err)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop when its context ended")
+	}
+}

@@ -1,0 +1,45 @@
+package domain
+
+// AppInfo describes the running app for the UI's about box and warnings.
+type AppInfo struct {
+	Version       string     `json:"version"`
+	DataDir       string     `json:"dataDir"`
+	SecretBackend string     `json:"secretBackend"`
+	SecretWarning string     `json:"secretWarning,omitempty"`
+	Demo          bool       `json:"demo"`
+	DemoHints     *DemoHints `json:"demoHints,omitempty"`
+}
+
+// DemoHints tells a new user of --demo what to type to try each flow against
+// the in-process fake providers. The demo keys are fake and only work there.
+type DemoHints struct {
+	GenericValidationURL string `json:"genericValidationUrl"`
+	GenericHeaderName    string `json:"genericHeaderName"`
+	GenericGoodKey       string `json:"genericGoodKey"`
+	GenericBadKey        string `json:"genericBadKey"`
+}
+
+// ConnectionDraft is what the Add integration form submits. Config holds the
+// non-secret fields of the auth mode (header name, validation URL, email…);
+// Secrets holds the secret ones (API key, token) and never reaches SQLite.
+type ConnectionDraft struct {
+	Provider     string            `json:"provider"`
+	AuthMode     string            `json:"authMode"`
+	Label        string            `json:"label"`
+	WorkspaceIDs []string          `json:"workspaceIds"`
+	BaseURL      string            `json:"baseUrl"`
+	Config       map[string]string `json:"config"`
+	Secrets      map[string]string `json:"secrets"`
+}
+
+// DraftCheck is the answer to Validate Connection on a draft: the classified
+// check plus warnings about the input (trimmed whitespace, odd token format).
+type DraftCheck struct {
+	Check    CheckResult `json:"check"`
+	Warnings []string    `json:"warnings"`
+}
+
+// WorkspaceDraft is what the New workspace form submits.
+type WorkspaceDraft struct {
+	Name string `json:"name"`
+}

@@ -1,0 +1,53 @@
+package domain
+
+import "time"
+
+// Class classifies the outcome of a validation, refresh or run step.
+type Class string
+
+// The check classifications of DESIGN.md.
+const (
+	ClassOK                 Class = "ok"
+	ClassInvalidCredentials Class = "invalid_credentials"
+	ClassExpired            Class = "expired"
+	ClassRevoked            Class = "revoked"
+	ClassInsufficientScope  Class = "insufficient_scope"
+	ClassRateLimited        Class = "rate_limited"
+	ClassProviderDown       Class = "provider_unavailable"
+	ClassNetwork            Class = "network"
+	ClassMisconfigured      Class = "misconfigured"
+)
+
+// Permanent reports whether the class means the credential itself is bad, so
+// retrying cannot help and the connection must move to error.
+func (c Class) Permanent() bool {
+	switch c {
+	case ClassInvalidCredentials, ClassExpired, ClassRevoked, ClassInsufficientScope:
+		return true
+	}
+	return false
+}
+
+// CheckResult is the classified outcome of one request to a provider, with the
+// guidance the error view shows (seed 003: what happened, why, what to check,
+// what to do).
+type CheckResult struct {
+	Class         Class      `json:"class"`
+	HTTPStatus    int        `json:"httpStatus,omitempty"`
+	Message       string     `json:"message"`
+	Causes        []string   `json:"causes,omitempty"`
+	Checks        []string   `json:"checks,omitempty"`
+	Action        string     `json:"action,omitempty"`
+	StatusPageURL string     `json:"statusPageUrl,omitempty"`
+	MissingScopes []string   `json:"missingScopes,omitempty"`
+	RetryAt       *time.Time `json:"retryAt,omitempty"`
+	Identity      string     `json:"identity,omitempty"`
+	Scopes        []string   `json:"scopes,omitempty"`
+	ExpiresAt     *time.Time `json:"expiresAt,omitempty"`
+	RateRemaining *int       `json:"rateRemaining,omitempty"`
+	LatencyMS     int64      `json:"latencyMs"`
+	CheckedAt     time.Time  `json:"checkedAt"`
+}
+
+// OK reports whether the check succeeded.
+func (r CheckResult) OK() bool { return r.Class == ClassOK }

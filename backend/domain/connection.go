@@ -1,0 +1,125 @@
+// Package domain holds Patchbay's domain types and the errors the UI can show.
+// It imports no database, HTTP or UI code: every other backend package builds on it.
+package domain
+
+import "time"
+
+// Status is one of the four connection states of the connection status model.
+type Status string
+
+// The four connection statuses (seed 004).
+const (
+	StatusActive  Status = "active"
+	StatusPending Status = "pending"
+	StatusError   Status = "error"
+	StatusRevoked Status = "revoked"
+)
+
+// Valid reports whether s is one of the four known statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusActive, StatusPending, StatusError, StatusRevoked:
+		return true
+	}
+	return false
+}
+
+// Description is the user-facing sentence for a status (seed 004 wording).
+func (s Status) Description() string {
+	switch s {
+	case StatusActive:
+		return "Connected and working."
+	case StatusPending:
+		return "Waiting for validation or consent."
+	case StatusError:
+		return "Reconnection needed."
+	case StatusRevoked:
+		return "Disconnected."
+	}
+	return ""
+}
+
+// Workspace groups connections and the work that uses them.
+type Workspace struct {
+	ID        string    `json:"id"`
+	Slug      string    `json:"slug"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Connection is one integration instance. It never carries a secret: secrets
+// live in the secret store keyed by the connection id, and SecretHint shows
+// only the last four characters.
+type Connection struct {
+	ID                string            `json:"id"`
+	Provider          string            `json:"provider"`
+	AuthMode          string            `json:"authMode"`
+	Label             string            `json:"label"`
+	Owner             string            `json:"owner"`
+	WorkspaceIDs      []string          `json:"workspaceIds"`
+	BaseURL           string            `json:"baseUrl"`
+	Config            map[string]string `json:"config"`
+	Identity          string            `json:"identity"`
+	Scopes            []string          `json:"scopes"`
+	TokenExpiresAt    *time.Time        `json:"tokenExpiresAt,omitempty"`
+	RateLimitRemain   *int              `json:"rateLimitRemaining,omitempty"`
+	Status            Status            `json:"status"`
+	StatusDescription string            `json:"statusDescription"`
+	LastError         *CheckResult      `json:"lastError,omitempty"`
+	SecretHint        string            `json:"secretHint"`
+	LastCheckedAt     *time.Time        `json:"lastCheckedAt,omitempty"`
+	CreatedAt         time.Time         `json:"createdAt"`
+	UpdatedAt         time.Time         `json:"updatedAt"`
+}
+
+// OwnerTeam is the Owner of a connection that belongs to the team itself
+// rather than to one of its clients.
+const OwnerTeam = "team"
+
+// Interrupted reports whether the connection is active but its last check
+// failed for a transient reason (shown as a warning, never as an alert).
+func (c Connection) Interrupted() bool {
+	return c.Status == StatusActive && c.LastError != nil && !c.LastError.Class.Permanent()
+}
+
+// MaskSecret returns the secret hint shown in the UI: a mask and the last four
+// characters, or only the mask for secrets too short to reveal any of.
+func MaskSecret(secret string) string {
+	if len(secret) < 12 {
+		return "••••"
+	}
+	return "••••" + secret[len(secret)-4:]
+}
+
+// ApplyCheck records a check's outcome on the connection: success makes it
+// active and stores what the provider reported; a permanent failure moves it
+// to error ("Reconnection needed."); a transient one keeps the status (an
+// active connection becomes interrupted) and records the reason.
+func (c *Connection) ApplyCheck(r CheckResult) {
+	at := r.CheckedAt
+	c.LastCheckedAt = &at
+	switch {
+	case r.OK():
+		c.Status = StatusActive
+		c.LastError = nil
+		if r.Identity != "" {
+			c.Identity = r.Identity
+		}
+		if r.Scopes != nil {
+			c.Scopes = r.Scopes
+		}
+		c.TokenExpiresAt = r.ExpiresAt
+		c.RateLimitRemain = r.RateRemaining
+	case r.Class.Permanent():
+		c.Status = StatusError
+		rc := r
+		c.LastError = &rc
+	default:
+		rc := r
+		c.LastError = &rc
+		if r.RateRemaining != nil {
+			c.RateLimitRemain = r.RateRemaining
+		}
+	}
+	c.StatusDescription = c.Status.Description()
+}

@@ -1,0 +1,187 @@
+// Package fakes runs in-process fake provider APIs that reproduce the
+// documented answers of the real ones (success with identity and rate-limit
+// headers, 401, 403, 429 with Retry-After, 5xx, hung servers). Tests use them
+// through httptest; --demo serves them on loopback so a new user can try every
+// flow without an account anywhere.
+package fakes
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Demo credentials for the generic API-key fake. They are fake and only work
+// against this package's server.
+const (
+	GenericHeader   = "X-API-Key"
+	GenericGoodKey  = "demo-key-valid-0001"
+	GenericBadKey   = "demo-key-wrong-9999"
+	GenericValidate = "/generic/v1/me"
+)
+
+// Server is a set of fake provider APIs behind one HTTP handler. Paths:
+//
+//	/generic/v1/me        200 for a valid X-API-Key, 401 otherwise
+//	/generic/v1/forbidden 403 for a valid key
+//	/generic/v1/limited   429 with Retry-After: 30
+//	/generic/v1/broken    500
+//	/generic/v1/hang      never answers until the client gives up
+//	/generic/v1/html      200 with an HTML sign-in page
+//	/_fake/keys           POST {"key":…,"valid":bool} to add or revoke a key
+type Server struct {
+	mu        sync.Mutex
+	validKeys map[string]bool
+	requests  map[string]int
+	// HangFor bounds how long /hang holds a request (default 1 minute), so a
+	// test server always shuts down.
+	HangFor time.Duration
+
+	http *http.Server
+	ln   net.Listener
+}
+
+// New returns a fake server (not listening) with the demo keys registered.
+func New() *Server {
+	return &Server{
+		validKeys: map[string]bool{GenericGoodKey: true},
+		requests:  map[string]int{},
+		HangFor:   time.Minute,
+	}
+}
+
+// Start listens on addr ("" for a random loopback port) and serves in the
+// background. It returns the base URL.
+func (s *Server) Start(addr string) (string, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("start fake providers on %s: %w", addr, err)
+	}
+	s.ln = ln
+	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			panic(err)
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops a server started with Start.
+func (s *Server) Close() error {
+	if s.http == nil {
+		return nil
+	}
+	return s.http.Close()
+}
+
+// SetKey makes key valid or revokes it.
+func (s *Server) SetKey(key string, valid bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.validKeys[key] = valid
+}
+
+// Requests returns how many requests reached path.
+func (s *Server) Requests(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[path]
+}
+
+func (s *Server) keyValid(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.validKeys[key]
+}
+
+// Handler returns the fakes' HTTP handler.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /generic/v1/me", s.generic(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-RateLimit-Remaining", "4999")
+		writeJSON(w, http.StatusOK, map[string]any{"name": "Demo service account", "id": 42})
+	}))
+	mux.HandleFunc("GET /generic/v1/forbidden", s.generic(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, map[string]string{"message": "This key may not read accounts"})
+	}))
+	mux.HandleFunc("GET /generic/v1/limited", func(w http.ResponseWriter, r *http.Request) {
+		s.count(r)
+		w.Header().Set("Retry-After", "30")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "API rate limit exceeded"})
+	})
+	mux.HandleFunc("GET /generic/v1/broken", func(w http.ResponseWriter, r *http.Request) {
+		s.count(r)
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, "<html><body><h1>500 Internal Server Error</h1></body></html>")
+	})
+	mux.HandleFunc("GET /generic/v1/hang", func(w http.ResponseWriter, r *http.Request) {
+		s.count(r)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(s.HangFor):
+		}
+	})
+	mux.HandleFunc("GET /generic/v1/html", func(w http.ResponseWriter, r *http.Request) {
+		s.count(r)
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><body><form>Sign in</form></body></html>")
+	})
+	mux.HandleFunc("POST /_fake/keys", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Key   string `json:"key"`
+			Valid bool   `json:"valid"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Key == "" {
+			http.Error(w, `want {"key":"…","valid":true|false}`, http.StatusBadRequest)
+			return
+		}
+		s.SetKey(in.Key, in.Valid)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	return mux
+}
+
+// generic wraps a handler with the generic API's key check.
+func (s *Server) generic(ok http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.count(r)
+		if !s.keyValid(r.Header.Get(GenericHeader)) {
+			w.Header().Set("WWW-Authenticate", `ApiKey realm="demo"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Invalid API key"})
+			return
+		}
+		ok(w, r)
+	}
+}
+
+func (s *Server) count(r *http.Request) {
+	s.mu.Lock()
+	s.requests[r.URL.Path]++
+	s.mu.Unlock()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(mustJSON(v))))
+	w.WriteHeader(status)
+	_, _ = w.Write(mustJSON(v))
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

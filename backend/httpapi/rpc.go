@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/service"
+)
+
+// rpc is one service method adapted to positional JSON arguments.
+type rpc func(ctx context.Context, args []json.RawMessage) (any, error)
+
+// routes maps each UI-facing service method to its adapter. app.go binds the
+// same names for Wails; a test checks that both lists agree.
+func routes(s *service.Service) map[string]rpc {
+	return map[string]rpc{
+		"GetAppInfo":       h0(s.GetAppInfo),
+		"ListProviders":    h0(s.ListProviders),
+		"ListWorkspaces":   h0(s.ListWorkspaces),
+		"CreateWorkspace":  h1(s.CreateWorkspace),
+		"ListConnections":  h0(s.ListConnections),
+		"GetConnection":    h1(s.GetConnection),
+		"ValidateDraft":    h1(s.ValidateDraft),
+		"CreateConnection": h1(s.CreateConnection),
+		"RenameConnection": h2(s.RenameConnection),
+		"DeleteConnection": e1(s.DeleteConnection),
+		"CheckConnection":  h1(s.CheckConnection),
+	}
+}
+
+// Methods lists the RPC method names the HTTP transport serves.
+func Methods() []string {
+	var names []string
+	for n := range routes(nil) {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func arity(args []json.RawMessage, n int) error {
+	if len(args) != n {
+		return domain.Errorf(domain.EInvalid, "This call takes %d argument(s), got %d.", n, len(args))
+	}
+	return nil
+}
+
+func decode[T any](raw json.RawMessage, i int) (T, error) {
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, domain.Errorf(domain.EInvalid, "Argument %d is not valid: %v.", i+1, err)
+	}
+	return v, nil
+}
+
+func h0[O any](f func(context.Context) (O, error)) rpc {
+	return func(ctx context.Context, args []json.RawMessage) (any, error) {
+		if err := arity(args, 0); err != nil {
+			return nil, err
+		}
+		return f(ctx)
+	}
+}
+
+func h1[A, O any](f func(context.Context, A) (O, error)) rpc {
+	return func(ctx context.Context, args []json.RawMessage) (any, error) {
+		if err := arity(args, 1); err != nil {
+			return nil, err
+		}
+		a, err := decode[A](args[0], 0)
+		if err != nil {
+			return nil, err
+		}
+		return f(ctx, a)
+	}
+}
+
+func h2[A, B, O any](f func(context.Context, A, B) (O, error)) rpc {
+	return func(ctx context.Context, args []json.RawMessage) (any, error) {
+		if err := arity(args, 2); err != nil {
+			return nil, err
+		}
+		a, err := decode[A](args[0], 0)
+		if err != nil {
+			return nil, err
+		}
+		b, err := decode[B](args[1], 1)
+		if err != nil {
+			return nil, err
+		}
+		return f(ctx, a, b)
+	}
+}
+
+func e1[A any](f func(context.Context, A) error) rpc {
+	return h1(func(ctx context.Context, a A) (any, error) { return nil, f(ctx, a) })
+}
+
+// statusFor maps an error code to its HTTP status.
+func statusFor(code string) int {
+	switch code {
+	case domain.EInvalid:
+		return 400
+	case domain.EUnauthorized:
+		return 401
+	case domain.ENotFound:
+		return 404
+	case domain.EConflict:
+		return 409
+	case domain.EValidation:
+		return 422
+	case domain.EUnavailable:
+		return 503
+	}
+	return 500
+}

@@ -1,0 +1,203 @@
+// Package providers owns the provider catalogue (embedded data) and the
+// validation request each provider answers: build it from the catalogue, send
+// it, and classify the answer.
+package providers
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+//go:embed catalogue.json
+var catalogueJSON []byte
+
+// Provider is one entry of the catalogue: a third-party service and the ways
+// to authenticate with it.
+type Provider struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Category     string `json:"category"`
+	CloudBaseURL string `json:"cloudBaseUrl,omitempty"`
+	// SelfHosted allows a base URL other than CloudBaseURL.
+	SelfHosted    bool   `json:"selfHosted"`
+	StatusPageURL string `json:"statusPageUrl,omitempty"`
+	DocsURL       string `json:"docsUrl,omitempty"`
+	Modes         []Mode `json:"modes"`
+}
+
+// Mode is one auth mode of a provider: the fields the user fills in, how the
+// secret is sent and how the validation request is made and read.
+type Mode struct {
+	ID     string  `json:"id"`
+	Name   string  `json:"name"`
+	Fields []Field `json:"fields"`
+	// Reauth is false for modes that cannot be re-authenticated (Jira Connect
+	// app, GitHub App); ReauthNote then says what to do instead.
+	Reauth     bool   `json:"reauth"`
+	ReauthNote string `json:"reauthNote,omitempty"`
+	// Auth says how the secret is sent: a header name and a value template
+	// ("Bearer {{token}}", "{{apiKey}}", "basic:{{email}}:{{token}}").
+	Auth     AuthSpec     `json:"auth"`
+	Validate ValidateSpec `json:"validate"`
+}
+
+// Field is one input of an auth mode's form.
+type Field struct {
+	Key      string `json:"key"`
+	Label    string `json:"label"`
+	Kind     string `json:"kind"` // text, email, url, secret
+	Required bool   `json:"required"`
+	Default  string `json:"default,omitempty"`
+	Help     string `json:"help,omitempty"`
+	// Format is a regular expression a well-formed value matches; a mismatch
+	// is a warning, never a refusal (providers change their token formats).
+	Format     string `json:"format,omitempty"`
+	FormatHint string `json:"formatHint,omitempty"`
+}
+
+// Secret reports whether the field's value belongs in the secret store.
+func (f Field) Secret() bool { return f.Kind == "secret" }
+
+// AuthSpec says how credentials are attached to a request.
+type AuthSpec struct {
+	Header string `json:"header"`
+	Value  string `json:"value"`
+}
+
+// ValidateSpec describes the validation request and how to read its answer.
+type ValidateSpec struct {
+	Method string `json:"method"`
+	// URL is a template: absolute ("{{validationUrl}}") or a path joined to
+	// the connection's base URL ("/rest/api/3/myself").
+	URL string `json:"url"`
+	// IdentityField is a dotted path into the JSON answer ("login",
+	// "user.email"); empty when the answer carries no identity.
+	IdentityField string `json:"identityField,omitempty"`
+	// ScopesHeader names the response header listing granted scopes.
+	ScopesHeader string `json:"scopesHeader,omitempty"`
+	// RequiredScopes are the scopes Patchbay needs; missing ones are named.
+	RequiredScopes []string `json:"requiredScopes,omitempty"`
+	// ExpiryHeader names a response header carrying the token's expiry.
+	ExpiryHeader string `json:"expiryHeader,omitempty"`
+	// RateRemainingHeader / RateResetHeader name the rate-limit headers.
+	RateRemainingHeader string `json:"rateRemainingHeader,omitempty"`
+	RateResetHeader     string `json:"rateResetHeader,omitempty"`
+}
+
+// Catalogue is the parsed, validated provider catalogue.
+type Catalogue struct {
+	Providers []Provider `json:"providers"`
+	byID      map[string]*Provider
+}
+
+// Load parses and validates the embedded catalogue.
+func Load() (*Catalogue, error) {
+	return Parse(catalogueJSON)
+}
+
+// Parse parses and validates a catalogue document.
+func Parse(data []byte) (*Catalogue, error) {
+	var c Catalogue
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("parse provider catalogue: %w", err)
+	}
+	c.byID = make(map[string]*Provider, len(c.Providers))
+	for i := range c.Providers {
+		p := &c.Providers[i]
+		if err := p.check(); err != nil {
+			return nil, fmt.Errorf("provider catalogue: %w", err)
+		}
+		if _, dup := c.byID[p.ID]; dup {
+			return nil, fmt.Errorf("provider catalogue: duplicate provider id %q", p.ID)
+		}
+		c.byID[p.ID] = p
+	}
+	return &c, nil
+}
+
+// Provider returns the provider with the given id.
+func (c *Catalogue) Provider(id string) (*Provider, bool) {
+	p, ok := c.byID[id]
+	return p, ok
+}
+
+// Mode returns the provider's auth mode with the given id.
+func (p *Provider) Mode(id string) (*Mode, bool) {
+	for i := range p.Modes {
+		if p.Modes[i].ID == id {
+			return &p.Modes[i], true
+		}
+	}
+	return nil, false
+}
+
+var templateVar = regexp.MustCompile(`\{\{([A-Za-z0-9_]+)\}\}`)
+
+func (p *Provider) check() error {
+	if p.ID == "" || p.Name == "" {
+		return fmt.Errorf("provider %q: id and name are required", p.ID)
+	}
+	if len(p.Modes) == 0 {
+		return fmt.Errorf("provider %s: at least one auth mode is required", p.ID)
+	}
+	if !p.SelfHosted && p.CloudBaseURL == "" {
+		return fmt.Errorf("provider %s: a cloud base URL is required unless self-hosted", p.ID)
+	}
+	for _, m := range p.Modes {
+		known := map[string]bool{"baseUrl": true}
+		for _, f := range m.Fields {
+			if f.Key == "" || f.Label == "" {
+				return fmt.Errorf("provider %s mode %s: every field needs a key and a label", p.ID, m.ID)
+			}
+			if f.Format != "" {
+				if _, err := regexp.Compile(f.Format); err != nil {
+					return fmt.Errorf("provider %s field %s: bad format: %w", p.ID, f.Key, err)
+				}
+			}
+			known[f.Key] = true
+		}
+		for _, tpl := range []string{m.Auth.Header, m.Auth.Value, m.Validate.URL} {
+			for _, v := range templateVar.FindAllStringSubmatch(tpl, -1) {
+				if !known[v[1]] {
+					return fmt.Errorf("provider %s mode %s: template names unknown field %q", p.ID, m.ID, v[1])
+				}
+			}
+		}
+		if m.Validate.URL == "" || m.Auth.Header == "" {
+			return fmt.Errorf("provider %s mode %s: auth header and validation URL are required", p.ID, m.ID)
+		}
+		if !m.Reauth && m.ReauthNote == "" {
+			return fmt.Errorf("provider %s mode %s: a mode without re-authentication must say what to do instead", p.ID, m.ID)
+		}
+		if m.Validate.Method == "" {
+			m.Validate.Method = "GET"
+		}
+	}
+	return nil
+}
+
+// render fills {{field}} placeholders from values.
+func render(tpl string, values map[string]string) string {
+	return templateVar.ReplaceAllStringFunc(tpl, func(s string) string {
+		return values[strings.Trim(s, "{}")]
+	})
+}
+
+var regexCache sync.Map // pattern -> *regexp.Regexp
+
+// compiled returns the compiled form of a catalogue regular expression.
+func compiled(pattern string) (*regexp.Regexp, error) {
+	if re, ok := regexCache.Load(pattern); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	regexCache.Store(pattern, re)
+	return re, nil
+}

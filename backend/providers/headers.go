@@ -1,0 +1,90 @@
+package providers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// intHeader reads an integer header; nil when absent or not a number.
+func intHeader(h http.Header, name string) *int {
+	if name == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get(name)))
+	if err != nil {
+		return nil
+	}
+	return &n
+}
+
+// isZero reports whether any of the named rate-limit headers says 0 remain.
+func isZero(h http.Header, names ...string) bool {
+	for _, n := range names {
+		if v := intHeader(h, n); v != nil && *v == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// timeHeader parses a timestamp header in the formats providers use:
+// RFC 3339, "2006-01-02 15:04:05 MST" (GitHub's token expiry), HTTP dates or
+// epoch seconds.
+func timeHeader(h http.Header, name string) *time.Time {
+	if name == "" {
+		return nil
+	}
+	return parseTime(h.Get(name))
+}
+
+func parseTime(v string) *time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 1_000_000_000 {
+		t := time.Unix(n, 0).UTC()
+		return &t
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05 MST", "2006-01-02 15:04:05 -0700", http.TimeFormat} {
+		if t, err := time.Parse(layout, v); err == nil {
+			t = t.UTC()
+			return &t
+		}
+	}
+	return nil
+}
+
+// retryAt works out when to try again from Retry-After (seconds or an HTTP
+// date) or the provider's rate-limit reset header (epoch or timestamp).
+func retryAt(h http.Header, resetHeader string, now time.Time) *time.Time {
+	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
+			t := now.Add(time.Duration(secs) * time.Second).UTC()
+			return &t
+		}
+		if t := parseTime(ra); t != nil {
+			return t
+		}
+	}
+	for _, name := range []string{resetHeader, "X-RateLimit-Reset", "RateLimit-Reset"} {
+		if name == "" {
+			continue
+		}
+		v := strings.TrimSpace(h.Get(name))
+		if v == "" {
+			continue
+		}
+		// Some providers send seconds-until-reset rather than an epoch.
+		if secs, err := strconv.Atoi(v); err == nil && secs >= 0 && secs < 1_000_000_000 {
+			t := now.Add(time.Duration(secs) * time.Second).UTC()
+			return &t
+		}
+		if t := parseTime(v); t != nil {
+			return t
+		}
+	}
+	return nil
+}

@@ -1,0 +1,303 @@
+package providers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"patchbay/backend/domain"
+)
+
+// DefaultTimeout bounds one validation request; a hung provider answers with
+// a network classification after it.
+const DefaultTimeout = 15 * time.Second
+
+// maxBody bounds how much of a provider's answer is read.
+const maxBody = 1 << 20
+
+// Validator sends validation requests described by the catalogue and
+// classifies the answers.
+type Validator struct {
+	Client  *http.Client
+	Timeout time.Duration
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// NewValidator returns a Validator that never follows redirects (a redirect
+// would carry the credential header to another host) and times out after
+// DefaultTimeout.
+func NewValidator() *Validator {
+	return &Validator{
+		Client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}},
+		Timeout: DefaultTimeout,
+		Now:     time.Now,
+		Log:     slog.Default(),
+	}
+}
+
+// Target is what a validation needs: the provider, the mode, the connection's
+// base URL and the values of the mode's fields (secret ones included).
+type Target struct {
+	Provider *Provider
+	Mode     *Mode
+	BaseURL  string
+	Values   map[string]string
+}
+
+// Validate sends the mode's validation request and classifies the answer.
+// It never returns an error: every failure is a classified CheckResult.
+func (v *Validator) Validate(ctx context.Context, t Target) domain.CheckResult {
+	start := v.Now()
+	res := v.validate(ctx, t)
+	res.LatencyMS = v.Now().Sub(start).Milliseconds()
+	res.CheckedAt = start.UTC()
+	res.Message = scrub(res.Message, t)
+	Explain(&res, t.Provider)
+	v.Log.Info("validated connection", "provider", t.Provider.ID, "mode", t.Mode.ID, "class", res.Class, "status", res.HTTPStatus, "latency_ms", res.LatencyMS)
+	return res
+}
+
+func (v *Validator) validate(ctx context.Context, t Target) domain.CheckResult {
+	values := withBase(t)
+	target, err := JoinURL("validationUrl", t.BaseURL, render(t.Mode.Validate.URL, values))
+	if err != nil {
+		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}
+	}
+	ctx, cancel := context.WithTimeout(ctx, v.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, t.Mode.Validate.Method, target, nil)
+	if err != nil {
+		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("Cannot build the validation request: %v.", err)}
+	}
+	name, value := render(t.Mode.Auth.Header, values), authValue(t.Mode.Auth.Value, values)
+	if !validHeaderName(name) {
+		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("%q is not a valid HTTP header name. Use letters, digits and dashes, e.g. X-API-Key.", name)}
+	}
+	req.Header.Set(name, value)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "Patchbay")
+	resp, err := v.Client.Do(req)
+	if err != nil {
+		return classifyTransport(err, v.Timeout)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return classifyTransport(err, v.Timeout)
+	}
+	return Classify(resp, body, t.Mode.Validate, v.Now())
+}
+
+// withBase returns the field values plus baseUrl, for templates.
+func withBase(t Target) map[string]string {
+	values := make(map[string]string, len(t.Values)+1)
+	for k, v := range t.Values {
+		values[k] = v
+	}
+	values["baseUrl"] = t.BaseURL
+	return values
+}
+
+var headerName = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`)
+
+func validHeaderName(s string) bool { return headerName.MatchString(s) }
+
+// authValue renders the header value; the "basic:" prefix means HTTP Basic
+// of the rendered "user:password" pair.
+func authValue(tpl string, values map[string]string) string {
+	if rest, ok := strings.CutPrefix(tpl, "basic:"); ok {
+		user, pass, _ := strings.Cut(render(rest, values), ":")
+		req := http.Request{Header: http.Header{}}
+		req.SetBasicAuth(user, pass)
+		return req.Header.Get("Authorization")
+	}
+	return render(tpl, values)
+}
+
+// classifyTransport maps an error from the HTTP client (no answer at all).
+func classifyTransport(err error, timeout time.Duration) domain.CheckResult {
+	var msg string
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		msg = fmt.Sprintf("The provider did not answer within %s.", timeout)
+	case errors.Is(err, context.Canceled):
+		msg = "The check was cancelled."
+	case strings.Contains(err.Error(), "no such host"):
+		msg = "The host name could not be found (DNS). Check the URL for typos, or your network connection."
+	case strings.Contains(err.Error(), "connection refused"):
+		msg = "The server refused the connection. Check the URL and port, and that the service is running."
+	case strings.Contains(err.Error(), "certificate") || strings.Contains(err.Error(), "tls:"):
+		msg = "The server's TLS certificate was not accepted. Check the URL; a self-hosted server needs a certificate your system trusts."
+	default:
+		msg = "The provider could not be reached: " + err.Error() + "."
+	}
+	return domain.CheckResult{Class: domain.ClassNetwork, Message: msg}
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// Classify maps a provider's HTTP answer to a CheckResult, reading identity,
+// scopes, expiry and rate-limit headers as spec describes.
+func Classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time) domain.CheckResult {
+	res := domain.CheckResult{HTTPStatus: resp.StatusCode}
+	res.Scopes = splitScopes(resp.Header.Get(spec.ScopesHeader), spec.ScopesHeader)
+	res.RateRemaining = intHeader(resp.Header, spec.RateRemainingHeader)
+	res.ExpiresAt = timeHeader(resp.Header, spec.ExpiryHeader)
+	providerMsg := providerMessage(body)
+	switch code := resp.StatusCode; {
+	case code >= 200 && code < 300:
+		if spec.IdentityField != "" {
+			id, ok := jsonField(body, spec.IdentityField)
+			if !ok {
+				res.Class = domain.ClassMisconfigured
+				res.Message = "The provider answered, but not with the account details Patchbay expected. Check that the base URL points at the provider's API."
+				return res
+			}
+			res.Identity = id
+		}
+		if missing := missingScopes(spec.RequiredScopes, res.Scopes, spec.ScopesHeader != "" && resp.Header.Get(spec.ScopesHeader) != ""); len(missing) > 0 {
+			res.Class = domain.ClassInsufficientScope
+			res.MissingScopes = missing
+			res.Message = "The credential works but lacks the scopes " + strings.Join(missing, ", ") + "."
+			return res
+		}
+		res.Class = domain.ClassOK
+		res.Message = "Connection validated."
+	case code >= 300 && code < 400:
+		res.Class = domain.ClassMisconfigured
+		res.Message = fmt.Sprintf("The server redirected the request (HTTP %d) to %s. Use the final address as the URL.", code, resp.Header.Get("Location"))
+	case code == http.StatusUnauthorized:
+		lower := strings.ToLower(providerMsg + " " + resp.Header.Get("WWW-Authenticate"))
+		switch {
+		case strings.Contains(lower, "expired"):
+			res.Class = domain.ClassExpired
+			res.Message = "The provider says the credential has expired."
+		case strings.Contains(lower, "revoked"):
+			res.Class = domain.ClassRevoked
+			res.Message = "The provider says the credential was revoked."
+		default:
+			res.Class = domain.ClassInvalidCredentials
+			res.Message = "The provider rejected the credential (HTTP 401)."
+		}
+	case code == http.StatusForbidden && isZero(resp.Header, spec.RateRemainingHeader, "X-RateLimit-Remaining"):
+		res.Class = domain.ClassRateLimited
+		res.RetryAt = retryAt(resp.Header, spec.RateResetHeader, now)
+		res.Message = "The provider's rate limit is used up."
+	case code == http.StatusForbidden:
+		res.Class = domain.ClassInsufficientScope
+		accepted := splitScopes(resp.Header.Get("X-Accepted-OAuth-Scopes"), "X-Accepted-OAuth-Scopes")
+		res.MissingScopes = missingScopes(append(spec.RequiredScopes, accepted...), res.Scopes, len(res.Scopes) > 0)
+		res.Message = "The credential is valid but not allowed to do this (HTTP 403)."
+		if len(res.MissingScopes) > 0 {
+			res.Message += " Missing scopes: " + strings.Join(res.MissingScopes, ", ") + "."
+		}
+	case code == http.StatusTooManyRequests:
+		res.Class = domain.ClassRateLimited
+		res.RetryAt = retryAt(resp.Header, spec.RateResetHeader, now)
+		res.Message = "The provider is rate limiting requests (HTTP 429)."
+	case code == http.StatusNotFound:
+		res.Class = domain.ClassMisconfigured
+		res.Message = "The validation endpoint was not found (HTTP 404). Check the base URL and the validation URL."
+	case code >= 500:
+		res.Class = domain.ClassProviderDown
+		res.RetryAt = retryAt(resp.Header, "", now)
+		res.Message = fmt.Sprintf("The provider had an internal error (HTTP %d).", code)
+	default:
+		res.Class = domain.ClassMisconfigured
+		res.Message = fmt.Sprintf("The provider refused the request (HTTP %d).", code)
+	}
+	if providerMsg != "" && res.Class != domain.ClassOK {
+		res.Message += " It said: “" + providerMsg + "”"
+	}
+	if res.RetryAt != nil {
+		res.Message += " Try again after " + res.RetryAt.Local().Format("15:04:05") + "."
+	}
+	return res
+}
+
+// providerMessage extracts a short human message from a JSON error body.
+func providerMessage(body []byte) string {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	for _, k := range []string{"message", "error_description", "error", "errorMessage"} {
+		if s, ok := m[k].(string); ok && s != "" {
+			if len(s) > 200 {
+				s = s[:200] + "…"
+			}
+			return s
+		}
+	}
+	return ""
+}
+
+// jsonField reads a dotted path ("user.login") from a JSON object as text.
+func jsonField(body []byte, path string) (string, bool) {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return "", false
+	}
+	for _, part := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "", false
+		}
+		if v, ok = m[part]; !ok {
+			return "", false
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case nil:
+		return "", false
+	default:
+		return fmt.Sprint(x), true
+	}
+}
+
+func splitScopes(h, name string) []string {
+	if name == "" || strings.TrimSpace(h) == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range strings.FieldsFunc(h, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, s)
+	}
+	return out
+}
+
+// missingScopes lists required scopes absent from granted; it says nothing
+// when the provider did not report its grants (known is false).
+func missingScopes(required, granted []string, known bool) []string {
+	if !known {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, g := range granted {
+		have[g] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range required {
+		if !have[r] && !seen[r] {
+			out = append(out, r)
+			seen[r] = true
+		}
+	}
+	return out
+}

@@ -1,0 +1,419 @@
+// Package service is Patchbay's application layer: the methods the UI calls,
+// the same ones whether they arrive through Wails bindings (app.go) or the
+// HTTP transport (httpapi). Each method validates input, talks to the store,
+// the secret store and the providers, and publishes change events.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/events"
+	"patchbay/backend/providers"
+	"patchbay/backend/secrets"
+	"patchbay/backend/store"
+)
+
+// Service implements every UI-facing operation.
+type Service struct {
+	store     *store.Store
+	secrets   secrets.Store
+	catalogue *providers.Catalogue
+	validator *providers.Validator
+	bus       *events.Bus
+	info      domain.AppInfo
+	log       *slog.Logger
+	now       func() time.Time
+}
+
+// Options wires a Service.
+type Options struct {
+	Store     *store.Store
+	Secrets   secrets.Store
+	Catalogue *providers.Catalogue
+	Validator *providers.Validator
+	Bus       *events.Bus
+	Info      domain.AppInfo
+	Log       *slog.Logger
+}
+
+// New returns a Service. Missing optional parts get defaults.
+func New(o Options) *Service {
+	if o.Validator == nil {
+		o.Validator = providers.NewValidator()
+	}
+	if o.Bus == nil {
+		o.Bus = events.New()
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	o.Info.SecretBackend = o.Secrets.Backend()
+	o.Info.SecretWarning = o.Secrets.Warning()
+	return &Service{
+		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
+		bus: o.Bus, info: o.Info, log: o.Log, now: time.Now,
+	}
+}
+
+// Bus returns the event bus the service publishes on.
+func (s *Service) Bus() *events.Bus { return s.bus }
+
+// GetAppInfo returns version, data directory and secret backend.
+func (s *Service) GetAppInfo(ctx context.Context) (domain.AppInfo, error) {
+	return s.info, nil
+}
+
+// ListProviders returns the provider catalogue for the Add integration form.
+func (s *Service) ListProviders(ctx context.Context) ([]providers.Provider, error) {
+	return s.catalogue.Providers, nil
+}
+
+// EnsureDefaultWorkspace creates a "Default" workspace when there is none, so
+// a new user can add an integration straight away.
+func (s *Service) EnsureDefaultWorkspace(ctx context.Context) error {
+	ws, err := s.store.ListWorkspaces(ctx)
+	if err != nil {
+		return fmt.Errorf("ensure default workspace: %w", err)
+	}
+	if len(ws) > 0 {
+		return nil
+	}
+	_, err = s.CreateWorkspace(ctx, domain.WorkspaceDraft{Name: "Default"})
+	return err
+}
+
+// ListWorkspaces returns all workspaces.
+func (s *Service) ListWorkspaces(ctx context.Context) ([]domain.Workspace, error) {
+	return s.store.ListWorkspaces(ctx)
+}
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+// CreateWorkspace creates a workspace with a URL slug derived from its name.
+func (s *Service) CreateWorkspace(ctx context.Context, d domain.WorkspaceDraft) (domain.Workspace, error) {
+	name := strings.TrimSpace(d.Name)
+	if name == "" {
+		return domain.Workspace{}, domain.FieldError("name", "Enter a workspace name.")
+	}
+	if len(name) > 80 {
+		return domain.Workspace{}, domain.FieldError("name", "Use at most 80 characters for the workspace name.")
+	}
+	slug := strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(name), "-"), "-")
+	if slug == "" {
+		return domain.Workspace{}, domain.FieldError("name", "Use at least one letter or digit in the workspace name.")
+	}
+	w := domain.Workspace{ID: newID("ws"), Slug: slug, Name: name, CreatedAt: s.now().UTC()}
+	if err := s.store.CreateWorkspace(ctx, w); err != nil {
+		return domain.Workspace{}, err
+	}
+	return w, nil
+}
+
+// ListConnections returns every connection, without secrets.
+func (s *Service) ListConnections(ctx context.Context) ([]domain.Connection, error) {
+	return s.store.ListConnections(ctx)
+}
+
+// GetConnection returns one connection, without secrets.
+func (s *Service) GetConnection(ctx context.Context, id string) (domain.Connection, error) {
+	return s.store.GetConnection(ctx, id)
+}
+
+// draft is a ConnectionDraft checked against the catalogue.
+type draft struct {
+	provider *providers.Provider
+	mode     *providers.Mode
+	baseURL  string
+	label    string
+	config   map[string]string // non-secret field values
+	secrets  map[string]string // secret field values
+	warnings []string
+}
+
+func (d draft) values() map[string]string {
+	v := make(map[string]string, len(d.config)+len(d.secrets))
+	for k, x := range d.config {
+		v[k] = x
+	}
+	for k, x := range d.secrets {
+		v[k] = x
+	}
+	return v
+}
+
+func (d draft) target() providers.Target {
+	return providers.Target{Provider: d.provider, Mode: d.mode, BaseURL: d.baseURL, Values: d.values()}
+}
+
+// prepare checks a draft: provider and mode exist, the label and workspaces
+// are given, the base URL is well formed and the mode's fields are filled.
+func (s *Service) prepare(ctx context.Context, in domain.ConnectionDraft) (draft, error) {
+	var d draft
+	p, ok := s.catalogue.Provider(in.Provider)
+	if !ok {
+		return d, domain.FieldError("provider", "Choose a provider from the list.")
+	}
+	m, ok := p.Mode(in.AuthMode)
+	if !ok {
+		return d, domain.FieldError("authMode", "Choose how to authenticate with %s.", p.Name)
+	}
+	d.provider, d.mode = p, m
+	d.label = strings.TrimSpace(in.Label)
+	if d.label == "" {
+		return d, domain.FieldError("label", "Enter a name for this integration, e.g. “%s production”.", p.Name)
+	}
+	if len(d.label) > 120 {
+		return d, domain.FieldError("label", "Use at most 120 characters for the name.")
+	}
+	d.baseURL = p.CloudBaseURL
+	if p.SelfHosted && strings.TrimSpace(in.BaseURL) != "" {
+		u, err := providers.CheckBaseURL("baseUrl", in.BaseURL, false)
+		if err != nil {
+			return d, err
+		}
+		d.baseURL = u
+	}
+	values := map[string]string{}
+	for k, v := range in.Config {
+		values[k] = v
+	}
+	for k, v := range in.Secrets {
+		values[k] = v
+	}
+	clean, warnings, err := providers.Normalize(m, values)
+	if err != nil {
+		return d, err
+	}
+	d.warnings = warnings
+	d.config, d.secrets = map[string]string{}, map[string]string{}
+	for _, f := range m.Fields {
+		if f.Secret() {
+			d.secrets[f.Key] = clean[f.Key]
+		} else {
+			d.config[f.Key] = clean[f.Key]
+		}
+	}
+	for _, f := range m.Fields {
+		if f.Kind == "url" && clean[f.Key] != "" {
+			if _, err := providers.JoinURL(f.Key, d.baseURL, clean[f.Key]); err != nil {
+				return d, err
+			}
+		}
+	}
+	return d, nil
+}
+
+// checkWorkspaces makes sure at least one existing workspace is chosen.
+func (s *Service) checkWorkspaces(ctx context.Context, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, domain.FieldError("workspaceIds", "Select at least one workspace.")
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if _, err := s.store.GetWorkspace(ctx, id); err != nil {
+			if domain.ErrorCode(err) == domain.ENotFound {
+				return nil, domain.FieldError("workspaceIds", "A selected workspace no longer exists. Reload and choose again.")
+			}
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// ValidateDraft sends the provider's validation request for a draft without
+// storing anything: the Validate Connection button of the Add form.
+func (s *Service) ValidateDraft(ctx context.Context, in domain.ConnectionDraft) (domain.DraftCheck, error) {
+	d, err := s.prepare(ctx, in)
+	if err != nil {
+		return domain.DraftCheck{}, err
+	}
+	res := s.validator.Validate(ctx, d.target())
+	return domain.DraftCheck{Check: res, Warnings: nonNil(d.warnings)}, nil
+}
+
+// CreateConnection validates a draft against the provider and, only if the
+// provider accepts the credential, stores the secret in the secret store and
+// the rest in SQLite. Nothing is stored when any step fails.
+func (s *Service) CreateConnection(ctx context.Context, in domain.ConnectionDraft) (domain.Connection, error) {
+	d, err := s.prepare(ctx, in)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	wsIDs, err := s.checkWorkspaces(ctx, in.WorkspaceIDs)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	res := s.validator.Validate(ctx, d.target())
+	if !res.OK() {
+		return domain.Connection{}, &domain.Error{Code: domain.EValidation, Message: res.Message, Check: &res}
+	}
+	now := s.now().UTC()
+	c := domain.Connection{
+		ID: newID("conn"), Provider: d.provider.ID, AuthMode: d.mode.ID, Label: d.label, Owner: domain.OwnerTeam,
+		WorkspaceIDs: wsIDs, BaseURL: d.baseURL, Config: d.config, Status: domain.StatusPending,
+		SecretHint: hint(d.mode, d.secrets), CreatedAt: now, UpdatedAt: now,
+	}
+	c.ApplyCheck(res)
+	if err := s.putSecrets(ctx, c.ID, d.secrets); err != nil {
+		return domain.Connection{}, err
+	}
+	if err := s.store.CreateConnection(ctx, c); err != nil {
+		// Keep the stores consistent: no secret without its connection.
+		if derr := s.secrets.Delete(ctx, secretKey(c.ID)); derr != nil {
+			s.log.Error("remove secret of unsaved connection", "connection", c.ID, "err", derr)
+		}
+		return domain.Connection{}, fmt.Errorf("create connection %s: %w", c.Label, err)
+	}
+	s.log.Info("connection created", "connection", c.ID, "provider", c.Provider, "mode", c.AuthMode)
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+	return c, nil
+}
+
+// RenameConnection changes a connection's label.
+func (s *Service) RenameConnection(ctx context.Context, id, label string) (domain.Connection, error) {
+	label = strings.TrimSpace(label)
+	if label == "" {
+		return domain.Connection{}, domain.FieldError("label", "Enter a name for this integration.")
+	}
+	if len(label) > 120 {
+		return domain.Connection{}, domain.FieldError("label", "Use at most 120 characters for the name.")
+	}
+	c, err := s.store.GetConnection(ctx, id)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	c.Label, c.UpdatedAt = label, s.now().UTC()
+	if err := s.store.UpdateConnection(ctx, c); err != nil {
+		return domain.Connection{}, fmt.Errorf("rename connection %s: %w", id, err)
+	}
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id})
+	return c, nil
+}
+
+// DeleteConnection removes a connection and its secret. The secret goes
+// first: if the secret store cannot be reached, nothing is deleted and the
+// error says so.
+func (s *Service) DeleteConnection(ctx context.Context, id string) error {
+	if _, err := s.store.GetConnection(ctx, id); err != nil {
+		return err
+	}
+	if err := s.secrets.Delete(ctx, secretKey(id)); err != nil {
+		return fmt.Errorf("delete secret of connection %s: %w", id, err)
+	}
+	if err := s.store.DeleteConnection(ctx, id); err != nil {
+		return fmt.Errorf("delete connection %s: %w", id, err)
+	}
+	s.log.Info("connection deleted", "connection", id)
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id, Deleted: true})
+	return nil
+}
+
+// CheckConnection validates a stored connection now and records the result.
+func (s *Service) CheckConnection(ctx context.Context, id string) (domain.Connection, error) {
+	c, err := s.store.GetConnection(ctx, id)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	p, ok := s.catalogue.Provider(c.Provider)
+	if !ok {
+		return domain.Connection{}, domain.Errorf(domain.EConflict, "This connection uses a provider (%s) this version of Patchbay does not know.", c.Provider)
+	}
+	m, ok := p.Mode(c.AuthMode)
+	if !ok {
+		return domain.Connection{}, domain.Errorf(domain.EConflict, "This connection uses an auth mode (%s) this version of Patchbay does not know.", c.AuthMode)
+	}
+	sec, err := s.getSecrets(ctx, c.ID)
+	var res domain.CheckResult
+	switch {
+	case errors.Is(err, secrets.ErrNotFound):
+		res = domain.CheckResult{Class: domain.ClassInvalidCredentials, CheckedAt: s.now().UTC(),
+			Message: "The stored secret for this connection is missing from the " + s.secrets.Backend() + "."}
+		providers.Explain(&res, p)
+	case err != nil:
+		return domain.Connection{}, err
+	default:
+		values := map[string]string{}
+		for k, v := range c.Config {
+			values[k] = v
+		}
+		for k, v := range sec {
+			values[k] = v
+		}
+		res = s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values})
+	}
+	c.ApplyCheck(res)
+	c.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateConnection(ctx, c); err != nil {
+		return domain.Connection{}, fmt.Errorf("record check of connection %s: %w", id, err)
+	}
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id})
+	return c, nil
+}
+
+// secretKey is the secret store key of a connection's secret bundle.
+func secretKey(id string) string { return "connection/" + id }
+
+func (s *Service) putSecrets(ctx context.Context, id string, values map[string]string) error {
+	b, err := json.Marshal(values)
+	if err != nil {
+		return fmt.Errorf("encode secrets of connection %s: %w", id, err)
+	}
+	if err := s.secrets.Set(ctx, secretKey(id), string(b)); err != nil {
+		return fmt.Errorf("store secret of connection %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Service) getSecrets(ctx context.Context, id string) (map[string]string, error) {
+	raw, err := s.secrets.Get(ctx, secretKey(id))
+	if err != nil {
+		return nil, fmt.Errorf("read secret of connection %s: %w", id, err)
+	}
+	var values map[string]string
+	if err := json.Unmarshal([]byte(raw), &values); err != nil {
+		return nil, fmt.Errorf("decode secret of connection %s: %w", id, err)
+	}
+	return values, nil
+}
+
+// hint is the masked secret shown in the UI: the last four characters of the
+// mode's first secret field.
+func hint(m *providers.Mode, values map[string]string) string {
+	for _, f := range m.Fields {
+		if f.Secret() {
+			return domain.MaskSecret(values[f.Key])
+		}
+	}
+	return ""
+}
+
+func newID(prefix string) string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return prefix + "_" + hex.EncodeToString(b[:])
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

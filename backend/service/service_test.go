@@ -1,0 +1,274 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/providers"
+	"patchbay/backend/secrets"
+	"patchbay/backend/service"
+	"patchbay/backend/store"
+)
+
+type env struct {
+	svc     *service.Service
+	store   *store.Store
+	secrets secrets.Store
+	fake    *fakes.Server
+	url     string
+	ws      domain.Workspace
+	dbPath  string
+}
+
+// newEnv wires a Service on a real SQLite file, the given secret store and
+// the fake providers.
+func newEnv(t *testing.T, sec secrets.Store) *env {
+	t.Helper()
+	fake := fakes.New()
+	fake.HangFor = 5 * time.Second
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+	dbPath := filepath.Join(t.TempDir(), "patchbay.db")
+	st, err := store.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cat, err := providers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := providers.NewValidator()
+	v.Timeout = 300 * time.Millisecond
+	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v})
+	ctx := context.Background()
+	if err := svc.EnsureDefaultWorkspace(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := svc.ListWorkspaces(ctx)
+	if err != nil || len(ws) != 1 || ws[0].Slug != "default" {
+		t.Fatalf("default workspace: %v %v", ws, err)
+	}
+	return &env{svc: svc, store: st, secrets: sec, fake: fake, url: srv.URL, ws: ws[0], dbPath: dbPath}
+}
+
+func (e *env) draft(key, path string) domain.ConnectionDraft {
+	return domain.ConnectionDraft{
+		Provider: "generic_api_key", AuthMode: "api_key", Label: "Demo API", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url, Config: map[string]string{"headerName": fakes.GenericHeader, "validationUrl": path},
+		Secrets: map[string]string{"apiKey": key},
+	}
+}
+
+// keyringStore returns the OS keyring store: the real Secret Service when
+// PATCHBAY_REAL_KEYRING=1 (make test runs it under dbus-run-session with an
+// unlocked gnome-keyring), go-keyring's in-memory mock otherwise.
+func keyringStore(t *testing.T) secrets.Store {
+	t.Helper()
+	if os.Getenv("PATCHBAY_REAL_KEYRING") != "1" {
+		keyring.MockInit()
+	}
+	return secrets.NewKeyring("patchbay-test", 5*time.Second)
+}
+
+// assertNotInFiles fails if secret appears in the database or its WAL/SHM.
+func assertNotInFiles(t *testing.T, dbPath, secret string) {
+	t.Helper()
+	scanned := 0
+	for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm"} {
+		b, err := os.ReadFile(p)
+		if os.IsNotExist(err) {
+			continue
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		scanned++
+		if bytes.Contains(b, []byte(secret)) {
+			t.Fatalf("secret bytes found in %s", p)
+		}
+	}
+	if scanned == 0 {
+		t.Fatal("no database file was scanned")
+	}
+}
+
+func TestCreateStoresSecretInKeyringNotSQLite(t *testing.T) {
+	e := newEnv(t, keyringStore(t))
+	ctx := context.Background()
+	c, err := e.svc.CreateConnection(ctx, e.draft(fakes.GenericGoodKey, fakes.GenericValidate))
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	t.Cleanup(func() { _ = e.secrets.Delete(ctx, "connection/"+c.ID) })
+	if c.Status != domain.StatusActive || c.LastCheckedAt == nil || c.SecretHint != "••••0001" {
+		t.Fatalf("created %+v", c)
+	}
+	got, err := e.secrets.Get(ctx, "connection/"+c.ID)
+	if err != nil || !strings.Contains(got, fakes.GenericGoodKey) {
+		t.Fatalf("secret store has %q, %v", got, err)
+	}
+	assertNotInFiles(t, e.dbPath, fakes.GenericGoodKey)
+	list, err := e.svc.ListConnections(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != c.ID {
+		t.Fatalf("list: %v %v", list, err)
+	}
+	if err := e.svc.DeleteConnection(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.secrets.Get(ctx, "connection/"+c.ID); err == nil {
+		t.Fatal("secret still in the keyring after delete")
+	}
+	if _, err := e.svc.GetConnection(ctx, c.ID); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("get after delete: %v", err)
+	}
+}
+
+func TestCreateBadInputStoresNothing(t *testing.T) {
+	tests := []struct {
+		name     string
+		mutate   func(d *domain.ConnectionDraft, e *env)
+		wantCode string
+		wantText string
+		field    string
+	}{
+		{"wrong key", func(d *domain.ConnectionDraft, e *env) { d.Secrets["apiKey"] = fakes.GenericBadKey }, domain.EValidation, "Invalid API key", ""},
+		{"empty key", func(d *domain.ConnectionDraft, e *env) { d.Secrets["apiKey"] = "  " }, domain.EInvalid, "Enter the API key", "apiKey"},
+		{"no label", func(d *domain.ConnectionDraft, e *env) { d.Label = " " }, domain.EInvalid, "name", "label"},
+		{"base URL without scheme", func(d *domain.ConnectionDraft, e *env) { d.BaseURL = "api.example.com" }, domain.EInvalid, "https://", "baseUrl"},
+		{"ftp base URL", func(d *domain.ConnectionDraft, e *env) { d.BaseURL = "ftp://example.com" }, domain.EInvalid, "not supported", "baseUrl"},
+		{"userinfo in URL", func(d *domain.ConnectionDraft, e *env) { d.BaseURL = "https://bob:pw@example.com" }, domain.EInvalid, "password", "baseUrl"},
+		{"spaces in URL", func(d *domain.ConnectionDraft, e *env) { d.BaseURL = "https://exa mple.com" }, domain.EInvalid, "spaces", "baseUrl"},
+		{"no workspace", func(d *domain.ConnectionDraft, e *env) { d.WorkspaceIDs = nil }, domain.EInvalid, "at least one workspace", "workspaceIds"},
+		{"unknown workspace", func(d *domain.ConnectionDraft, e *env) { d.WorkspaceIDs = []string{"ws_gone"} }, domain.EInvalid, "no longer exists", "workspaceIds"},
+		{"unknown provider", func(d *domain.ConnectionDraft, e *env) { d.Provider = "nope" }, domain.EInvalid, "provider", "provider"},
+		{"unreachable host", func(d *domain.ConnectionDraft, e *env) { d.BaseURL = "http://127.0.0.1:1" }, domain.EValidation, "refused", ""},
+		{"hung server", func(d *domain.ConnectionDraft, e *env) { d.Config["validationUrl"] = "/generic/v1/hang" }, domain.EValidation, "did not answer", ""},
+		{"500 page", func(d *domain.ConnectionDraft, e *env) { d.Config["validationUrl"] = "/generic/v1/broken" }, domain.EValidation, "HTTP 500", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, secrets.NewMemory())
+			d := e.draft(fakes.GenericGoodKey, fakes.GenericValidate)
+			tt.mutate(&d, e)
+			_, err := e.svc.CreateConnection(context.Background(), d)
+			pub := domain.Public(err)
+			if pub.Code != tt.wantCode || !strings.Contains(pub.Message, tt.wantText) || pub.Field != tt.field {
+				t.Fatalf("err = %+v, want code %s field %q containing %q", pub, tt.wantCode, tt.field, tt.wantText)
+			}
+			if tt.wantCode == domain.EValidation && (pub.Check == nil || pub.Check.Action == "") {
+				t.Fatalf("validation error without the check and its guidance: %+v", pub)
+			}
+			list, _ := e.svc.ListConnections(context.Background())
+			if len(list) != 0 {
+				t.Fatalf("a failed create stored %d connections", len(list))
+			}
+		})
+	}
+}
+
+func TestValidateDraftTrimsAndWarns(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	res, err := e.svc.ValidateDraft(context.Background(), e.draft("  "+fakes.GenericGoodKey+"\n", fakes.GenericValidate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Check.OK() || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "Removed spaces") {
+		t.Fatalf("got %+v", res)
+	}
+	if list, _ := e.svc.ListConnections(context.Background()); len(list) != 0 {
+		t.Fatal("ValidateDraft stored a connection")
+	}
+}
+
+func TestNoKeyringRefusesWithHowToFix(t *testing.T) {
+	e := newEnv(t, secrets.NewUnavailable("no Secret Service on the session bus"))
+	_, err := e.svc.CreateConnection(context.Background(), e.draft(fakes.GenericGoodKey, fakes.GenericValidate))
+	pub := domain.Public(err)
+	if pub.Code != domain.EUnavailable || !strings.Contains(pub.Message, "--insecure-file-secrets") {
+		t.Fatalf("err = %+v", pub)
+	}
+	if list, _ := e.svc.ListConnections(context.Background()); len(list) != 0 {
+		t.Fatal("a connection was stored without its secret")
+	}
+	info, _ := e.svc.GetAppInfo(context.Background())
+	if info.SecretBackend != "unavailable" || info.SecretWarning == "" {
+		t.Fatalf("app info does not warn: %+v", info)
+	}
+}
+
+func TestCheckConnectionTracksProvider(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	key := "demo-key-rotating-42"
+	e.fake.SetKey(key, true)
+	c, err := e.svc.CreateConnection(ctx, e.draft(key, fakes.GenericValidate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.SetKey(key, false) // revoked at the provider
+	c, err = e.svc.CheckConnection(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != domain.StatusError || c.StatusDescription != "Reconnection needed." || c.LastError == nil {
+		t.Fatalf("after revoke: %+v", c)
+	}
+	e.fake.SetKey(key, true)
+	if c, err = e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusActive || c.LastError != nil {
+		t.Fatalf("after restore: %+v %v", c, err)
+	}
+	// A lost secret is reported as a credential problem, not a crash.
+	if err := e.secrets.Delete(ctx, "connection/"+c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusError || !strings.Contains(c.LastError.Message, "missing") {
+		t.Fatalf("after secret loss: %+v %v", c, err)
+	}
+}
+
+func TestRenameAndDeleteErrors(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	c, err := e.svc.CreateConnection(ctx, e.draft(fakes.GenericGoodKey, fakes.GenericValidate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := e.svc.RenameConnection(ctx, c.ID, "  Billing API "); err != nil || r.Label != "Billing API" {
+		t.Fatalf("rename: %+v %v", r, err)
+	}
+	if _, err := e.svc.RenameConnection(ctx, c.ID, " "); domain.ErrorCode(err) != domain.EInvalid {
+		t.Fatalf("empty rename: %v", err)
+	}
+	if err := e.svc.DeleteConnection(ctx, "conn_missing"); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("delete missing: %v", err)
+	}
+	got, _ := e.svc.GetConnection(ctx, c.ID)
+	if got.Label != "Billing API" {
+		t.Fatalf("label not persisted: %q", got.Label)
+	}
+}
+
+func TestWorkspaces(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	w, err := e.svc.CreateWorkspace(ctx, domain.WorkspaceDraft{Name: " Client Work! "})
+	if err != nil || w.Slug != "client-work" || w.Name != "Client Work!" {
+		t.Fatalf("%+v %v", w, err)
+	}
+	if _, err := e.svc.CreateWorkspace(ctx, domain.WorkspaceDraft{Name: "client work"}); domain.ErrorCode(err) != domain.EConflict {
+		t.Fatalf("duplicate slug: %v", err)
+	}
+	if _, err := e.svc.CreateWorkspace(ctx, domain.WorkspaceDraft{Name: "!!!"}); domain.ErrorCode(err) != domain.EInvalid {
+		t.Fatalf("no letters: %v", err)
+	}
+}

@@ -1,0 +1,233 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"patchbay/backend/domain"
+)
+
+func open(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func workspace(t *testing.T, s *Store, id string) domain.Workspace {
+	t.Helper()
+	w := domain.Workspace{ID: id, Slug: id, Name: strings.ToUpper(id), CreatedAt: time.Now().UTC()}
+	if err := s.CreateWorkspace(context.Background(), w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func fullConnection(id string, ws ...string) domain.Connection {
+	exp := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	checked := time.Date(2026, 11, 24, 9, 0, 0, 123, time.UTC)
+	rate := 42
+	return domain.Connection{
+		ID: id, Provider: "github", AuthMode: "pat", Label: "GitHub " + id, Owner: domain.OwnerTeam,
+		WorkspaceIDs: ws, BaseURL: "https://api.github.com", Config: map[string]string{"email": "a@b.c"},
+		Identity: "octo", Scopes: []string{"repo", "read:org"}, TokenExpiresAt: &exp, RateLimitRemain: &rate,
+		Status: domain.StatusError, StatusDescription: "Reconnection needed.",
+		LastError:  &domain.CheckResult{Class: domain.ClassInvalidCredentials, HTTPStatus: 401, Message: "Bad credentials", CheckedAt: checked},
+		SecretHint: "••••abcd", LastCheckedAt: &checked,
+		CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+	}
+}
+
+func TestConnectionRoundTrip(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	workspace(t, s, "ws1")
+	workspace(t, s, "ws2")
+	want := fullConnection("c1", "ws1", "ws2")
+	if err := s.CreateConnection(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetConnection(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("round trip differs:\n got %+v\nwant %+v", got, want)
+	}
+	// Minimal connection: empty collections come back non-nil.
+	min := domain.Connection{ID: "c2", Provider: "p", AuthMode: "m", Label: "a", Status: domain.StatusPending}
+	if err := s.CreateConnection(ctx, min); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListConnections(ctx)
+	if err != nil || len(list) != 2 || list[0].ID != "c2" {
+		t.Fatalf("list %+v %v", list, err)
+	}
+	if list[0].Config == nil || list[0].Scopes == nil || list[0].WorkspaceIDs == nil || list[0].LastError != nil {
+		t.Fatalf("nil collections: %+v", list[0])
+	}
+	want.Label, want.WorkspaceIDs, want.LastError = "Renamed", []string{"ws2"}, nil
+	if err := s.UpdateConnection(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.GetConnection(ctx, "c1")
+	if got.Label != "Renamed" || !reflect.DeepEqual(got.WorkspaceIDs, []string{"ws2"}) || got.LastError != nil {
+		t.Fatalf("after update %+v", got)
+	}
+}
+
+func TestNotFoundAndConflicts(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	workspace(t, s, "ws")
+	tests := []struct {
+		name string
+		err  error
+		code string
+	}{
+		{"get missing connection", func() error { _, err := s.GetConnection(ctx, "x"); return err }(), domain.ENotFound},
+		{"update missing connection", s.UpdateConnection(ctx, fullConnection("x")), domain.ENotFound},
+		{"delete missing connection", s.DeleteConnection(ctx, "x"), domain.ENotFound},
+		{"get missing workspace", func() error { _, err := s.GetWorkspace(ctx, "x"); return err }(), domain.ENotFound},
+		{"duplicate slug", s.CreateWorkspace(ctx, domain.Workspace{ID: "other", Slug: "ws", Name: "W"}), domain.EConflict},
+		{"link to missing workspace", s.CreateConnection(ctx, fullConnection("c", "nope")), domain.EInternal},
+	}
+	for _, tt := range tests {
+		if got := domain.ErrorCode(tt.err); got != tt.code {
+			t.Errorf("%s: code %q (%v), want %q", tt.name, got, tt.err, tt.code)
+		}
+	}
+	if _, err := s.GetConnection(ctx, "c"); domain.ErrorCode(err) != domain.ENotFound {
+		t.Error("a failed create left a row behind")
+	}
+}
+
+func TestDeleteCascadesLinks(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	workspace(t, s, "ws")
+	if err := s.CreateConnection(ctx, fullConnection("c", "ws")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteConnection(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	_ = s.reader.QueryRow(`SELECT count(*) FROM connection_workspaces`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d links left", n)
+	}
+}
+
+func TestMigrationsIdempotentAndNewerRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := migrations()
+	if s.SchemaVersion() != len(ms) {
+		t.Fatalf("version %d, want %d", s.SchemaVersion(), len(ms))
+	}
+	workspace(t, s, "keep")
+	s.Close()
+	if s, err = Open(path); err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if _, err := s.GetWorkspace(context.Background(), "keep"); err != nil {
+		t.Fatalf("data lost on reopen: %v", err)
+	}
+	_, _ = s.writer.Exec("PRAGMA user_version = 99")
+	s.Close()
+	before, _ := os.ReadFile(path)
+	_, err = Open(path)
+	if domain.ErrorCode(err) != domain.EConflict || !strings.Contains(err.Error(), "newer version of Patchbay (schema 99") {
+		t.Fatalf("newer schema: %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("a newer database was modified")
+	}
+}
+
+func TestNotSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	junk := bytes.Repeat([]byte("not a database at all. "), 100)
+	if err := os.WriteFile(path, junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(path)
+	if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "not a Patchbay database") {
+		t.Fatalf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, junk) {
+		t.Fatal("the file was modified")
+	}
+}
+
+func TestLockedDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	s, err := OpenWithOptions(path, Options{BusyTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	workspace(t, s, "before")
+	other, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.SetMaxOpenConns(1)
+	tx, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec("INSERT INTO workspaces VALUES ('lock','lock','L','x')"); err != nil {
+		t.Fatal(err)
+	}
+	err = s.CreateWorkspace(context.Background(), domain.Workspace{ID: "w", Slug: "w", Name: "W"})
+	if domain.ErrorCode(err) != domain.EUnavailable || !strings.Contains(err.Error(), "locked by another program") {
+		t.Fatalf("err = %v", err)
+	}
+	_ = tx.Rollback()
+	if _, err := s.GetWorkspace(context.Background(), "before"); err != nil {
+		t.Fatalf("existing data lost: %v", err)
+	}
+}
+
+func TestConcurrentWriters(t *testing.T) {
+	s := open(t)
+	workspace(t, s, "ws")
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- s.CreateConnection(context.Background(), fullConnection(fmt.Sprintf("c%02d", i), "ws"))
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _ := s.ListConnections(context.Background())
+	if len(list) != 20 {
+		t.Fatalf("%d connections", len(list))
+	}
+}
