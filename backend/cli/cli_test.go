@@ -45,10 +45,10 @@ func run(args ...string) (int, string, string) {
 
 func TestCommandLine(t *testing.T) {
 	tests := []struct {
-		args     []string
-		code     int
-		stdout   string
-		stderr   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
 	}{
 		{[]string{"version"}, ExitOK, "patchbay 0.0.0-dev", ""},
 		{[]string{"help"}, ExitOK, "patchbay serve [flags]", ""},

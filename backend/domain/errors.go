@@ -8,12 +8,12 @@ import (
 // Error codes carried by *Error. They map to HTTP statuses in the HTTP API and
 // let the UI decide how to show a failure.
 const (
-	EInvalid     = "invalid"      // bad input: the message says what to fix
-	ENotFound    = "not_found"    // the object does not exist
-	EConflict    = "conflict"     // the request clashes with current state
-	EUnavailable = "unavailable"  // a dependency (keyring, provider) is not usable
-	EValidation  = "validation"   // the provider rejected the credential
-	EInternal    = "internal"     // a bug or an unexpected failure
+	EInvalid      = "invalid"      // bad input: the message says what to fix
+	ENotFound     = "not_found"    // the object does not exist
+	EConflict     = "conflict"     // the request clashes with current state
+	EUnavailable  = "unavailable"  // a dependency (keyring, provider) is not usable
+	EValidation   = "validation"   // the provider rejected the credential
+	EInternal     = "internal"     // a bug or an unexpected failure
 	EUnauthorized = "unauthorized" // the caller is not allowed
 )
 
