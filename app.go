@@ -106,3 +106,14 @@ func (a *App) DeleteConnection(id string) error { return toUI(a.svc.DeleteConnec
 func (a *App) CheckConnection(id string) (domain.Connection, error) {
 	return call(a.svc.CheckConnection(a.ctx, id))
 }
+
+// ReauthenticateConnection replaces an integration's secret once the new one
+// validates; a failed attempt keeps the old one.
+func (a *App) ReauthenticateConnection(id string, d domain.ReauthDraft) (domain.ReauthResult, error) {
+	return call(a.svc.ReauthenticateConnection(a.ctx, id, d))
+}
+
+// UpdateConnectionWorkspaces sets which workspaces may use an integration.
+func (a *App) UpdateConnectionWorkspaces(id string, workspaceIDs []string) (domain.Connection, error) {
+	return call(a.svc.UpdateConnectionWorkspaces(a.ctx, id, workspaceIDs))
+}

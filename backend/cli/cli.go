@@ -61,6 +61,7 @@ const usage = `Patchbay keeps your team's third-party integrations connected.
 Usage:
   patchbay [flags]            open the desktop window
   patchbay serve [flags]      run headless and serve the app in a browser
+  patchbay check [--json]     validate every connection now; exit 1 if any needs attention
   patchbay version            print the version
   patchbay help [command]     show help
 
@@ -87,6 +88,8 @@ func Main(args []string, env Env) int {
 		return runDesktop(rest, env)
 	case "serve":
 		return runServe(rest, env)
+	case "check":
+		return runCheck(rest, env)
 	case "version":
 		fmt.Fprintf(env.Stdout, "patchbay %s\n", Version)
 		return ExitOK

@@ -43,3 +43,17 @@ type DraftCheck struct {
 type WorkspaceDraft struct {
 	Name string `json:"name"`
 }
+
+// ReauthDraft is what the Re-Authenticate form submits: only the new secret
+// (and the email or username the mode needs). The auth type and every other
+// setting of the connection stay as they are.
+type ReauthDraft struct {
+	Config  map[string]string `json:"config"`
+	Secrets map[string]string `json:"secrets"`
+}
+
+// ReauthResult is the answer to a successful re-authentication.
+type ReauthResult struct {
+	Connection Connection `json:"connection"`
+	Warnings   []string   `json:"warnings"`
+}

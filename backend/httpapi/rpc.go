@@ -27,6 +27,9 @@ func routes(s *service.Service) map[string]rpc {
 		"RenameConnection": h2(s.RenameConnection),
 		"DeleteConnection": e1(s.DeleteConnection),
 		"CheckConnection":  h1(s.CheckConnection),
+
+		"ReauthenticateConnection":   h2(s.ReauthenticateConnection),
+		"UpdateConnectionWorkspaces": h2(s.UpdateConnectionWorkspaces),
 	}
 }
 

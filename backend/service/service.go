@@ -326,17 +326,9 @@ func (s *Service) DeleteConnection(ctx context.Context, id string) error {
 
 // CheckConnection validates a stored connection now and records the result.
 func (s *Service) CheckConnection(ctx context.Context, id string) (domain.Connection, error) {
-	c, err := s.store.GetConnection(ctx, id)
+	c, p, m, err := s.resolve(ctx, id)
 	if err != nil {
 		return domain.Connection{}, err
-	}
-	p, ok := s.catalogue.Provider(c.Provider)
-	if !ok {
-		return domain.Connection{}, domain.Errorf(domain.EConflict, "This connection uses a provider (%s) this version of Patchbay does not know.", c.Provider)
-	}
-	m, ok := p.Mode(c.AuthMode)
-	if !ok {
-		return domain.Connection{}, domain.Errorf(domain.EConflict, "This connection uses an auth mode (%s) this version of Patchbay does not know.", c.AuthMode)
 	}
 	sec, err := s.getSecrets(ctx, c.ID)
 	var res domain.CheckResult

@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+
+	"patchbay/backend/domain"
+)
+
+// checkLine is one connection's row in `patchbay check` output.
+type checkLine struct {
+	ID          string       `json:"id"`
+	Label       string       `json:"label"`
+	Provider    string       `json:"provider"`
+	Status      string       `json:"status"`
+	Interrupted bool         `json:"interrupted"`
+	Class       domain.Class `json:"class"`
+	Message     string       `json:"message"`
+	Action      string       `json:"action,omitempty"`
+}
+
+// healthy reports whether the line needs no attention.
+func (l checkLine) healthy() bool { return l.Status == string(domain.StatusActive) && !l.Interrupted }
+
+func runCheck(args []string, env Env) int {
+	var c common
+	fl := newFlagSet("check", "Usage: patchbay check [--json] [--connection ID] [flags]\n\nValidates connections against their providers now and records the results.\nExit status: 0 when all are healthy, 1 when any needs attention, 2 on usage errors.", env)
+	c.register(fl)
+	asJSON := fl.Bool("json", false, "print JSON instead of a table")
+	only := fl.String("connection", "", "check only the connection with this id")
+	if code, done := parse(fl, args, env); done {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(env.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app, err := start(ctx, c, env)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer app.close()
+	lines, err := checkAll(ctx, app, *only)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENotFound {
+			fmt.Fprintf(env.Stderr, "patchbay check: %s\n", domain.Public(err).Message)
+			return ExitUsage
+		}
+		return fail(env, err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(lines)
+	} else {
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tLABEL\tPROVIDER\tSTATUS\tRESULT\tMESSAGE")
+		for _, l := range lines {
+			status := l.Status
+			if l.Interrupted {
+				status = "interrupted"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.Label, l.Provider, status, l.Class, l.Message)
+		}
+		_ = tw.Flush()
+		if len(lines) == 0 {
+			fmt.Fprintln(env.Stdout, "No connections yet. Add one in the app (patchbay, or patchbay serve).")
+		}
+	}
+	for _, l := range lines {
+		if !l.healthy() {
+			return ExitAttention
+		}
+	}
+	return ExitOK
+}
+
+func checkAll(ctx context.Context, a *app, only string) ([]checkLine, error) {
+	var ids []string
+	if only != "" {
+		ids = []string{only}
+	} else {
+		conns, err := a.svc.ListConnections(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range conns {
+			ids = append(ids, c.ID)
+		}
+	}
+	lines := []checkLine{}
+	for _, id := range ids {
+		c, err := a.svc.CheckConnection(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		l := checkLine{ID: c.ID, Label: c.Label, Provider: c.Provider, Status: string(c.Status), Interrupted: c.Interrupted(), Class: domain.ClassOK, Message: c.StatusDescription}
+		if c.LastError != nil {
+			l.Class, l.Message, l.Action = c.LastError.Class, c.LastError.Message, c.LastError.Action
+		}
+		lines = append(lines, l)
+	}
+	return lines, nil
+}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+)
+
+func TestCheckCommand(t *testing.T) {
+	keyring.MockInit() // one in-process keyring shared by every command below
+	fake := fakes.New()
+	srv := httptest.NewServer(fake.Handler())
+	defer srv.Close()
+	dir := t.TempDir()
+	ctx := context.Background()
+
+	if code, out, _ := run("check", "--data-dir", dir); code != ExitOK || !strings.Contains(out, "No connections yet") {
+		t.Fatalf("empty: %d %q", code, out)
+	}
+	a, err := start(ctx, common{dataDir: dir}, Env{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := a.svc.ListWorkspaces(ctx)
+	const key = "demo-key-check-000001"
+	fake.SetKey(key, true)
+	c, err := a.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "generic_api_key", AuthMode: "api_key", Label: "Billing API",
+		WorkspaceIDs: []string{ws[0].ID}, BaseURL: srv.URL,
+		Config:  map[string]string{"headerName": fakes.GenericHeader, "validationUrl": fakes.GenericValidate},
+		Secrets: map[string]string{"apiKey": key}})
+	a.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, _ := run("check", "--data-dir", dir)
+	if code != ExitOK || !strings.Contains(out, "Billing API") || !strings.Contains(out, "active") {
+		t.Fatalf("healthy: %d %q", code, out)
+	}
+	fake.SetKey(key, false)
+	code, out, _ = run("check", "--json", "--data-dir", dir, "--connection", c.ID)
+	var lines []checkLine
+	if err := json.Unmarshal([]byte(out), &lines); err != nil {
+		t.Fatalf("json: %v in %q", err, out)
+	}
+	if code != ExitAttention || len(lines) != 1 || lines[0].Class != domain.ClassInvalidCredentials || lines[0].Status != "error" || lines[0].Action == "" {
+		t.Fatalf("broken: %d %+v", code, lines)
+	}
+	if strings.Contains(out, key) {
+		t.Fatal("check output contains the secret")
+	}
+	if code, _, errOut := run("check", "--data-dir", dir, "--connection", "conn_nope"); code != ExitUsage || !strings.Contains(errOut, "not found") {
+		t.Fatalf("unknown id: %d %q", code, errOut)
+	}
+}

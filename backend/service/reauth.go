@@ -1,0 +1,110 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/events"
+	"patchbay/backend/providers"
+)
+
+// identityFields are the non-secret fields a re-authentication may change,
+// because the new secret may belong to another account (seed 000/001: "enter
+// your email and the new API key").
+var identityFields = map[string]bool{"email": true, "username": true}
+
+// ReauthenticateConnection replaces a connection's secret with a new one the
+// user typed, but only after the provider accepts it: a failed attempt keeps
+// the old secret and settings, and says why. It never changes the auth mode
+// or any other setting.
+func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in domain.ReauthDraft) (domain.ReauthResult, error) {
+	c, p, m, err := s.resolve(ctx, id)
+	if err != nil {
+		return domain.ReauthResult{}, err
+	}
+	if !m.Reauth {
+		return domain.ReauthResult{}, domain.Errorf(domain.EConflict, "%s", m.ReauthNote)
+	}
+	values := map[string]string{}
+	for k, v := range c.Config {
+		values[k] = v
+	}
+	for k, v := range in.Config {
+		if !identityFields[k] {
+			return domain.ReauthResult{}, domain.FieldError(k, "Re-authentication changes only the credential. To change other settings, add a new integration.")
+		}
+		values[k] = v
+	}
+	for _, f := range m.Fields {
+		if f.Secret() {
+			values[f.Key] = in.Secrets[f.Key]
+		}
+	}
+	clean, warnings, err := providers.Normalize(m, values)
+	if err != nil {
+		return domain.ReauthResult{}, err
+	}
+	res := s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: clean})
+	if !res.OK() {
+		return domain.ReauthResult{}, &domain.Error{Code: domain.EValidation, Message: res.Message + " Your previous credential was kept.", Check: &res}
+	}
+	newSecrets := map[string]string{}
+	for _, f := range m.Fields {
+		if f.Secret() {
+			newSecrets[f.Key] = clean[f.Key]
+		} else if identityFields[f.Key] {
+			c.Config[f.Key] = clean[f.Key]
+		}
+	}
+	// The secret goes first: if the keyring refuses, the connection still
+	// points at the old secret, which is still stored.
+	if err := s.putSecrets(ctx, c.ID, newSecrets); err != nil {
+		return domain.ReauthResult{}, err
+	}
+	c.SecretHint = hint(m, newSecrets)
+	c.ApplyCheck(res)
+	c.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateConnection(ctx, c); err != nil {
+		return domain.ReauthResult{}, fmt.Errorf("record re-authentication of %s: %w", id, err)
+	}
+	s.log.Info("connection re-authenticated", "connection", c.ID, "provider", c.Provider)
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+	return domain.ReauthResult{Connection: c, Warnings: nonNil(warnings)}, nil
+}
+
+// UpdateConnectionWorkspaces sets which workspaces may use a connection; at
+// least one must stay selected.
+func (s *Service) UpdateConnectionWorkspaces(ctx context.Context, id string, workspaceIDs []string) (domain.Connection, error) {
+	c, err := s.store.GetConnection(ctx, id)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	ids, err := s.checkWorkspaces(ctx, workspaceIDs)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	c.WorkspaceIDs, c.UpdatedAt = ids, s.now().UTC()
+	if err := s.store.UpdateConnection(ctx, c); err != nil {
+		return domain.Connection{}, fmt.Errorf("update workspaces of %s: %w", id, err)
+	}
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id})
+	return c, nil
+}
+
+// resolve loads a connection with its provider and mode from the catalogue.
+func (s *Service) resolve(ctx context.Context, id string) (domain.Connection, *providers.Provider, *providers.Mode, error) {
+	c, err := s.store.GetConnection(ctx, id)
+	if err != nil {
+		return c, nil, nil, err
+	}
+	p, ok := s.catalogue.Provider(c.Provider)
+	if !ok {
+		return c, nil, nil, domain.Errorf(domain.EConflict, "This connection uses a provider (%s) this version of Patchbay does not know.", c.Provider)
+	}
+	m, ok := p.Mode(c.AuthMode)
+	if !ok {
+		return c, nil, nil, domain.Errorf(domain.EConflict, "This connection uses an auth mode (%s) this version of Patchbay does not know.", c.AuthMode)
+	}
+	return c, p, m, nil
+}
