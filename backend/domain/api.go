@@ -35,8 +35,10 @@ type ConnectionDraft struct {
 // DraftCheck is the answer to Validate Connection on a draft: the classified
 // check plus warnings about the input (trimmed whitespace, odd token format).
 type DraftCheck struct {
-	Check    CheckResult `json:"check"`
-	Warnings []string    `json:"warnings"`
+	Check CheckResult `json:"check"`
+	// Credentials has one entry per pooled secret (several PATs).
+	Credentials []CredentialInfo `json:"credentials"`
+	Warnings    []string         `json:"warnings"`
 }
 
 // WorkspaceDraft is what the New workspace form submits.
@@ -50,6 +52,10 @@ type WorkspaceDraft struct {
 type ReauthDraft struct {
 	Config  map[string]string `json:"config"`
 	Secrets map[string]string `json:"secrets"`
+	// Pool says what to do with a pooled secret (several PATs): "replace"
+	// the one at Index (the default), "add" one, or "remove" the one at Index.
+	Pool  string `json:"pool,omitempty"`
+	Index int    `json:"index,omitempty"`
 }
 
 // ReauthResult is the answer to a successful re-authentication.

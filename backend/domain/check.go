@@ -45,6 +45,8 @@ type CheckResult struct {
 	Scopes        []string   `json:"scopes,omitempty"`
 	ExpiresAt     *time.Time `json:"expiresAt,omitempty"`
 	RateRemaining *int       `json:"rateRemaining,omitempty"`
+	RateLimit     *int       `json:"rateLimit,omitempty"`
+	RateResetAt   *time.Time `json:"rateResetAt,omitempty"`
 	LatencyMS     int64      `json:"latencyMs"`
 	CheckedAt     time.Time  `json:"checkedAt"`
 }

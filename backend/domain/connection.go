@@ -67,9 +67,12 @@ type Connection struct {
 	StatusDescription string            `json:"statusDescription"`
 	LastError         *CheckResult      `json:"lastError,omitempty"`
 	SecretHint        string            `json:"secretHint"`
-	LastCheckedAt     *time.Time        `json:"lastCheckedAt,omitempty"`
-	CreatedAt         time.Time         `json:"createdAt"`
-	UpdatedAt         time.Time         `json:"updatedAt"`
+	// Credentials lists each secret of a pooled connection (several PATs);
+	// empty for connections with one secret.
+	Credentials   []CredentialInfo `json:"credentials"`
+	LastCheckedAt *time.Time       `json:"lastCheckedAt,omitempty"`
+	CreatedAt     time.Time        `json:"createdAt"`
+	UpdatedAt     time.Time        `json:"updatedAt"`
 }
 
 // OwnerTeam is the Owner of a connection that belongs to the team itself
@@ -122,4 +125,24 @@ func (c *Connection) ApplyCheck(r CheckResult) {
 		}
 	}
 	c.StatusDescription = c.Status.Description()
+}
+
+// CredentialInfo is what Patchbay knows about one secret of a connection that
+// holds several (a pool of GitHub PATs from service accounts): never the
+// secret itself, only its masked hint and what its last check reported.
+type CredentialInfo struct {
+	Hint          string     `json:"hint"`
+	Identity      string     `json:"identity"`
+	Class         Class      `json:"class"`
+	Message       string     `json:"message"`
+	RateRemaining *int       `json:"rateRemaining,omitempty"`
+	RateLimit     *int       `json:"rateLimit,omitempty"`
+	RateResetAt   *time.Time `json:"rateResetAt,omitempty"`
+	CheckedAt     time.Time  `json:"checkedAt"`
+}
+
+// CredentialFrom summarises a check of one pooled secret.
+func CredentialFrom(secret string, r CheckResult) CredentialInfo {
+	return CredentialInfo{Hint: MaskSecret(secret), Identity: r.Identity, Class: r.Class, Message: r.Message,
+		RateRemaining: r.RateRemaining, RateLimit: r.RateLimit, RateResetAt: r.RateResetAt, CheckedAt: r.CheckedAt}
 }

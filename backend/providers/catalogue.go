@@ -57,6 +57,9 @@ type Field struct {
 	// is a warning, never a refusal (providers change their token formats).
 	Format     string `json:"format,omitempty"`
 	FormatHint string `json:"formatHint,omitempty"`
+	// Multiple lets a secret field hold several values, one per line (a pool
+	// of GitHub PATs from service accounts, used to spread rate limits).
+	Multiple bool `json:"multiple,omitempty"`
 }
 
 // Secret reports whether the field's value belongs in the secret store.

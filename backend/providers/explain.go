@@ -86,18 +86,24 @@ func Normalize(m *Mode, values map[string]string) (map[string]string, []string, 
 			raw = f.Default
 		}
 		v := strings.TrimSpace(raw)
-		if v != raw && v != "" {
+		if f.Multiple {
+			v = joinLines(raw)
+		}
+		if v != raw && v != "" && !(f.Multiple && v == strings.TrimRight(raw, "\n")) {
 			warnings = append(warnings, "Removed spaces or line breaks around the "+f.Label+".")
 		}
 		if v == "" && f.Required {
 			return nil, nil, domain.FieldError(f.Key, "Enter the %s.", f.Label)
 		}
-		if f.Format != "" && v != "" && !formatMatches(f.Format, v) {
-			hint := f.FormatHint
-			if hint == "" {
-				hint = "It does not look like a " + f.Label + " for this provider; check that you pasted the right one."
+		for _, one := range strings.Split(v, "\n") {
+			if f.Format != "" && one != "" && !formatMatches(f.Format, one) {
+				hint := f.FormatHint
+				if hint == "" {
+					hint = "It does not look like a " + f.Label + " for this provider; check that you pasted the right one."
+				}
+				warnings = append(warnings, hint)
+				break
 			}
-			warnings = append(warnings, hint)
 		}
 		clean[f.Key] = v
 	}
@@ -107,4 +113,15 @@ func Normalize(m *Mode, values map[string]string) (map[string]string, []string, 
 func formatMatches(pattern, v string) bool {
 	re, err := compiled(pattern)
 	return err == nil && re.MatchString(v)
+}
+
+// joinLines trims each line of a multi-value field and drops empty ones.
+func joinLines(raw string) string {
+	var out []string
+	for _, l := range strings.Split(raw, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
@@ -40,6 +41,9 @@ func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in do
 		if f.Secret() {
 			values[f.Key] = in.Secrets[f.Key]
 		}
+	}
+	if f, pooled := poolField(m); pooled {
+		return s.reauthPool(ctx, c, p, m, f, values, in)
 	}
 	clean, warnings, err := providers.Normalize(m, values)
 	if err != nil {
@@ -107,4 +111,76 @@ func (s *Service) resolve(ctx context.Context, id string) (domain.Connection, *p
 		return c, nil, nil, domain.Errorf(domain.EConflict, "This connection uses an auth mode (%s) this version of Patchbay does not know.", c.AuthMode)
 	}
 	return c, p, m, nil
+}
+
+// reauthPool changes one secret of a pool (add, replace or remove a PAT).
+// A new secret must validate on its own first; then the whole pool is
+// checked and stored. The last secret of a pool cannot be removed.
+func (s *Service) reauthPool(ctx context.Context, c domain.Connection, p *providers.Provider, m *providers.Mode, f providers.Field, values map[string]string, in domain.ReauthDraft) (domain.ReauthResult, error) {
+	old, err := s.getSecrets(ctx, c.ID)
+	if err != nil {
+		return domain.ReauthResult{}, err
+	}
+	pool := splitPool(old[f.Key])
+	if in.Pool != "add" && (in.Index < 0 || in.Index >= len(pool)) {
+		return domain.ReauthResult{}, domain.FieldError(f.Key, "That %s is no longer in this connection. Reload and try again.", f.Label)
+	}
+	var warnings []string
+	switch in.Pool {
+	case "remove":
+		if len(pool) == 1 {
+			return domain.ReauthResult{}, domain.FieldError(f.Key, "A connection needs at least one %s. Add another before removing this one.", f.Label)
+		}
+		pool = append(pool[:in.Index:in.Index], pool[in.Index+1:]...)
+	case "add", "replace", "":
+		clean, w, err := providers.Normalize(m, values)
+		if err != nil {
+			return domain.ReauthResult{}, err
+		}
+		if strings.Contains(clean[f.Key], "\n") {
+			return domain.ReauthResult{}, domain.FieldError(f.Key, "Enter one %s at a time.", f.Label)
+		}
+		warnings = w
+		res := s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: clean})
+		if !res.OK() {
+			return domain.ReauthResult{}, &domain.Error{Code: domain.EValidation, Message: res.Message + " Your previous credentials were kept.", Check: &res}
+		}
+		for _, k := range []string{"email", "username"} {
+			if _, ok := in.Config[k]; ok {
+				c.Config[k] = clean[k]
+			}
+		}
+		if in.Pool == "add" {
+			pool = append(pool, clean[f.Key])
+		} else {
+			pool[in.Index] = clean[f.Key]
+		}
+	default:
+		return domain.ReauthResult{}, domain.Errorf(domain.EInvalid, "Unknown pool action %q: use add, replace or remove.", in.Pool)
+	}
+	secretsOut := map[string]string{}
+	for k, v := range old {
+		secretsOut[k] = v
+	}
+	secretsOut[f.Key] = strings.Join(pool, "\n")
+	if err := s.putSecrets(ctx, c.ID, secretsOut); err != nil {
+		return domain.ReauthResult{}, err
+	}
+	all := map[string]string{}
+	for k, v := range c.Config {
+		all[k] = v
+	}
+	for k, v := range secretsOut {
+		all[k] = v
+	}
+	combined, creds, failed := s.validateAll(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: all})
+	applyPool(&c, combined, creds, failed)
+	c.SecretHint = hint(m, map[string]string{f.Key: pool[0]})
+	c.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateConnection(ctx, c); err != nil {
+		return domain.ReauthResult{}, fmt.Errorf("record re-authentication of %s: %w", c.ID, err)
+	}
+	s.log.Info("connection pool changed", "connection", c.ID, "action", in.Pool, "size", len(pool))
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+	return domain.ReauthResult{Connection: c, Warnings: nonNil(warnings)}, nil
 }

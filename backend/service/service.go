@@ -243,8 +243,11 @@ func (s *Service) ValidateDraft(ctx context.Context, in domain.ConnectionDraft) 
 	if err != nil {
 		return domain.DraftCheck{}, err
 	}
-	res := s.validator.Validate(ctx, d.target())
-	return domain.DraftCheck{Check: res, Warnings: nonNil(d.warnings)}, nil
+	res, creds, failed := s.validateAll(ctx, d.target())
+	if failed != nil {
+		res = *failed
+	}
+	return domain.DraftCheck{Check: res, Credentials: creds, Warnings: nonNil(d.warnings)}, nil
 }
 
 // CreateConnection validates a draft against the provider and, only if the
@@ -259,9 +262,9 @@ func (s *Service) CreateConnection(ctx context.Context, in domain.ConnectionDraf
 	if err != nil {
 		return domain.Connection{}, err
 	}
-	res := s.validator.Validate(ctx, d.target())
-	if !res.OK() {
-		return domain.Connection{}, &domain.Error{Code: domain.EValidation, Message: res.Message, Check: &res}
+	res, creds, failed := s.validateAll(ctx, d.target())
+	if failed != nil {
+		return domain.Connection{}, &domain.Error{Code: domain.EValidation, Message: failed.Message, Check: failed}
 	}
 	now := s.now().UTC()
 	c := domain.Connection{
@@ -269,7 +272,7 @@ func (s *Service) CreateConnection(ctx context.Context, in domain.ConnectionDraf
 		WorkspaceIDs: wsIDs, BaseURL: d.baseURL, Config: d.config, Status: domain.StatusPending,
 		SecretHint: hint(d.mode, d.secrets), CreatedAt: now, UpdatedAt: now,
 	}
-	c.ApplyCheck(res)
+	applyPool(&c, res, creds, nil)
 	if err := s.putSecrets(ctx, c.ID, d.secrets); err != nil {
 		return domain.Connection{}, err
 	}
@@ -331,12 +334,12 @@ func (s *Service) CheckConnection(ctx context.Context, id string) (domain.Connec
 		return domain.Connection{}, err
 	}
 	sec, err := s.getSecrets(ctx, c.ID)
-	var res domain.CheckResult
 	switch {
 	case errors.Is(err, secrets.ErrNotFound):
-		res = domain.CheckResult{Class: domain.ClassInvalidCredentials, CheckedAt: s.now().UTC(),
+		res := domain.CheckResult{Class: domain.ClassInvalidCredentials, CheckedAt: s.now().UTC(),
 			Message: "The stored secret for this connection is missing from the " + s.secrets.Backend() + "."}
 		providers.Explain(&res, p)
+		c.ApplyCheck(res)
 	case err != nil:
 		return domain.Connection{}, err
 	default:
@@ -347,9 +350,9 @@ func (s *Service) CheckConnection(ctx context.Context, id string) (domain.Connec
 		for k, v := range sec {
 			values[k] = v
 		}
-		res = s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values})
+		combined, creds, failed := s.validateAll(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values})
+		applyPool(&c, combined, creds, failed)
 	}
-	c.ApplyCheck(res)
 	c.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateConnection(ctx, c); err != nil {
 		return domain.Connection{}, fmt.Errorf("record check of connection %s: %w", id, err)

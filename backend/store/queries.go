@@ -81,17 +81,17 @@ func (s *Store) CreateWorkspace(ctx context.Context, w domain.Workspace) error {
 
 const connectionColumns = `id, provider, auth_mode, label, owner, base_url, config_json, identity, scopes_json,
 	token_expires_at, rate_limit_remaining, status, status_description, last_error_json, secret_hint,
-	last_checked_at, created_at, updated_at`
+	last_checked_at, created_at, updated_at, credentials_json`
 
 type scanner interface{ Scan(...any) error }
 
 func scanConnection(r scanner) (domain.Connection, error) {
 	var c domain.Connection
-	var cfg, scopes, status, created, updated string
+	var cfg, scopes, status, created, updated, creds string
 	var expires, lastErr, checked sql.NullString
 	var rate sql.NullInt64
 	err := r.Scan(&c.ID, &c.Provider, &c.AuthMode, &c.Label, &c.Owner, &c.BaseURL, &cfg, &c.Identity, &scopes,
-		&expires, &rate, &status, &c.StatusDescription, &lastErr, &c.SecretHint, &checked, &created, &updated)
+		&expires, &rate, &status, &c.StatusDescription, &lastErr, &c.SecretHint, &checked, &created, &updated, &creds)
 	if err != nil {
 		return c, err
 	}
@@ -105,6 +105,12 @@ func scanConnection(r scanner) (domain.Connection, error) {
 	}
 	if c.Scopes == nil {
 		c.Scopes = []string{}
+	}
+	if err := json.Unmarshal([]byte(creds), &c.Credentials); err != nil {
+		return c, fmt.Errorf("decode credentials of connection %s: %w", c.ID, err)
+	}
+	if c.Credentials == nil {
+		c.Credentials = []domain.CredentialInfo{}
 	}
 	if lastErr.Valid {
 		c.LastError = &domain.CheckResult{}
@@ -201,6 +207,14 @@ func connectionArgs(c domain.Connection) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	creds := c.Credentials
+	if creds == nil {
+		creds = []domain.CredentialInfo{}
+	}
+	credsJSON, err := json.Marshal(creds)
+	if err != nil {
+		return nil, err
+	}
 	var lastErr any
 	if c.LastError != nil {
 		b, err := json.Marshal(c.LastError)
@@ -215,7 +229,7 @@ func connectionArgs(c domain.Connection) ([]any, error) {
 	}
 	return []any{c.ID, c.Provider, c.AuthMode, c.Label, c.Owner, c.BaseURL, string(cfg), c.Identity, string(scopes),
 		fmtTimePtr(c.TokenExpiresAt), rate, string(c.Status), c.StatusDescription, lastErr, c.SecretHint,
-		fmtTimePtr(c.LastCheckedAt), fmtTime(c.CreatedAt), fmtTime(c.UpdatedAt)}, nil
+		fmtTimePtr(c.LastCheckedAt), fmtTime(c.CreatedAt), fmtTime(c.UpdatedAt), string(credsJSON)}, nil
 }
 
 // CreateConnection stores a new connection and its workspace links.
@@ -225,7 +239,7 @@ func (s *Store) CreateConnection(ctx context.Context, c domain.Connection) error
 		return fmt.Errorf("encode connection %s: %w", c.ID, err)
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO connections (`+connectionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO connections (`+connectionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
 			return err
 		}
 		return writeLinks(ctx, tx, c)
@@ -242,7 +256,7 @@ func (s *Store) UpdateConnection(ctx context.Context, c domain.Connection) error
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE connections SET provider=?2, auth_mode=?3, label=?4, owner=?5, base_url=?6,
 			config_json=?7, identity=?8, scopes_json=?9, token_expires_at=?10, rate_limit_remaining=?11, status=?12,
-			status_description=?13, last_error_json=?14, secret_hint=?15, last_checked_at=?16, created_at=?17, updated_at=?18
+			status_description=?13, last_error_json=?14, secret_hint=?15, last_checked_at=?16, created_at=?17, updated_at=?18, credentials_json=?19
 			WHERE id=?1`, args...)
 		if err != nil {
 			return err

@@ -46,7 +46,8 @@ func fullConnection(id string, ws ...string) domain.Connection {
 		Status: domain.StatusError, StatusDescription: "Reconnection needed.",
 		LastError:  &domain.CheckResult{Class: domain.ClassInvalidCredentials, HTTPStatus: 401, Message: "Bad credentials", CheckedAt: checked},
 		SecretHint: "••••abcd", LastCheckedAt: &checked,
-		CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+		Credentials: []domain.CredentialInfo{{Hint: "••••abcd", Identity: "bot-1", Class: domain.ClassOK, RateRemaining: &rate, CheckedAt: checked}},
+		CreatedAt:   time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
 	}
 }
 
@@ -75,7 +76,7 @@ func TestConnectionRoundTrip(t *testing.T) {
 	if err != nil || len(list) != 2 || list[0].ID != "c2" {
 		t.Fatalf("list %+v %v", list, err)
 	}
-	if list[0].Config == nil || list[0].Scopes == nil || list[0].WorkspaceIDs == nil || list[0].LastError != nil {
+	if list[0].Config == nil || list[0].Scopes == nil || list[0].WorkspaceIDs == nil || list[0].Credentials == nil || list[0].LastError != nil {
 		t.Fatalf("nil collections: %+v", list[0])
 	}
 	want.Label, want.WorkspaceIDs, want.LastError = "Renamed", []string{"ws2"}, nil
