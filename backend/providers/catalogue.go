@@ -27,6 +27,10 @@ type Provider struct {
 	StatusPageURL string `json:"statusPageUrl,omitempty"`
 	DocsURL       string `json:"docsUrl,omitempty"`
 	Modes         []Mode `json:"modes"`
+	// Linked names providers created together with this one that share its
+	// credential (Azure DevOps Boards → Repos and Pipelines): re-authenticating
+	// any of them updates all.
+	Linked []string `json:"linked,omitempty"`
 }
 
 // Mode is one auth mode of a provider: the fields the user fills in, how the
@@ -118,6 +122,19 @@ func Parse(data []byte) (*Catalogue, error) {
 			return nil, fmt.Errorf("provider catalogue: duplicate provider id %q", p.ID)
 		}
 		c.byID[p.ID] = p
+	}
+	for _, p := range c.Providers {
+		for _, l := range p.Linked {
+			lp, ok := c.byID[l]
+			if !ok {
+				return nil, fmt.Errorf("provider catalogue: %s links unknown provider %q", p.ID, l)
+			}
+			for _, m := range p.Modes {
+				if _, ok := lp.Mode(m.ID); !ok {
+					return nil, fmt.Errorf("provider catalogue: linked provider %s lacks mode %s", l, m.ID)
+				}
+			}
+		}
 	}
 	return &c, nil
 }

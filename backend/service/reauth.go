@@ -63,17 +63,32 @@ func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in do
 	}
 	// The secret goes first: if the keyring refuses, the connection still
 	// points at the old secret, which is still stored.
-	if err := s.putSecrets(ctx, c.ID, newSecrets); err != nil {
+	if err := s.putSecrets(ctx, secretKeyOf(c), newSecrets); err != nil {
 		return domain.ReauthResult{}, err
 	}
-	c.SecretHint = hint(m, newSecrets)
-	c.ApplyCheck(res)
-	c.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateConnection(ctx, c); err != nil {
-		return domain.ReauthResult{}, fmt.Errorf("record re-authentication of %s: %w", id, err)
+	members, err := s.groupMembers(ctx, c)
+	if err != nil {
+		return domain.ReauthResult{}, err
 	}
-	s.log.Info("connection re-authenticated", "connection", c.ID, "provider", c.Provider)
-	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+	// Linked connections share the credential: their status moves with it.
+	for _, x := range append([]domain.Connection{c}, members...) {
+		for k, v := range c.Config {
+			if identityFields[k] {
+				x.Config[k] = v
+			}
+		}
+		x.SecretHint = hint(m, newSecrets)
+		x.ApplyCheck(res)
+		x.UpdatedAt = s.now().UTC()
+		if err := s.store.UpdateConnection(ctx, x); err != nil {
+			return domain.ReauthResult{}, fmt.Errorf("record re-authentication of %s: %w", x.ID, err)
+		}
+		s.log.Info("connection re-authenticated", "connection", x.ID, "provider", x.Provider)
+		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
+		if x.ID == c.ID {
+			c = x
+		}
+	}
 	return domain.ReauthResult{Connection: c, Warnings: nonNil(warnings)}, nil
 }
 
@@ -117,7 +132,7 @@ func (s *Service) resolve(ctx context.Context, id string) (domain.Connection, *p
 // A new secret must validate on its own first; then the whole pool is
 // checked and stored. The last secret of a pool cannot be removed.
 func (s *Service) reauthPool(ctx context.Context, c domain.Connection, p *providers.Provider, m *providers.Mode, f providers.Field, values map[string]string, in domain.ReauthDraft) (domain.ReauthResult, error) {
-	old, err := s.getSecrets(ctx, c.ID)
+	old, err := s.getSecrets(ctx, secretKeyOf(c))
 	if err != nil {
 		return domain.ReauthResult{}, err
 	}
@@ -163,7 +178,7 @@ func (s *Service) reauthPool(ctx context.Context, c domain.Connection, p *provid
 		secretsOut[k] = v
 	}
 	secretsOut[f.Key] = strings.Join(pool, "\n")
-	if err := s.putSecrets(ctx, c.ID, secretsOut); err != nil {
+	if err := s.putSecrets(ctx, secretKeyOf(c), secretsOut); err != nil {
 		return domain.ReauthResult{}, err
 	}
 	all := map[string]string{}

@@ -273,18 +273,24 @@ func (s *Service) CreateConnection(ctx context.Context, in domain.ConnectionDraf
 		SecretHint: hint(d.mode, d.secrets), CreatedAt: now, UpdatedAt: now,
 	}
 	applyPool(&c, res, creds, nil)
-	if err := s.putSecrets(ctx, c.ID, d.secrets); err != nil {
+	linked := s.linkedConnections(&c, d)
+	if err := s.putSecrets(ctx, secretKeyOf(c), d.secrets); err != nil {
 		return domain.Connection{}, err
 	}
-	if err := s.store.CreateConnection(ctx, c); err != nil {
-		// Keep the stores consistent: no secret without its connection.
-		if derr := s.secrets.Delete(ctx, secretKey(c.ID)); derr != nil {
-			s.log.Error("remove secret of unsaved connection", "connection", c.ID, "err", derr)
+	for _, x := range append([]domain.Connection{c}, linked...) {
+		if err := s.store.CreateConnection(ctx, x); err != nil {
+			// Keep the stores consistent: no secret without its connection.
+			for _, y := range append([]domain.Connection{c}, linked...) {
+				_ = s.store.DeleteConnection(ctx, y.ID)
+			}
+			if derr := s.secrets.Delete(ctx, secretKeyOf(c)); derr != nil {
+				s.log.Error("remove secret of unsaved connection", "connection", c.ID, "err", derr)
+			}
+			return domain.Connection{}, fmt.Errorf("create connection %s: %w", x.Label, err)
 		}
-		return domain.Connection{}, fmt.Errorf("create connection %s: %w", c.Label, err)
+		s.log.Info("connection created", "connection", x.ID, "provider", x.Provider, "mode", x.AuthMode)
+		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 	}
-	s.log.Info("connection created", "connection", c.ID, "provider", c.Provider, "mode", c.AuthMode)
-	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 	return c, nil
 }
 
@@ -313,11 +319,18 @@ func (s *Service) RenameConnection(ctx context.Context, id, label string) (domai
 // first: if the secret store cannot be reached, nothing is deleted and the
 // error says so.
 func (s *Service) DeleteConnection(ctx context.Context, id string) error {
-	if _, err := s.store.GetConnection(ctx, id); err != nil {
+	c, err := s.store.GetConnection(ctx, id)
+	if err != nil {
 		return err
 	}
-	if err := s.secrets.Delete(ctx, secretKey(id)); err != nil {
-		return fmt.Errorf("delete secret of connection %s: %w", id, err)
+	members, err := s.groupMembers(ctx, c)
+	if err != nil {
+		return err
+	}
+	if len(members) == 0 { // a shared secret stays while a linked connection uses it
+		if err := s.secrets.Delete(ctx, secretKeyOf(c)); err != nil {
+			return fmt.Errorf("delete secret of connection %s: %w", id, err)
+		}
 	}
 	if err := s.store.DeleteConnection(ctx, id); err != nil {
 		return fmt.Errorf("delete connection %s: %w", id, err)
@@ -333,7 +346,7 @@ func (s *Service) CheckConnection(ctx context.Context, id string) (domain.Connec
 	if err != nil {
 		return domain.Connection{}, err
 	}
-	sec, err := s.getSecrets(ctx, c.ID)
+	sec, err := s.getSecrets(ctx, secretKeyOf(c))
 	switch {
 	case errors.Is(err, secrets.ErrNotFound):
 		res := domain.CheckResult{Class: domain.ClassInvalidCredentials, CheckedAt: s.now().UTC(),
@@ -364,25 +377,27 @@ func (s *Service) CheckConnection(ctx context.Context, id string) (domain.Connec
 // secretKey is the secret store key of a connection's secret bundle.
 func secretKey(id string) string { return "connection/" + id }
 
-func (s *Service) putSecrets(ctx context.Context, id string, values map[string]string) error {
+// putSecrets stores a secret bundle under key (see secretKeyOf).
+func (s *Service) putSecrets(ctx context.Context, key string, values map[string]string) error {
 	b, err := json.Marshal(values)
 	if err != nil {
-		return fmt.Errorf("encode secrets of connection %s: %w", id, err)
+		return fmt.Errorf("encode %s: %w", key, err)
 	}
-	if err := s.secrets.Set(ctx, secretKey(id), string(b)); err != nil {
-		return fmt.Errorf("store secret of connection %s: %w", id, err)
+	if err := s.secrets.Set(ctx, key, string(b)); err != nil {
+		return fmt.Errorf("store %s: %w", key, err)
 	}
 	return nil
 }
 
-func (s *Service) getSecrets(ctx context.Context, id string) (map[string]string, error) {
-	raw, err := s.secrets.Get(ctx, secretKey(id))
+// getSecrets reads the secret bundle stored under key.
+func (s *Service) getSecrets(ctx context.Context, key string) (map[string]string, error) {
+	raw, err := s.secrets.Get(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("read secret of connection %s: %w", id, err)
+		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
 	var values map[string]string
 	if err := json.Unmarshal([]byte(raw), &values); err != nil {
-		return nil, fmt.Errorf("decode secret of connection %s: %w", id, err)
+		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
 	return values, nil
 }

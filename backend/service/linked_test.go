@@ -1,0 +1,94 @@
+package service_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/providers"
+	"patchbay/backend/secrets"
+	"patchbay/backend/service"
+	"patchbay/backend/store"
+)
+
+// linkedCatalogue mimics Azure DevOps: Boards links Repos and Pipelines.
+const linkedCatalogue = `{"providers":[
+ {"id":"boards","name":"Boards","selfHosted":true,"linked":["repos","pipes"],"modes":[{"id":"pat","name":"PAT","reauth":true,"fields":[{"key":"token","label":"PAT","kind":"secret","required":true}],"auth":{"header":"X-API-Key","value":"{{token}}"},"validate":{"url":"/generic/v1/me"}}]},
+ {"id":"repos","name":"Repos","selfHosted":true,"modes":[{"id":"pat","name":"PAT","reauth":true,"fields":[{"key":"token","label":"PAT","kind":"secret","required":true}],"auth":{"header":"X-API-Key","value":"{{token}}"},"validate":{"url":"/generic/v1/me"}}]},
+ {"id":"pipes","name":"Pipelines","selfHosted":true,"modes":[{"id":"pat","name":"PAT","reauth":true,"fields":[{"key":"token","label":"PAT","kind":"secret","required":true}],"auth":{"header":"X-API-Key","value":"{{token}}"},"validate":{"url":"/generic/v1/me"}}]}]}`
+
+func TestLinkedConnectionsShareOneCredential(t *testing.T) {
+	fake := fakes.New()
+	srv := httptest.NewServer(fake.Handler())
+	defer srv.Close()
+	st, err := store.Open(filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cat, err := providers.Parse([]byte(linkedCatalogue))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := secrets.NewMemory()
+	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat})
+	ctx := context.Background()
+	_ = svc.EnsureDefaultWorkspace(ctx)
+	ws, _ := svc.ListWorkspaces(ctx)
+	const oldPAT, newPAT = "ado-pat-old-000000000001", "ado-pat-new-000000000002"
+	fake.SetKey(oldPAT, true)
+	fake.SetKey(newPAT, true)
+	boards, err := svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "boards", AuthMode: "pat", Label: "Contoso", WorkspaceIDs: []string{ws[0].ID},
+		BaseURL: srv.URL, Secrets: map[string]string{"token": oldPAT}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := svc.ListConnections(ctx)
+	if len(all) != 3 {
+		t.Fatalf("want Boards, Repos and Pipelines, got %d", len(all))
+	}
+	labels := []string{}
+	for _, c := range all {
+		labels = append(labels, c.Label)
+		if c.Config[service.GroupKey] != boards.ID {
+			t.Fatalf("%s not in the group: %v", c.Label, c.Config)
+		}
+	}
+	if strings.Join(labels, ",") != "Contoso,Contoso · Pipelines,Contoso · Repos" {
+		t.Fatalf("labels %v", labels)
+	}
+	// The PAT breaks: each is checked on its own and goes to error.
+	fake.SetKey(oldPAT, false)
+	for _, c := range all {
+		if c, _ = svc.CheckConnection(ctx, c.ID); c.Status != domain.StatusError {
+			t.Fatalf("%s: %s", c.Label, c.Status)
+		}
+	}
+	// Re-authenticating Boards fixes all three.
+	if _, err := svc.ReauthenticateConnection(ctx, boards.ID, domain.ReauthDraft{Secrets: map[string]string{"token": newPAT}}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ = svc.ListConnections(ctx)
+	for _, c := range all {
+		if c.Status != domain.StatusActive || c.SecretHint != "••••0002" || c.LastCheckedAt == nil {
+			t.Fatalf("%s after reauth: %+v", c.Label, c)
+		}
+		if c, _ = svc.CheckConnection(ctx, c.ID); c.Status != domain.StatusActive {
+			t.Fatalf("%s does not use the new PAT", c.Label)
+		}
+	}
+	// Deleting one keeps the shared secret for the others; the last one removes it.
+	for i, c := range all {
+		if err := svc.DeleteConnection(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := sec.Get(ctx, "connection/"+boards.ID)
+		if last := i == len(all)-1; last != (err != nil) {
+			t.Fatalf("after deleting %d of %d: secret present=%v", i+1, len(all), err == nil)
+		}
+	}
+}
