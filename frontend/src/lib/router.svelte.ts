@@ -1,0 +1,133 @@
+// A tiny history-API router: real hrefs, pushState, and one reactive route.
+
+/** A matched route: what page to show and its parameters. */
+export type Route =
+  | { name: 'integrations' }
+  | { name: 'integration'; id: string }
+  | { name: 'runs' }
+  | { name: 'clients' }
+  | { name: 'notfound'; path: string };
+
+interface Pattern {
+  parts: string[];
+  make: (params: Record<string, string>) => Route;
+}
+
+function pattern(path: string, make: Pattern['make']): Pattern {
+  return { parts: path.split('/').filter(Boolean), make };
+}
+
+const PATTERNS: Pattern[] = [
+  pattern('/', () => ({ name: 'integrations' })),
+  pattern('/integrations', () => ({ name: 'integrations' })),
+  pattern('/integrations/:id', (p) => ({ name: 'integration', id: p.id ?? '' })),
+  pattern('/runs', () => ({ name: 'runs' })),
+  pattern('/clients', () => ({ name: 'clients' })),
+];
+
+/** Matches a path (without query or hash) to a route; unknown paths are notfound. */
+export function matchRoute(path: string): Route {
+  const clean = path.split(/[?#]/)[0] ?? '';
+  const segs = clean.split('/').filter(Boolean);
+  for (const p of PATTERNS) {
+    if (p.parts.length !== segs.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < segs.length; i++) {
+      const want = p.parts[i] ?? '';
+      const got = segs[i] ?? '';
+      if (want.startsWith(':')) {
+        try {
+          params[want.slice(1)] = decodeURIComponent(got);
+        } catch {
+          ok = false;
+          break;
+        }
+      } else if (want !== got) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return p.make(params);
+  }
+  return { name: 'notfound', path: clean || '/' };
+}
+
+/** Builds the href of a route. */
+export function hrefFor(route: Route): string {
+  switch (route.name) {
+    case 'integrations':
+      return '/integrations';
+    case 'integration':
+      return `/integrations/${encodeURIComponent(route.id)}`;
+    case 'runs':
+      return '/runs';
+    case 'clients':
+      return '/clients';
+    case 'notfound':
+      return route.path;
+  }
+}
+
+/** The pieces of window the router touches (injectable for tests). */
+export interface RouterHost {
+  location: { pathname: string; href: string };
+  history: { pushState(data: unknown, unused: string, url?: string): void };
+  addEventListener(type: 'popstate', cb: () => void): void;
+  removeEventListener(type: 'popstate', cb: () => void): void;
+}
+
+/** Router holds the current path and the route matched from it. */
+export class Router {
+  path = $state('/');
+  route: Route = $derived(matchRoute(this.path));
+  #host: RouterHost | null = null;
+
+  /** Starts following the host's location and back/forward buttons. */
+  start(host: RouterHost): () => void {
+    this.#host = host;
+    this.path = host.location.pathname;
+    const onPop = () => {
+      this.path = host.location.pathname;
+    };
+    host.addEventListener('popstate', onPop);
+    return () => host.removeEventListener('popstate', onPop);
+  }
+
+  /** Goes to an in-app path, adding a history entry. */
+  navigate(href: string): void {
+    const host = this.#host;
+    // Resolve against href, not origin: under Wails (wails://wails/) the origin is "null".
+    const url = new URL(href, host ? host.location.href : 'http://localhost/');
+    if (url.pathname === this.path) return;
+    host?.history.pushState({}, '', url.pathname + url.search + url.hash);
+    this.path = url.pathname;
+  }
+
+  /** Reports whether a nav link to href is the current page (for aria-current). */
+  isCurrent(href: string): boolean {
+    const want = matchRoute(href).name;
+    const have = this.route.name === 'integration' ? 'integrations' : this.route.name;
+    return want === have;
+  }
+}
+
+/** The app's router. */
+export const router = new Router();
+
+/**
+ * Click handler for the whole document: plain left clicks on same-origin
+ * links become pushState navigations; modified clicks, downloads, new tabs
+ * and other origins behave as usual.
+ */
+export function interceptLinks(e: MouseEvent, r: Router = router): void {
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const target = e.target as Element | null;
+  const a = target?.closest?.('a[href]') as HTMLAnchorElement | null;
+  if (!a || a.target || a.hasAttribute('download') || a.dataset.external !== undefined) return;
+  const url = new URL(a.href, document.baseURI);
+  // Compare scheme and host rather than origin, which is "null" for custom schemes.
+  if (url.protocol !== location.protocol || url.host !== location.host) return;
+  e.preventDefault();
+  r.navigate(url.pathname + url.search + url.hash);
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it, vi } from 'vitest';
+import { hrefFor, matchRoute, Router, type RouterHost } from './router.svelte';
+
+describe('matchRoute', () => {
+  it.each([
+    ['/', { name: 'integrations' }],
+    ['/integrations', { name: 'integrations' }],
+    ['/integrations/', { name: 'integrations' }],
+    ['/integrations/conn_42', { name: 'integration', id: 'conn_42' }],
+    ['/integrations/a%20b?tab=x#top', { name: 'integration', id: 'a b' }],
+    ['/runs', { name: 'runs' }],
+    ['/clients', { name: 'clients' }],
+  ])('%s', (path, want) => {
+    expect(matchRoute(path)).toEqual(want);
+  });
+
+  it.each(['/nope', '/integrations/a/b', '/runs/1', '/Integrations', '/integrations/%E0%A4%A'])(
+    'sends unknown path %s to notfound',
+    (path) => {
+      expect(matchRoute(path)).toEqual({ name: 'notfound', path });
+    },
+  );
+
+  it('round-trips hrefs', () => {
+    expect(matchRoute(hrefFor({ name: 'integration', id: 'x/y' }))).toEqual({ name: 'integration', id: 'x/y' });
+  });
+});
+
+function fakeHost(path: string): RouterHost & { pop: () => void; pushed: string[] } {
+  let onPop: (() => void) | null = null;
+  const host = {
+    pushed: [] as string[],
+    location: { pathname: path, href: 'wails://wails' + path },
+    history: {
+      pushState: (_: unknown, __: string, url?: string) => {
+        host.pushed.push(url ?? '');
+        host.location.pathname = (url ?? '').split(/[?#]/)[0] ?? '';
+      },
+    },
+    addEventListener: (_: 'popstate', cb: () => void) => (onPop = cb),
+    removeEventListener: vi.fn(),
+    pop: () => onPop?.(),
+  };
+  return host;
+}
+
+describe('Router', () => {
+  it('starts at the host location, pushes history on navigate and follows popstate', () => {
+    const r = new Router();
+    const host = fakeHost('/runs');
+    const stop = r.start(host);
+    expect(r.route).toEqual({ name: 'runs' });
+    r.navigate('/integrations/c1');
+    expect(host.pushed).toEqual(['/integrations/c1']);
+    expect(r.route).toEqual({ name: 'integration', id: 'c1' });
+    expect(r.isCurrent('/integrations')).toBe(true);
+    expect(r.isCurrent('/runs')).toBe(false);
+    r.navigate('/integrations/c1');
+    expect(host.pushed).toHaveLength(1);
+    host.location.pathname = '/clients';
+    host.pop();
+    expect(r.route).toEqual({ name: 'clients' });
+    stop();
+    expect(host.removeEventListener).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,55 @@
+import type { CheckClass, Connection } from './api/types';
+
+/** What a status badge shows: the four statuses plus "interrupted". */
+export type StatusKind = 'active' | 'pending' | 'error' | 'revoked' | 'interrupted';
+
+/** Classes that mean the credential itself is bad (domain.Class.Permanent). */
+const PERMANENT: ReadonlySet<CheckClass> = new Set<CheckClass>([
+  'invalid_credentials',
+  'expired',
+  'revoked',
+  'insufficient_scope',
+]);
+
+/** Reports whether a check class is permanent (moves a connection to error). */
+export function isPermanent(cls: CheckClass): boolean {
+  return PERMANENT.has(cls);
+}
+
+/**
+ * Reports whether a connection is interrupted: still active, but its last
+ * check failed for a transient reason (rate limit, provider down, network,
+ * misconfiguration). Mirrors domain.Connection.Interrupted.
+ */
+export function isInterrupted(c: Pick<Connection, 'status' | 'lastError'>): boolean {
+  return c.status === 'active' && c.lastError != null && c.lastError.class !== 'ok' && !isPermanent(c.lastError.class);
+}
+
+/** The badge of a connection: its kind, short label and a sentence. */
+export interface StatusView {
+  kind: StatusKind;
+  label: string;
+  description: string;
+}
+
+/** Describes a connection's status for the badge and the detail page. */
+export function statusView(c: Pick<Connection, 'status' | 'lastError' | 'statusDescription'>): StatusView {
+  if (isInterrupted(c)) {
+    return {
+      kind: 'interrupted',
+      label: 'Interrupted',
+      description: c.lastError?.message || 'The last check failed for a temporary reason.',
+    };
+  }
+  switch (c.status) {
+    case 'active':
+      return { kind: 'active', label: 'Active', description: c.statusDescription || 'Connected and working.' };
+    case 'pending':
+      return { kind: 'pending', label: 'Pending', description: c.statusDescription || 'Waiting for validation or consent.' };
+    case 'error':
+      return { kind: 'error', label: 'Reconnection needed.', description: c.statusDescription || 'Reconnection needed.' };
+    case 'revoked':
+      return { kind: 'revoked', label: 'Revoked', description: c.statusDescription || 'Disconnected.' };
+  }
+  return { kind: 'pending', label: String(c.status), description: c.statusDescription };
+}

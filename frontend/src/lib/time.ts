@@ -1,0 +1,38 @@
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['week', 7 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+];
+
+const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
+
+/**
+ * Formats a timestamp relative to now: "never" when there is none, "just now"
+ * within 45 seconds, else "5 minutes ago" / "in 2 hours".
+ */
+export function relativeTime(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return 'never';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t) || t <= 0) return 'never';
+  const diff = Math.round((t - now.getTime()) / 1000);
+  const abs = Math.abs(diff);
+  if (abs < 45) return 'just now';
+  for (const [unit, secs] of UNITS) {
+    if (abs >= secs || unit === 'minute') {
+      const n = Math.max(1, Math.round(abs / secs));
+      return rtf.format(diff < 0 ? -n : n, unit);
+    }
+  }
+  return 'just now';
+}
+
+/** Formats a timestamp as an absolute local date and time (for tooltips). */
+export function absoluteTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  return new Date(t).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Desktop smoke test of the REAL Wails binary under Xvfb: open the window in
+# --demo mode, add an integration with the keyboard only (Ctrl+N, type, Tab,
+# Enter to validate, Enter to save) and check that the Go side saved it.
+# Usage: PATCHBAY_BIN=/abs/path/to/patchbay scripts/smoke-xvfb.sh
+# Needs: xvfb xdotool imagemagick (Debian packages).
+set -euo pipefail
+
+: "${PATCHBAY_BIN:?set PATCHBAY_BIN to the absolute path of the built patchbay binary}"
+case "$PATCHBAY_BIN" in
+  /*) ;;
+  *) echo "smoke: PATCHBAY_BIN must be an absolute path, got '$PATCHBAY_BIN'" >&2; exit 2 ;;
+esac
+[ -x "$PATCHBAY_BIN" ] || { echo "smoke: $PATCHBAY_BIN is not executable (run 'make build' first)" >&2; exit 2; }
+for tool in Xvfb xdotool import identify compare; do
+  command -v "$tool" >/dev/null || { echo "smoke: '$tool' is missing (apt-get install xvfb xdotool imagemagick)" >&2; exit 2; }
+done
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+ARTIFACTS="${ARTIFACTS:-$ROOT/test-results/smoke}"
+mkdir -p "$ARTIFACTS"
+ARTIFACTS="$(cd "$ARTIFACTS" && pwd)"
+rm -f "$ARTIFACTS"/*.png "$ARTIFACTS"/app.log
+TMP="$(mktemp -d)"
+FAKE_ADDR="${SMOKE_FAKE_ADDR:-127.0.0.1:18977}"
+KEY="demo-key-valid-0001"
+XVFB_PID=""
+APP_PID=""
+
+cleanup() {
+  if [ -n "$APP_PID" ] && kill -0 "$APP_PID" 2>/dev/null; then
+    kill "$APP_PID" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.3; done
+    kill -9 "$APP_PID" 2>/dev/null || true
+  fi
+  if [ -n "$XVFB_PID" ]; then kill "$XVFB_PID" 2>/dev/null || true; fi
+  [ -f "$TMP/app.log" ] && cp "$TMP/app.log" "$ARTIFACTS/app.log"
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "smoke: FAIL: $*" >&2
+  echo "----- app.log -----" >&2
+  cat "$TMP/app.log" >&2 2>/dev/null || true
+  echo "-------------------" >&2
+  echo "smoke: screenshots kept in $ARTIFACTS" >&2
+  echo "smoke: 0 passed, 1 failed"
+  exit 1
+}
+
+colours() { identify -format '%k' "$1" 2>/dev/null || echo 0; }
+shot() { import -window root "$1" 2>/dev/null; }
+
+# A free display number: no lock file and no socket.
+DISPLAY_NUM=""
+for n in $(seq 97 140); do
+  if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DISPLAY_NUM=$n; break; fi
+done
+[ -n "$DISPLAY_NUM" ] || fail "no free X display number between 97 and 140"
+Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
+XVFB_PID=$!
+export DISPLAY=":$DISPLAY_NUM"
+for _ in $(seq 1 50); do
+  [ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ] && break
+  kill -0 "$XVFB_PID" 2>/dev/null || fail "Xvfb exited: $(cat "$TMP/xvfb.log")"
+  sleep 0.2
+done
+[ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ] || fail "Xvfb did not start on $DISPLAY"
+
+PATCHBAY_DEMO_FAKE_ADDR="$FAKE_ADDR" "$PATCHBAY_BIN" --demo --data-dir "$TMP/data" >"$TMP/app.out" 2>"$TMP/app.log" &
+APP_PID=$!
+
+# --onlyvisible: GTK's hidden leader window is named after the binary, and
+# xdotool matches names case-insensitively. The first WebKit start on a
+# fresh machine can be slow (font caches), hence the generous timeout.
+WID="$(timeout "${SMOKE_WINDOW_TIMEOUT:-60}" xdotool search --sync --onlyvisible --name '^Patchbay$' 2>/dev/null | head -n1 || true)"
+[ -n "$WID" ] || { kill -0 "$APP_PID" 2>/dev/null || fail "the app exited before opening a window"; fail "no window named Patchbay within ${SMOKE_WINDOW_TIMEOUT:-60} s"; }
+
+# Wait until the page has painted (a blank window has a handful of colours).
+painted=""
+for _ in $(seq 1 30); do
+  shot "$ARTIFACTS/before.png" || true
+  if [ "$(colours "$ARTIFACTS/before.png")" -gt 50 ]; then painted=yes; break; fi
+  kill -0 "$APP_PID" 2>/dev/null || fail "the app exited while starting"
+  sleep 1
+done
+[ -n "$painted" ] || fail "window stayed blank"
+sleep 2 # let the first data load finish (catalogue, workspaces)
+shot "$ARTIFACTS/before.png"
+
+# Keyboard focus: activate the window; without a window manager that may
+# fail, so click an empty spot of the page instead.
+xdotool windowactivate --sync "$WID" >/dev/null 2>&1 || xdotool windowfocus --sync "$WID" >/dev/null 2>&1 || true
+xdotool mousemove 640 700 click 1
+sleep 0.5
+
+# Add integration form: Label (focused), Base URL, Header name (prefilled),
+# API key, Validation URL; Enter validates, then Enter on the focused Save.
+xdotool key --clearmodifiers ctrl+n
+sleep 1.5
+xdotool type --delay 30 "Smoke API"
+xdotool key Tab
+xdotool type --delay 30 "http://$FAKE_ADDR"
+xdotool key Tab
+xdotool key Tab
+xdotool type --delay 30 "$KEY"
+xdotool key Tab
+xdotool type --delay 30 "/generic/v1/me"
+xdotool key Return
+sleep 3
+shot "$ARTIFACTS/validated.png"
+xdotool key Return
+sleep 3
+shot "$ARTIFACTS/after.png"
+
+kill -0 "$APP_PID" 2>/dev/null || fail "the app exited during the test"
+[ "$(colours "$ARTIFACTS/after.png")" -gt 50 ] || fail "after.png is blank"
+diff_px="$(compare -metric AE "$ARTIFACTS/before.png" "$ARTIFACTS/after.png" "$TMP/diff.png" 2>&1 >/dev/null | awk '{print int($1)}' || true)"
+[ "${diff_px:-0}" -gt 500 ] || fail "the window did not change (only ${diff_px:-0} pixels differ)"
+grep -q 'msg="connection created"' "$TMP/app.log" || fail "app.log has no 'connection created' line: the Go binding did not save the integration"
+
+echo "smoke: window changed in $diff_px pixels; the backend logged the new connection"
+echo "smoke: screenshots in $ARTIFACTS"
+echo "smoke: 1 passed, 0 failed"
