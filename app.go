@@ -117,3 +117,8 @@ func (a *App) ReauthenticateConnection(id string, d domain.ReauthDraft) (domain.
 func (a *App) UpdateConnectionWorkspaces(id string, workspaceIDs []string) (domain.Connection, error) {
 	return call(a.svc.UpdateConnectionWorkspaces(a.ctx, id, workspaceIDs))
 }
+
+// ListChecks returns an integration's most recent checks, newest first.
+func (a *App) ListChecks(id string, limit int) ([]domain.CheckRecord, error) {
+	return call(a.svc.ListChecks(a.ctx, id, limit))
+}

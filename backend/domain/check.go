@@ -53,3 +53,13 @@ type CheckResult struct {
 
 // OK reports whether the check succeeded.
 func (r CheckResult) OK() bool { return r.Class == ClassOK }
+
+// CheckRecord is one stored check in a connection's history.
+type CheckRecord struct {
+	CheckedAt     time.Time `json:"checkedAt"`
+	LatencyMS     int64     `json:"latencyMs"`
+	Class         Class     `json:"class"`
+	HTTPStatus    int       `json:"httpStatus"`
+	Message       string    `json:"message"`
+	RateRemaining *int      `json:"rateRemaining,omitempty"`
+}

@@ -84,6 +84,7 @@ func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in do
 			return domain.ReauthResult{}, fmt.Errorf("record re-authentication of %s: %w", x.ID, err)
 		}
 		s.log.Info("connection re-authenticated", "connection", x.ID, "provider", x.Provider)
+		s.recordCheck(ctx, x)
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		if x.ID == c.ID {
 			c = x
@@ -195,6 +196,7 @@ func (s *Service) reauthPool(ctx context.Context, c domain.Connection, p *provid
 	if err := s.store.UpdateConnection(ctx, c); err != nil {
 		return domain.ReauthResult{}, fmt.Errorf("record re-authentication of %s: %w", c.ID, err)
 	}
+	s.recordCheck(ctx, c)
 	s.log.Info("connection pool changed", "connection", c.ID, "action", in.Pool, "size", len(pool))
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 	return domain.ReauthResult{Connection: c, Warnings: nonNil(warnings)}, nil

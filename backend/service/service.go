@@ -289,6 +289,7 @@ func (s *Service) CreateConnection(ctx context.Context, in domain.ConnectionDraf
 			return domain.Connection{}, fmt.Errorf("create connection %s: %w", x.Label, err)
 		}
 		s.log.Info("connection created", "connection", x.ID, "provider", x.Provider, "mode", x.AuthMode)
+		s.recordCheck(ctx, x)
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 	}
 	return c, nil
@@ -370,6 +371,7 @@ func (s *Service) CheckConnection(ctx context.Context, id string) (domain.Connec
 	if err := s.store.UpdateConnection(ctx, c); err != nil {
 		return domain.Connection{}, fmt.Errorf("record check of connection %s: %w", id, err)
 	}
+	s.recordCheck(ctx, c)
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id})
 	return c, nil
 }
@@ -426,4 +428,30 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// recordCheck stores the connection's latest check in its history. History
+// is best effort: a failure is logged, never shown as a failed check.
+func (s *Service) recordCheck(ctx context.Context, c domain.Connection) {
+	if c.LastCheckedAt == nil {
+		return
+	}
+	r := domain.CheckResult{Class: domain.ClassOK, Message: c.StatusDescription, CheckedAt: *c.LastCheckedAt, RateRemaining: c.RateLimitRemain}
+	if c.LastError != nil {
+		r = *c.LastError
+	}
+	if err := s.store.AddCheck(ctx, c.ID, r); err != nil {
+		s.log.Error("record check history", "connection", c.ID, "err", err)
+	}
+}
+
+// ListChecks returns a connection's most recent checks, newest first.
+func (s *Service) ListChecks(ctx context.Context, id string, limit int) ([]domain.CheckRecord, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	if _, err := s.store.GetConnection(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.ListChecks(ctx, id, limit)
 }

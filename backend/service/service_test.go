@@ -234,6 +234,16 @@ func TestCheckConnectionTracksProvider(t *testing.T) {
 	if c, err = e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusError || !strings.Contains(c.LastError.Message, "missing") {
 		t.Fatalf("after secret loss: %+v %v", c, err)
 	}
+	history, err := e.svc.ListChecks(ctx, c.ID, 10)
+	if err != nil || len(history) != 4 {
+		t.Fatalf("history: %d %v", len(history), err)
+	}
+	want := []domain.Class{domain.ClassInvalidCredentials, domain.ClassOK, domain.ClassInvalidCredentials, domain.ClassOK}
+	for i, h := range history {
+		if h.Class != want[i] {
+			t.Fatalf("history[%d] = %s, want %s", i, h.Class, want[i])
+		}
+	}
 }
 
 func TestRenameAndDeleteErrors(t *testing.T) {

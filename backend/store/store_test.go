@@ -232,3 +232,33 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Fatalf("%d connections", len(list))
 	}
 }
+
+func TestChecksHistory(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	if err := s.CreateConnection(ctx, fullConnection("c")); err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	rate := 7
+	for i := 0; i < 5; i++ {
+		r := domain.CheckResult{Class: domain.ClassOK, Message: fmt.Sprint("check ", i), LatencyMS: int64(i), CheckedAt: base.Add(time.Duration(i) * time.Minute)}
+		if i == 4 {
+			r.Class, r.HTTPStatus, r.RateRemaining = domain.ClassInvalidCredentials, 401, &rate
+		}
+		if err := s.AddCheck(ctx, "c", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ListChecks(ctx, "c", 3)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("%v %v", got, err)
+	}
+	if got[0].Message != "check 4" || got[0].Class != domain.ClassInvalidCredentials || got[0].HTTPStatus != 401 || *got[0].RateRemaining != 7 || got[2].Message != "check 2" {
+		t.Fatalf("order or fields wrong: %+v", got)
+	}
+	_ = s.DeleteConnection(ctx, "c")
+	if got, _ := s.ListChecks(ctx, "c", 10); len(got) != 0 {
+		t.Fatal("checks outlived their connection")
+	}
+}
