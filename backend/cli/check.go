@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"text/tabwriter"
 
 	"patchbay/backend/domain"
@@ -36,14 +33,12 @@ func runCheck(args []string, env Env) int {
 	if code, done := parse(fl, args, env); done {
 		return code
 	}
-	ctx, stop := signal.NotifyContext(env.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	app, err := start(ctx, c, env)
-	if err != nil {
-		return fail(env, err)
-	}
-	defer app.close()
-	lines, err := checkAll(ctx, app, *only)
+	return withApp(c, env, func(ctx context.Context, app *app) int { return check(ctx, app, *only, *asJSON, env) })
+}
+
+// check validates the connections and prints the result.
+func check(ctx context.Context, app *app, only string, asJSON bool, env Env) int {
+	lines, err := checkAll(ctx, app, only)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENotFound {
 			fmt.Fprintf(env.Stderr, "patchbay check: %s\n", domain.Public(err).Message)
@@ -51,7 +46,7 @@ func runCheck(args []string, env Env) int {
 		}
 		return fail(env, err)
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(lines)

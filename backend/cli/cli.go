@@ -155,6 +155,20 @@ func runDesktop(args []string, env Env) int {
 	if code, done := parse(fl, args, env); done {
 		return code
 	}
+	return withApp(c, env, func(ctx context.Context, app *app) int {
+		if env.Desktop == nil {
+			return fail(env, errors.New("this build has no desktop window; use 'patchbay serve'"))
+		}
+		if err := env.Desktop(ctx, app.svc, env.Assets); err != nil {
+			return fail(env, fmt.Errorf("desktop window: %w", err))
+		}
+		return ExitOK
+	})
+}
+
+// withApp starts the backend for c, runs fn with a context that ends on
+// SIGINT/SIGTERM, and closes the backend afterwards.
+func withApp(c common, env Env, fn func(context.Context, *app) int) int {
 	ctx, stop := signal.NotifyContext(env.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app, err := start(ctx, c, env)
@@ -162,13 +176,7 @@ func runDesktop(args []string, env Env) int {
 		return fail(env, err)
 	}
 	defer app.close()
-	if env.Desktop == nil {
-		return fail(env, errors.New("this build has no desktop window; use 'patchbay serve'"))
-	}
-	if err := env.Desktop(ctx, app.svc, env.Assets); err != nil {
-		return fail(env, fmt.Errorf("desktop window: %w", err))
-	}
-	return ExitOK
+	return fn(ctx, app)
 }
 
 func runServe(args []string, env Env) int {
@@ -179,16 +187,14 @@ func runServe(args []string, env Env) int {
 	if code, done := parse(fl, args, env); done {
 		return code
 	}
-	ctx, stop := signal.NotifyContext(env.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	app, err := start(ctx, c, env)
+	return withApp(c, env, func(ctx context.Context, app *app) int { return serve(ctx, app, *addr, env) })
+}
+
+// serve runs the HTTP transport on addr until ctx ends.
+func serve(ctx context.Context, app *app, addr string, env Env) int {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fail(env, err)
-	}
-	defer app.close()
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fail(env, fmt.Errorf("listen on %s: %w (is another program using the port?)", *addr, err))
+		return fail(env, fmt.Errorf("listen on %s: %w (is another program using the port?)", addr, err))
 	}
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
 		app.log.Warn("serving on a non-loopback address: anyone who can reach it and has the URL can use Patchbay", "addr", ln.Addr().String())

@@ -2,17 +2,12 @@ package service_test
 
 import (
 	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"patchbay/backend/domain"
-	"patchbay/backend/fakes"
-	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
 	"patchbay/backend/service"
-	"patchbay/backend/store"
 )
 
 // linkedCatalogue mimics Azure DevOps: Boards links Repos and Pipelines.
@@ -22,28 +17,15 @@ const linkedCatalogue = `{"providers":[
  {"id":"pipes","name":"Pipelines","selfHosted":true,"modes":[{"id":"pat","name":"PAT","reauth":true,"fields":[{"key":"token","label":"PAT","kind":"secret","required":true}],"auth":{"header":"X-API-Key","value":"{{token}}"},"validate":{"url":"/generic/v1/me"}}]}]}`
 
 func TestLinkedConnectionsShareOneCredential(t *testing.T) {
-	fake := fakes.New()
-	srv := httptest.NewServer(fake.Handler())
-	defer srv.Close()
-	st, err := store.Open(filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	cat, err := providers.Parse([]byte(linkedCatalogue))
-	if err != nil {
-		t.Fatal(err)
-	}
 	sec := secrets.NewMemory()
-	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat})
-	ctx := context.Background()
-	_ = svc.EnsureDefaultWorkspace(ctx)
-	ws, _ := svc.ListWorkspaces(ctx)
+	e := newEnvWith(t, sec, catalogue(t, linkedCatalogue))
+	svc, fake, ctx := e.svc, e.fake, context.Background()
+	ws := []domain.Workspace{e.ws}
 	const oldPAT, newPAT = "ado-pat-old-000000000001", "ado-pat-new-000000000002"
 	fake.SetKey(oldPAT, true)
 	fake.SetKey(newPAT, true)
 	boards, err := svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "boards", AuthMode: "pat", Label: "Contoso", WorkspaceIDs: []string{ws[0].ID},
-		BaseURL: srv.URL, Secrets: map[string]string{"token": oldPAT}})
+		BaseURL: e.url, Secrets: map[string]string{"token": oldPAT}})
 	if err != nil {
 		t.Fatal(err)
 	}

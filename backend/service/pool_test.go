@@ -2,18 +2,12 @@ package service_test
 
 import (
 	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"patchbay/backend/domain"
-	"patchbay/backend/fakes"
-	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
 	"patchbay/backend/service"
-	"patchbay/backend/store"
 )
 
 // pooledCatalogue is a catalogue with one provider whose key field holds a
@@ -23,30 +17,15 @@ const pooledCatalogue = `{"providers":[{"id":"pooled","name":"Pooled API","selfH
  "auth":{"header":"X-API-Key","value":"{{token}}"},"validate":{"url":"/generic/v1/me","rateRemainingHeader":"X-RateLimit-Remaining"}}]}]}`
 
 func TestPooledSecrets(t *testing.T) {
-	fake := fakes.New()
-	srv := httptest.NewServer(fake.Handler())
-	defer srv.Close()
-	st, err := store.Open(filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	cat, err := providers.Parse([]byte(pooledCatalogue))
-	if err != nil {
-		t.Fatal(err)
-	}
 	sec := secrets.NewMemory()
-	v := providers.NewValidator()
-	v.Timeout = time.Second
-	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v})
-	ctx := context.Background()
-	_ = svc.EnsureDefaultWorkspace(ctx)
-	ws, _ := svc.ListWorkspaces(ctx)
+	e := newEnvWith(t, sec, catalogue(t, pooledCatalogue))
+	svc, fake, ctx := e.svc, e.fake, context.Background()
+	ws := []domain.Workspace{e.ws}
 	const a, b, c = "pool-key-aaaaaaaa-0001", "pool-key-bbbbbbbb-0002", "pool-key-cccccccc-0003"
 	for _, k := range []string{a, b, c} {
 		fake.SetKey(k, true)
 	}
-	draft := domain.ConnectionDraft{Provider: "pooled", AuthMode: "pat", Label: "Bots", WorkspaceIDs: []string{ws[0].ID}, BaseURL: srv.URL,
+	draft := domain.ConnectionDraft{Provider: "pooled", AuthMode: "pat", Label: "Bots", WorkspaceIDs: []string{ws[0].ID}, BaseURL: e.url,
 		Secrets: map[string]string{"token": a + "\n\n  " + b + "\n"}}
 	conn, err := svc.CreateConnection(ctx, draft)
 	if err != nil {

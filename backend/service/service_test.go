@@ -34,6 +34,26 @@ type env struct {
 // the fake providers.
 func newEnv(t *testing.T, sec secrets.Store) *env {
 	t.Helper()
+	cat, err := providers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newEnvWith(t, sec, cat)
+}
+
+// catalogue parses a test catalogue.
+func catalogue(t *testing.T, doc string) *providers.Catalogue {
+	t.Helper()
+	cat, err := providers.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// newEnvWith is newEnv with a given provider catalogue.
+func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env {
+	t.Helper()
 	fake := fakes.New()
 	fake.HangFor = 5 * time.Second
 	srv := httptest.NewServer(fake.Handler())
@@ -44,10 +64,6 @@ func newEnv(t *testing.T, sec secrets.Store) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cat, err := providers.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	v := providers.NewValidator()
 	v.Timeout = 300 * time.Millisecond
 	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v})
