@@ -111,6 +111,7 @@ type common struct {
 	demo         bool
 	insecureFile bool
 	verbose      bool
+	demoEmpty    bool
 }
 
 func (c *common) register(fl *flag.FlagSet) {
@@ -118,6 +119,7 @@ func (c *common) register(fl *flag.FlagSet) {
 	fl.BoolVar(&c.demo, "demo", false, "start with a throwaway data directory and in-process fake providers")
 	fl.BoolVar(&c.insecureFile, "insecure-file-secrets", false, "if no OS keyring is available, keep secrets in a 0600 file in the data directory")
 	fl.BoolVar(&c.verbose, "verbose", false, "log debug details")
+	fl.BoolVar(&c.demoEmpty, "demo-empty", false, "with --demo: start with no integrations instead of one per provider")
 }
 
 func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
@@ -229,6 +231,7 @@ type app struct {
 	svc     *service.Service
 	store   *store.Store
 	fake    *fakes.Server
+	fakeURL string
 	log     *slog.Logger
 	tempDir string
 }
@@ -277,6 +280,7 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 			a.close()
 			return nil, err
 		}
+		a.fakeURL = base
 		info.DemoHints = &domain.DemoHints{
 			GenericValidationURL: base + fakes.GenericValidate, GenericHeaderName: fakes.GenericHeader,
 			GenericGoodKey: fakes.GenericGoodKey, GenericBadKey: fakes.GenericBadKey,
@@ -300,10 +304,23 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		a.close()
 		return nil, err
 	}
+	if c.demo {
+		cat = cat.AllSelfHosted()
+	}
 	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log})
 	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
 		a.close()
 		return nil, err
+	}
+	if c.demo && !c.demoEmpty {
+		conns, err := a.svc.ListConnections(ctx)
+		if err == nil && len(conns) == 0 {
+			err = seedDemo(ctx, a.svc, a.fake, a.fakeURL)
+		}
+		if err != nil {
+			a.close()
+			return nil, err
+		}
 	}
 	return a, nil
 }

@@ -152,3 +152,43 @@ func TestServePrintsTokenURLAndServes(t *testing.T) {
 		t.Fatal("serve did not stop when its context ended")
 	}
 }
+
+func TestDemoSeedsEveryState(t *testing.T) {
+	a, err := start(context.Background(), common{demo: true}, Env{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	conns, err := a.svc.ListConnections(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	states := map[string]int{}
+	for _, c := range conns {
+		seen[c.Provider] = true
+		switch {
+		case c.Interrupted():
+			states["interrupted"]++
+		default:
+			states[string(c.Status)]++
+		}
+	}
+	for _, p := range []string{"jira_cloud", "jira_dc", "github", "github_actions", "bitbucket", "azure_devops_boards", "azure_devops_repos",
+		"azure_devops_pipelines", "harness", "gitlab", "sonarqube", "slack"} {
+		if !seen[p] {
+			t.Errorf("demo lacks %s", p)
+		}
+	}
+	if states["active"] < 10 || states["error"] != 1 || states["interrupted"] != 1 {
+		t.Fatalf("states %v", states)
+	}
+	empty, err := start(context.Background(), common{demo: true, demoEmpty: true}, Env{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer empty.close()
+	if conns, _ := empty.svc.ListConnections(context.Background()); len(conns) != 0 {
+		t.Fatalf("--demo-empty seeded %d", len(conns))
+	}
+}

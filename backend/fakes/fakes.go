@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -38,6 +39,8 @@ type Server struct {
 	mu        sync.Mutex
 	validKeys map[string]bool
 	requests  map[string]int
+	used      map[string]int  // GitHub rate budget used per token
+	down      map[string]bool // tokens whose provider answers 503
 	// HangFor bounds how long /hang holds a request (default 1 minute), so a
 	// test server always shuts down.
 	HangFor time.Duration
@@ -48,11 +51,21 @@ type Server struct {
 
 // New returns a fake server (not listening) with the demo keys registered.
 func New() *Server {
-	return &Server{
+	s := &Server{
 		validKeys: map[string]bool{GenericGoodKey: true},
 		requests:  map[string]int{},
+		used:      map[string]int{},
+		down:      map[string]bool{},
 		HangFor:   time.Minute,
 	}
+	for _, d := range Demos() {
+		for _, v := range d.Secrets {
+			for _, tok := range strings.Split(v, "\n") {
+				s.validKeys[tok] = true
+			}
+		}
+	}
+	return s
 }
 
 // Start listens on addr ("" for a random loopback port) and serves in the
@@ -88,6 +101,19 @@ func (s *Server) SetKey(key string, valid bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.validKeys[key] = valid
+}
+
+// SetDown makes the provider answer 503 (an outage) for key, or recover.
+func (s *Server) SetDown(key string, down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down[key] = down
+}
+
+func (s *Server) isDown(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.down[key]
 }
 
 // Requests returns how many requests reached path.
@@ -137,16 +163,21 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, "<html><body><form>Sign in</form></body></html>")
 	})
+	for _, api := range s.providerAPIs() {
+		mux.HandleFunc(api.pattern, s.provider(api))
+	}
 	mux.HandleFunc("POST /_fake/keys", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
 			Key   string `json:"key"`
 			Valid bool   `json:"valid"`
+			Down  bool   `json:"down"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Key == "" {
-			http.Error(w, `want {"key":"…","valid":true|false}`, http.StatusBadRequest)
+			http.Error(w, `want {"key":"…","valid":true|false,"down":true|false}`, http.StatusBadRequest)
 			return
 		}
 		s.SetKey(in.Key, in.Valid)
+		s.SetDown(in.Key, in.Down)
 		w.WriteHeader(http.StatusNoContent)
 	})
 	return mux

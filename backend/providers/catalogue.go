@@ -47,6 +47,18 @@ type Mode struct {
 	// ("Bearer {{token}}", "{{apiKey}}", "basic:{{email}}:{{token}}").
 	Auth     AuthSpec     `json:"auth"`
 	Validate ValidateSpec `json:"validate"`
+	// OAuth describes a consent-based mode (authorization code + PKCE); such
+	// modes are connected through the provider's consent screen, not a form.
+	OAuth *OAuthSpec `json:"oauth,omitempty"`
+}
+
+// OAuthSpec holds a provider's OAuth 2.0 endpoints and scopes.
+type OAuthSpec struct {
+	AuthorizeURL  string   `json:"authorizeUrl"`
+	TokenURL      string   `json:"tokenUrl"`
+	Scopes        []string `json:"scopes"`
+	PKCE          bool     `json:"pkce"`
+	RotatesTokens bool     `json:"rotatesTokens"`
 }
 
 // Field is one input of an auth mode's form.
@@ -92,7 +104,11 @@ type ValidateSpec struct {
 	ExpiryHeader string `json:"expiryHeader,omitempty"`
 	// RateRemainingHeader / RateResetHeader name the rate-limit headers.
 	RateRemainingHeader string `json:"rateRemainingHeader,omitempty"`
+	RateLimitHeader     string `json:"rateLimitHeader,omitempty"`
 	RateResetHeader     string `json:"rateResetHeader,omitempty"`
+	// Reader names a provider-specific reader for answers the generic rules
+	// misread (Slack's HTTP 200 with ok:false, Azure DevOps' sign-in page).
+	Reader string `json:"reader,omitempty"`
 }
 
 // Catalogue is the parsed, validated provider catalogue.
@@ -169,6 +185,9 @@ func (p *Provider) check() error {
 	}
 	for _, m := range p.Modes {
 		known := map[string]bool{"baseUrl": true}
+		if m.OAuth != nil {
+			known["accessToken"] = true // minted by consent, not typed
+		}
 		for _, f := range m.Fields {
 			if f.Key == "" || f.Label == "" {
 				return fmt.Errorf("provider %s mode %s: every field needs a key and a label", p.ID, m.ID)
@@ -192,6 +211,12 @@ func (p *Provider) check() error {
 		}
 		if !m.Reauth && m.ReauthNote == "" {
 			return fmt.Errorf("provider %s mode %s: a mode without re-authentication must say what to do instead", p.ID, m.ID)
+		}
+		if m.Validate.Reader != "" && readers[m.Validate.Reader] == nil {
+			return fmt.Errorf("provider %s mode %s: unknown reader %q", p.ID, m.ID, m.Validate.Reader)
+		}
+		if m.OAuth != nil && (m.OAuth.AuthorizeURL == "" || m.OAuth.TokenURL == "") {
+			return fmt.Errorf("provider %s mode %s: OAuth needs authorize and token URLs", p.ID, m.ID)
 		}
 		if m.Validate.Method == "" {
 			m.Validate.Method = "GET"
@@ -220,4 +245,17 @@ func compiled(pattern string) (*regexp.Regexp, error) {
 	}
 	regexCache.Store(pattern, re)
 	return re, nil
+}
+
+// AllSelfHosted returns a copy of the catalogue in which every provider
+// accepts a base URL: --demo points cloud-only providers (Bitbucket, Slack)
+// at the fake server's address.
+func (c *Catalogue) AllSelfHosted() *Catalogue {
+	out := &Catalogue{Providers: make([]Provider, len(c.Providers)), byID: map[string]*Provider{}}
+	copy(out.Providers, c.Providers)
+	for i := range out.Providers {
+		out.Providers[i].SelfHosted = true
+		out.byID[out.Providers[i].ID] = &out.Providers[i]
+	}
+	return out
 }

@@ -73,18 +73,23 @@ func retryAt(h http.Header, resetHeader string, now time.Time) *time.Time {
 		if name == "" {
 			continue
 		}
-		v := strings.TrimSpace(h.Get(name))
-		if v == "" {
-			continue
-		}
-		// Some providers send seconds-until-reset rather than an epoch.
-		if secs, err := strconv.Atoi(v); err == nil && secs >= 0 && secs < 1_000_000_000 {
-			t := now.Add(time.Duration(secs) * time.Second).UTC()
-			return &t
-		}
-		if t := parseTime(v); t != nil {
+		if t := resetTime(h.Get(name), now); t != nil {
 			return t
 		}
 	}
 	return nil
+}
+
+// resetTime reads a rate-limit reset value: an epoch, a timestamp, or (as
+// some providers send) seconds until the reset.
+func resetTime(v string, now time.Time) *time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 && secs < 1_000_000_000 {
+		t := now.Add(time.Duration(secs) * time.Second).UTC()
+		return &t
+	}
+	return parseTime(v)
 }

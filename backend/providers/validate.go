@@ -62,6 +62,11 @@ func (v *Validator) Validate(ctx context.Context, t Target) domain.CheckResult {
 	res.LatencyMS = v.Now().Sub(start).Milliseconds()
 	res.CheckedAt = start.UTC()
 	res.Message = scrub(res.Message, t)
+	if res.OK() && res.Identity == "" {
+		// Providers that report no account (SonarQube's validate) are known
+		// by the email or user name the user typed.
+		res.Identity = firstNonEmpty(t.Values["email"], t.Values["username"])
+	}
 	Explain(&res, t.Provider)
 	v.Log.Info("validated connection", "provider", t.Provider.ID, "mode", t.Mode.ID, "class", res.Class, "status", res.HTTPStatus, "latency_ms", res.LatencyMS)
 	return res
@@ -152,9 +157,21 @@ func isTimeout(err error) bool {
 // Classify maps a provider's HTTP answer to a CheckResult, reading identity,
 // scopes, expiry and rate-limit headers as spec describes.
 func Classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time) domain.CheckResult {
+	res := classify(resp, body, spec, now)
+	if r := readers[spec.Reader]; r != nil {
+		r(resp, body, &res)
+	}
+	return res
+}
+
+func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time) domain.CheckResult {
 	res := domain.CheckResult{HTTPStatus: resp.StatusCode}
 	res.Scopes = splitScopes(resp.Header.Get(spec.ScopesHeader), spec.ScopesHeader)
 	res.RateRemaining = intHeader(resp.Header, spec.RateRemainingHeader)
+	res.RateLimit = intHeader(resp.Header, spec.RateLimitHeader)
+	if spec.RateResetHeader != "" && resp.Header.Get(spec.RateResetHeader) != "" {
+		res.RateResetAt = resetTime(resp.Header.Get(spec.RateResetHeader), now)
+	}
 	res.ExpiresAt = timeHeader(resp.Header, spec.ExpiryHeader)
 	providerMsg := providerMessage(body)
 	switch code := resp.StatusCode; {
@@ -300,4 +317,13 @@ func missingScopes(required, granted []string, known bool) []string {
 		}
 	}
 	return out
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

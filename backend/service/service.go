@@ -167,6 +167,9 @@ func (s *Service) prepare(ctx context.Context, in domain.ConnectionDraft) (draft
 	if !ok {
 		return d, domain.FieldError("authMode", "Choose how to authenticate with %s.", p.Name)
 	}
+	if m.OAuth != nil {
+		return d, domain.FieldError("authMode", "Connecting %s by OAuth consent is not available in this version of Patchbay yet. Choose a token mode for now.", p.Name)
+	}
 	d.provider, d.mode = p, m
 	d.label = strings.TrimSpace(in.Label)
 	if d.label == "" {

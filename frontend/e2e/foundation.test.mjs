@@ -17,7 +17,7 @@ describe('foundation', { timeout: 120_000 }, () => {
   let browser;
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ extraArgs: ['--demo-empty'] });
     browser = await launchChromium();
   });
 

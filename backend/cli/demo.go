@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/service"
+)
+
+// Demo credentials whose state the seed changes after creating them.
+const (
+	demoRevokedSlack = "xoxb-3333-4444-demoRevokedToken"
+	demoOutageGitLab = "glpat-demoOutageToken0000002"
+)
+
+// seedDemo fills a fresh demo data directory with one integration per
+// provider, all validated against the fakes, plus one broken (error) and one
+// interrupted connection, so a new user sees every state.
+func seedDemo(ctx context.Context, svc *service.Service, fake *fakes.Server, base string) error {
+	ws, err := svc.ListWorkspaces(ctx)
+	if err != nil || len(ws) == 0 {
+		return fmt.Errorf("seed demo: no workspace: %v", err)
+	}
+	names := map[string]string{}
+	providers, _ := svc.ListProviders(ctx)
+	for _, p := range providers {
+		names[p.ID] = p.Name
+	}
+	create := func(d fakes.Demo, label string) (domain.Connection, error) {
+		return svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: d.Provider, AuthMode: d.Mode, Label: label,
+			WorkspaceIDs: []string{ws[0].ID}, BaseURL: base + d.BasePath, Config: d.Config, Secrets: d.Secrets})
+	}
+	for _, d := range fakes.Demos() {
+		if _, err := create(d, "Demo "+strings.TrimPrefix(names[d.Provider], "Azure DevOps ")); err != nil {
+			return fmt.Errorf("seed demo %s: %w", d.Provider, err)
+		}
+	}
+	// A Slack connection whose token the provider revoked: needs reauth.
+	fake.SetKey(demoRevokedSlack, true)
+	slack, err := create(fakes.Demo{Provider: "slack", Mode: "token", BasePath: "/slack", Secrets: map[string]string{"token": demoRevokedSlack}}, "Alerts Slack")
+	if err != nil {
+		return fmt.Errorf("seed demo broken slack: %w", err)
+	}
+	fake.SetKey(demoRevokedSlack, false)
+	// A GitLab connection whose provider is down: interrupted, not broken.
+	fake.SetKey(demoOutageGitLab, true)
+	gitlab, err := create(fakes.Demo{Provider: "gitlab", Mode: "pat", BasePath: "/gitlab", Secrets: map[string]string{"token": demoOutageGitLab}}, "Self-managed GitLab")
+	if err != nil {
+		return fmt.Errorf("seed demo interrupted gitlab: %w", err)
+	}
+	fake.SetDown(demoOutageGitLab, true)
+	for _, id := range []string{slack.ID, gitlab.ID} {
+		if _, err := svc.CheckConnection(ctx, id); err != nil {
+			return fmt.Errorf("seed demo check: %w", err)
+		}
+	}
+	return nil
+}

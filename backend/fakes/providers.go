@@ -1,0 +1,211 @@
+package fakes
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Tokens containing these markers make every fake provider misbehave in the
+// documented ways, so tests and the demo can reach each classification.
+const (
+	MarkNoScope = "noscope"  // valid, but lacks a scope (403 with scope headers)
+	MarkLimited = "limited"  // rate limited (429 with Retry-After)
+	MarkDown    = "down"     // provider outage (503)
+	MarkHang    = "hang"     // never answers until the client gives up
+	MarkExpiry  = "expiring" // valid, with an expiry 3 days ahead (GitHub)
+)
+
+// Demo holds what a new user (and the e2e tests) types to connect one
+// provider against the fakes: base path under the fake server, mode, the
+// non-secret fields and a valid secret.
+type Demo struct {
+	Provider string
+	Mode     string
+	BasePath string
+	Config   map[string]string
+	Secrets  map[string]string
+}
+
+// Demo secrets: fake, valid only against this package's server.
+const (
+	GitHubToken    = "ghp_demoDEMOdemoDEMOdemoDEMOdemoDEMO0001"
+	GitHubToken2   = "ghp_demoDEMOdemoDEMOdemoDEMOdemoDEMO0002"
+	JiraToken      = "ATATT3xFfGF0demoJiraCloudToken=A1B2C3D4"
+	JiraDCToken    = "NDE2OTk3NzQ2NjU1OkRlbW9KaXJhRGF0YUNlbnRlcg"
+	BitbucketToken = "ATATT3xFfGF0demoBitbucketToken=0A1B2C3D"
+	AzureToken     = "demoazuredevopspersonalaccesstoken000000000001"
+	HarnessKey     = "pat.demoAccount.demoToken.demoSecret0001"
+	GitLabToken    = "glpat-demoGitLabToken0000001"
+	SonarToken     = "squ_0123456789abcdef0123456789abcdef01234567"
+	SlackToken     = "xoxb-1111-2222-demoSlackBotToken"
+)
+
+// Demos lists one working connection per provider of the catalogue.
+func Demos() []Demo {
+	email := func(e string) map[string]string { return map[string]string{"email": e} }
+	sec := func(k, v string) map[string]string { return map[string]string{k: v} }
+	return []Demo{
+		{"jira_cloud", "api_token", "/jira", email("ops@example.com"), sec("apiToken", JiraToken)},
+		{"jira_dc", "pat", "/jiradc", map[string]string{}, sec("token", JiraDCToken)},
+		{"github", "pat", "/github", email("bots@example.com"), sec("token", GitHubToken+"\n"+GitHubToken2)},
+		{"github_actions", "pat", "/github", email("bots@example.com"), sec("token", GitHubToken)},
+		{"bitbucket", "api_token", "/bitbucket", email("ops@example.com"), sec("apiToken", BitbucketToken)},
+		{"azure_devops_boards", "pat", "/ado/contoso", email("ops@example.com"), sec("token", AzureToken)},
+		{"harness", "api_key", "/harness", email("ops@example.com"), sec("apiKey", HarnessKey)},
+		{"gitlab", "pat", "/gitlab", map[string]string{}, sec("token", GitLabToken)},
+		{"sonarqube", "token", "/sonar", map[string]string{"username": "ci-bot"}, sec("token", SonarToken)},
+		{"slack", "token", "/slack", map[string]string{}, sec("token", SlackToken)},
+	}
+}
+
+// fakeAPI describes one provider's validation endpoint.
+type fakeAPI struct {
+	pattern string                                                   // method and path
+	token   func(r *http.Request) string                             // the credential sent
+	ok      func(w http.ResponseWriter, r *http.Request, tok string) // a valid answer
+	bad     func(w http.ResponseWriter, revoked bool)                // an invalid credential
+}
+
+func bearer(r *http.Request) string {
+	return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+}
+
+// basicPassword returns the password of a Basic header.
+func basicPassword(r *http.Request) string {
+	_, p, _ := r.BasicAuth()
+	return p
+}
+
+func unauthorizedJSON(msg string) func(http.ResponseWriter, bool) {
+	return func(w http.ResponseWriter, _ bool) {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": msg})
+	}
+}
+
+func (s *Server) providerAPIs() []fakeAPI {
+	return []fakeAPI{
+		{"GET /github/user", bearer, s.githubOK, unauthorizedJSON("Bad credentials")},
+		{"GET /github/installation/repositories", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, map[string]any{"total_count": 1})
+		}, unauthorizedJSON("Bad credentials")},
+		{"GET /jira/rest/api/3/myself", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
+			u, _, _ := r.BasicAuth()
+			w.Header().Set("X-RateLimit-Remaining", "95")
+			writeJSON(w, 200, map[string]any{"emailAddress": u, "displayName": "Ops Team", "accountId": "5b10ac8d82e05b22cc7d4ef5"})
+		}, unauthorizedJSON("Client must be authenticated to access this resource.")},
+		{"GET /jiradc/rest/api/2/myself", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, map[string]any{"name": "jdoe", "displayName": "Jane Doe"})
+		}, func(w http.ResponseWriter, _ bool) {
+			w.Header().Set("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
+			w.WriteHeader(http.StatusUnauthorized)
+		}},
+		{"GET /bitbucket/2.0/user", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, map[string]any{"display_name": "Ops Team", "username": "ops-team"})
+		}, func(w http.ResponseWriter, _ bool) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="Bitbucket.org HTTP"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		}},
+		{"GET /ado/{org}/_apis/connectionData", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, map[string]any{"authenticatedUser": map[string]any{"providerDisplayName": "Ops Team"}})
+		}, func(w http.ResponseWriter, _ bool) {
+			// Azure DevOps answers a bad PAT with its sign-in page, not a 401.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusNonAuthoritativeInfo)
+			fmt.Fprint(w, "<html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>")
+		}},
+		{"GET /harness/ng/api/user/currentUser", func(r *http.Request) string { return r.Header.Get("x-api-key") }, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, map[string]any{"status": "SUCCESS", "data": map[string]any{"email": "ops@example.com", "name": "Ops"}})
+		}, unauthorizedJSON("Token is not valid.")},
+		{"GET /gitlab/api/v4/user", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, func(w http.ResponseWriter, r *http.Request, _ string) {
+			w.Header().Set("RateLimit-Remaining", "1999")
+			w.Header().Set("RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10))
+			writeJSON(w, 200, map[string]any{"username": "ops-bot", "id": 7})
+		}, unauthorizedJSON("401 Unauthorized")},
+		{"GET /sonar/api/authentication/validate", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, map[string]bool{"valid": true})
+		}, func(w http.ResponseWriter, _ bool) { writeJSON(w, 200, map[string]bool{"valid": false}) }},
+		{"POST /slack/api/auth.test", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
+			w.Header().Set("X-OAuth-Scopes", "channels:read,chat:write,users:read")
+			writeJSON(w, 200, map[string]any{"ok": true, "url": "https://demo.slack.com/", "team": "Demo", "user": "patchbay-bot", "team_id": "T1", "user_id": "U1"})
+		}, func(w http.ResponseWriter, revoked bool) {
+			// Slack reports auth failures as HTTP 200 with ok:false.
+			e := "invalid_auth"
+			if revoked {
+				e = "token_revoked"
+			}
+			writeJSON(w, 200, map[string]any{"ok": false, "error": e})
+		}},
+	}
+}
+
+// githubOK answers /user like GitHub: identity, scopes, rate-limit headers
+// (each token its own budget) and, for expiring tokens, the expiry header.
+func (s *Server) githubOK(w http.ResponseWriter, r *http.Request, tok string) {
+	s.mu.Lock()
+	s.used[tok]++
+	used := s.used[tok]
+	s.mu.Unlock()
+	h := w.Header()
+	h.Set("X-OAuth-Scopes", "repo, read:org, workflow")
+	h.Set("X-RateLimit-Limit", "5000")
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(5000-used))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+	if strings.Contains(tok, MarkExpiry) {
+		h.Set("github-authentication-token-expiration", time.Now().Add(72*time.Hour).UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	login := "octo-bot"
+	if n := len(tok); n >= 4 {
+		login += "-" + tok[n-4:]
+	}
+	writeJSON(w, 200, map[string]any{"login": login, "id": 1})
+}
+
+// provider wraps a fake API with the shared misbehaviour markers and the
+// valid-credential check.
+func (s *Server) provider(api fakeAPI) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.count(r)
+		tok := api.token(r)
+		switch {
+		case strings.Contains(tok, MarkHang):
+			select {
+			case <-r.Context().Done():
+			case <-time.After(s.HangFor):
+			}
+			return
+		case strings.Contains(tok, MarkDown) || s.isDown(tok):
+			w.Header().Set("Retry-After", "60")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"message": "Service unavailable"})
+			return
+		case strings.Contains(tok, MarkLimited):
+			w.Header().Set("Retry-After", "30")
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "API rate limit exceeded"})
+			return
+		}
+		valid, known := s.keyState(tok)
+		if !valid {
+			api.bad(w, known)
+			return
+		}
+		if strings.Contains(tok, MarkNoScope) {
+			w.Header().Set("X-OAuth-Scopes", "read:user")
+			w.Header().Set("X-Accepted-OAuth-Scopes", "repo")
+			writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by personal access token"})
+			return
+		}
+		api.ok(w, r, tok)
+	}
+}
+
+// keyState reports whether tok is valid, and whether it was ever known (a
+// revoked token is known but invalid).
+func (s *Server) keyState(tok string) (valid, known bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.validKeys[tok]
+	return v, ok
+}

@@ -1,0 +1,77 @@
+package providers
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"patchbay/backend/domain"
+)
+
+// reader corrects the generic classification for a provider whose answers
+// break the usual HTTP rules.
+type reader func(resp *http.Response, body []byte, res *domain.CheckResult)
+
+// readers are the provider-specific readers named by ValidateSpec.Reader.
+var readers = map[string]reader{
+	"slack":        readSlack,
+	"azure_devops": readAzureDevOps,
+	"sonarqube":    readSonarQube,
+}
+
+// readSlack: Slack answers HTTP 200 with {"ok":false,"error":…} for bad,
+// revoked and expired tokens and for missing scopes.
+func readSlack(resp *http.Response, body []byte, res *domain.CheckResult) {
+	var a struct {
+		OK     bool   `json:"ok"`
+		Error  string `json:"error"`
+		Needed string `json:"needed"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &a) != nil || a.OK {
+		return
+	}
+	switch a.Error {
+	case "token_revoked", "account_inactive":
+		res.Class, res.Message = domain.ClassRevoked, "Slack says the token was revoked ("+a.Error+")."
+	case "token_expired":
+		res.Class, res.Message = domain.ClassExpired, "Slack says the token has expired."
+	case "missing_scope":
+		res.Class, res.Message = domain.ClassInsufficientScope, "Slack says the token lacks a scope."
+		if a.Needed != "" {
+			res.MissingScopes = strings.Split(a.Needed, ",")
+			res.Message = "Slack says the token lacks the scopes " + a.Needed + "."
+		}
+	case "ratelimited":
+		res.Class, res.Message = domain.ClassRateLimited, "Slack is rate limiting requests."
+	default: // invalid_auth, not_authed and anything new
+		res.Class, res.Message = domain.ClassInvalidCredentials, "Slack rejected the token ("+a.Error+")."
+	}
+	res.Identity = ""
+}
+
+// readAzureDevOps: a bad or expired PAT gets an HTML sign-in page (HTTP 203
+// or a 200/302 to the sign-in host) instead of a 401.
+func readAzureDevOps(resp *http.Response, body []byte, res *domain.CheckResult) {
+	html := strings.Contains(resp.Header.Get("Content-Type"), "text/html")
+	signIn := strings.Contains(resp.Header.Get("Location"), "_signin") || strings.Contains(strings.ToLower(string(body)), "sign in")
+	if resp.StatusCode == http.StatusNonAuthoritativeInfo || (html && signIn) || (resp.StatusCode/100 == 3 && signIn) {
+		res.Class = domain.ClassInvalidCredentials
+		res.Identity = ""
+		res.Message = "Azure DevOps answered with its sign-in page: the personal access token is invalid, expired or lacks access to this organization."
+	}
+}
+
+// readSonarQube: /api/authentication/validate answers 200 {"valid":false}
+// for a bad token.
+func readSonarQube(resp *http.Response, body []byte, res *domain.CheckResult) {
+	var a struct {
+		Valid *bool `json:"valid"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &a) != nil || a.Valid == nil {
+		return
+	}
+	if !*a.Valid {
+		res.Class = domain.ClassInvalidCredentials
+		res.Message = "SonarQube says the token is not valid (valid: false)."
+	}
+}
