@@ -283,7 +283,7 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		a.fakeURL = base
 		info.DemoHints = &domain.DemoHints{
 			GenericValidationURL: base + fakes.GenericValidate, GenericHeaderName: fakes.GenericHeader,
-			GenericGoodKey: fakes.GenericGoodKey, GenericBadKey: fakes.GenericBadKey,
+			GenericGoodKey: fakes.GenericGoodKey, GenericBadKey: fakes.GenericBadKey, FakeBaseURL: base,
 		}
 		sec = secrets.NewMemory()
 		log.Info("demo mode: fake providers running", "url", base, "data_dir", dir)

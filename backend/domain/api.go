@@ -17,6 +17,10 @@ type DemoHints struct {
 	GenericHeaderName    string `json:"genericHeaderName"`
 	GenericGoodKey       string `json:"genericGoodKey"`
 	GenericBadKey        string `json:"genericBadKey"`
+	// FakeBaseURL is the fake providers' address; each provider lives under
+	// its own path (/github, /jira, /slack…), and POST /_fake/keys
+	// {"key":…,"valid":bool,"down":bool} breaks or restores a credential.
+	FakeBaseURL string `json:"fakeBaseUrl"`
 }
 
 // ConnectionDraft is what the Add integration form submits. Config holds the
