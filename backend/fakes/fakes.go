@@ -45,6 +45,9 @@ type Server struct {
 	// test server always shuts down.
 	HangFor time.Duration
 
+	// OAuth is the fake OAuth 2.0 authorization server under /oauth/.
+	OAuth *OAuthServer
+
 	http *http.Server
 	ln   net.Listener
 }
@@ -56,6 +59,7 @@ func New() *Server {
 		requests:  map[string]int{},
 		used:      map[string]int{},
 		down:      map[string]bool{},
+		OAuth:     NewOAuth(),
 		HangFor:   time.Minute,
 	}
 	for _, d := range Demos() {
@@ -163,6 +167,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, "<html><body><form>Sign in</form></body></html>")
 	})
+	s.OAuth.Register(mux)
 	for _, api := range s.providerAPIs() {
 		mux.HandleFunc(api.pattern, s.provider(api))
 	}

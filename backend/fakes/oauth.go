@@ -1,0 +1,250 @@
+package fakes
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// OAuth client credentials the fake authorization server accepts.
+const (
+	OAuthClientID     = "patchbay-demo-client"
+	OAuthClientSecret = "demo-client-secret-0001"
+)
+
+// OAuthServer is a fake OAuth 2.0 authorization server: an authorize page
+// with Approve and Deny buttons, a token endpoint that checks PKCE, rotates
+// refresh tokens and revokes the whole grant when an old refresh token is
+// reused, and a userinfo endpoint. Failures can be injected.
+type OAuthServer struct {
+	mu        sync.Mutex
+	codes     map[string]authCode    // code -> pending grant
+	refresh   map[string]*grant      // live refresh token -> grant
+	used      map[string]*grant      // rotated-out refresh token -> grant
+	access    map[string]accessToken // access token -> grant
+	fail      []int                  // status codes the next token calls answer
+	delay     time.Duration          // every token call waits this long
+	refreshes int                    // successful refresh grants
+	AccessTTL time.Duration          // access token lifetime (default 1 h)
+	now       func() time.Time
+}
+
+type authCode struct {
+	challenge, redirect string
+	g                   *grant
+}
+
+type grant struct {
+	revoked bool
+	subject string
+}
+
+type accessToken struct {
+	g       *grant
+	expires time.Time
+}
+
+// NewOAuth returns a fake authorization server.
+func NewOAuth() *OAuthServer {
+	return &OAuthServer{codes: map[string]authCode{}, refresh: map[string]*grant{}, used: map[string]*grant{},
+		access: map[string]accessToken{}, AccessTTL: time.Hour, now: time.Now}
+}
+
+// FailNext makes the next token calls answer these HTTP statuses, in order
+// (500 and 503 are outages, 429 carries Retry-After: 1).
+func (o *OAuthServer) FailNext(statuses ...int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.fail = append(o.fail, statuses...)
+}
+
+// SetDelay makes every token call wait d first (a slow server).
+func (o *OAuthServer) SetDelay(d time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.delay = d
+}
+
+// RevokeAll revokes every grant (the user removed the app at the provider).
+func (o *OAuthServer) RevokeAll() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, g := range o.refresh {
+		g.revoked = true
+	}
+}
+
+// Refreshes returns how many refresh grants succeeded.
+func (o *OAuthServer) Refreshes() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.refreshes
+}
+
+// Endpoint returns the oauth2 endpoint of a server mounted at base.
+func Endpoint(base string) oauth2.Endpoint {
+	return oauth2.Endpoint{AuthURL: base + "/oauth/authorize", TokenURL: base + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}
+}
+
+// Register mounts the server's endpoints on mux under /oauth/.
+func (o *OAuthServer) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /oauth/authorize", o.authorize)
+	mux.HandleFunc("POST /oauth/decide", o.decide)
+	mux.HandleFunc("POST /oauth/token", o.token)
+	mux.HandleFunc("GET /oauth/userinfo", o.userinfo)
+}
+
+func randToken(prefix string) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// authorize shows the consent page.
+func (o *OAuthServer) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("client_id") != OAuthClientID {
+		http.Error(w, "unknown client_id", http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	fmt.Fprintf(w, `<!doctype html><title>Demo provider — authorize Patchbay</title>
+<h1>Authorize Patchbay?</h1><p>Patchbay asks for: %s</p>
+<form method="post" action="/oauth/decide">%s
+<button name="decision" value="approve">Approve</button> <button name="decision" value="deny">Deny</button></form>`,
+		html.EscapeString(q.Get("scope")), hiddenFields(q))
+}
+
+func hiddenFields(q url.Values) string {
+	out := ""
+	for _, k := range []string{"redirect_uri", "state", "code_challenge", "code_challenge_method"} {
+		out += fmt.Sprintf(`<input type="hidden" name="%s" value="%s">`, k, html.EscapeString(q.Get(k)))
+	}
+	return out
+}
+
+// decide redirects back to the client with a code, or access_denied.
+func (o *OAuthServer) decide(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	redirect, err := url.Parse(r.Form.Get("redirect_uri"))
+	if err != nil || redirect.Host == "" {
+		http.Error(w, "bad redirect_uri", http.StatusBadRequest)
+		return
+	}
+	q := redirect.Query()
+	q.Set("state", r.Form.Get("state"))
+	if r.Form.Get("decision") != "approve" {
+		q.Set("error", "access_denied")
+	} else {
+		code := randToken("code-")
+		o.mu.Lock()
+		o.codes[code] = authCode{challenge: r.Form.Get("code_challenge"), redirect: redirect.String(), g: &grant{subject: "demo-user"}}
+		o.mu.Unlock()
+		q.Set("code", code)
+	}
+	redirect.RawQuery = q.Encode()
+	http.Redirect(w, r, redirect.String(), http.StatusFound)
+}
+
+func oauthError(w http.ResponseWriter, status int, code, desc string) {
+	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+}
+
+// token implements the authorization_code and refresh_token grants.
+func (o *OAuthServer) token(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	delay := o.delay
+	var fail int
+	if len(o.fail) > 0 {
+		fail, o.fail = o.fail[0], o.fail[1:]
+	}
+	o.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if fail != 0 {
+		if fail == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		oauthError(w, fail, "temporarily_unavailable", "injected failure")
+		return
+	}
+	_ = r.ParseForm()
+	if r.Form.Get("client_id") != OAuthClientID || r.Form.Get("client_secret") != OAuthClientSecret {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var g *grant
+	switch r.Form.Get("grant_type") {
+	case "authorization_code":
+		c, ok := o.codes[r.Form.Get("code")]
+		delete(o.codes, r.Form.Get("code")) // codes are single use
+		if !ok {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "The authorization code is invalid or was already used")
+			return
+		}
+		if c.challenge != "" && oauth2.S256ChallengeFromVerifier(r.Form.Get("code_verifier")) != c.challenge {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "PKCE verification failed")
+			return
+		}
+		if r.Form.Get("redirect_uri") != c.redirect {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri does not match")
+			return
+		}
+		g = c.g
+	case "refresh_token":
+		rt := r.Form.Get("refresh_token")
+		if old, reused := o.used[rt]; reused {
+			old.revoked = true // reuse detection: the whole grant goes
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "Refresh token reuse detected; the grant was revoked")
+			return
+		}
+		live, ok := o.refresh[rt]
+		if !ok || live.revoked {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "The refresh token is invalid, expired or revoked")
+			return
+		}
+		delete(o.refresh, rt)
+		o.used[rt] = live
+		o.refreshes++
+		g = live
+	default:
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "")
+		return
+	}
+	at, rt := randToken("at-"), randToken("rt-")
+	o.access[at] = accessToken{g: g, expires: o.now().Add(o.AccessTTL)}
+	o.refresh[rt] = g
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "Bearer", "refresh_token": rt,
+		"expires_in": int(o.AccessTTL.Seconds()), "scope": r.Form.Get("scope")})
+}
+
+// userinfo answers for a live access token of a grant that is not revoked.
+func (o *OAuthServer) userinfo(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	tok, ok := o.access[bearer(r)]
+	o.mu.Unlock()
+	switch {
+	case !ok || tok.g.revoked:
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+	case o.now().After(tok.expires):
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token expired"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "Token has expired"})
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"sub": tok.g.subject, "email": "demo-user@example.com"})
+	}
+}

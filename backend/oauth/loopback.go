@@ -1,0 +1,247 @@
+// Package oauth runs OAuth 2.0 consent and token refresh for connections:
+// the RFC 8252 loopback flow with PKCE S256 and a random state, and a
+// refresher that refreshes one token at a time per connection — within the
+// process (singleflight) and across processes (a lock file) — and persists a
+// rotated refresh token before anyone uses the new access token. The
+// exchanges themselves go through golang.org/x/oauth2.
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"patchbay/backend/domain"
+)
+
+// DefaultConsentTimeout is how long a consent waits for the browser.
+const DefaultConsentTimeout = 5 * time.Minute
+
+// ConsentOptions tune a loopback consent.
+type ConsentOptions struct {
+	// Port pins the loopback port for providers that only accept an exactly
+	// registered redirect URI; 0 picks a random free port (RFC 8252).
+	Port int
+	// Timeout bounds the wait for the browser (DefaultConsentTimeout if 0).
+	Timeout time.Duration
+	// PKCE sends an S256 code challenge.
+	PKCE bool
+	// AuthParams are extra authorize parameters (audience, prompt…).
+	AuthParams map[string]string
+}
+
+// Consent is one running loopback consent: open AuthURL in the system
+// browser, then Wait for the token.
+type Consent struct {
+	AuthURL     string
+	RedirectURI string
+
+	cfg      oauth2.Config
+	state    string
+	verifier string
+	srv      *http.Server
+	once     sync.Once
+	done     chan result
+	cancel   chan struct{}
+	stopOnce sync.Once
+	timeout  time.Duration
+}
+
+type result struct {
+	tok *oauth2.Token
+	err error
+}
+
+// StartConsent listens on 127.0.0.1 (never another interface) and prepares
+// the authorize URL. cfg.RedirectURL is set to the listener's callback.
+func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port)))
+	if err != nil {
+		return nil, domain.Errorf(domain.EUnavailable, "Cannot listen on 127.0.0.1:%d for the OAuth callback (%v). Free the port or choose another.", o.Port, err)
+	}
+	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout}
+	if c.timeout == 0 {
+		c.timeout = DefaultConsentTimeout
+	}
+	c.RedirectURI = fmt.Sprintf("http://127.0.0.1:%d/callback", ln.Addr().(*net.TCPAddr).Port)
+	cfg.RedirectURL = c.RedirectURI
+	c.cfg = cfg
+	opts := []oauth2.AuthCodeOption{}
+	if o.PKCE {
+		c.verifier = oauth2.GenerateVerifier()
+		opts = append(opts, oauth2.S256ChallengeOption(c.verifier))
+	}
+	for k, v := range o.AuthParams {
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	c.AuthURL = cfg.AuthCodeURL(c.state, opts...)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /callback", c.callback)
+	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = c.srv.Serve(ln) }()
+	return c, nil
+}
+
+// callback accepts the provider's redirect exactly once.
+func (c *Consent) callback(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(c.state)) != 1 {
+		page(w, http.StatusBadRequest, "This sign-in response does not match the request Patchbay made. Start the connection again from Patchbay.")
+		return
+	}
+	accepted := false
+	c.once.Do(func() {
+		accepted = true
+		var res result
+		switch {
+		case q.Get("error") == "access_denied":
+			res.err = domain.Errorf(domain.EValidation, "You declined access at the provider. Nothing was changed; start again if that was a mistake.")
+		case q.Get("error") != "":
+			res.err = domain.Errorf(domain.EValidation, "The provider refused the authorization: %s %s", q.Get("error"), q.Get("error_description"))
+		case q.Get("code") == "":
+			res.err = domain.Errorf(domain.EValidation, "The provider sent no authorization code. Start the connection again.")
+		default:
+			opts := []oauth2.AuthCodeOption{}
+			if c.verifier != "" {
+				opts = append(opts, oauth2.VerifierOption(c.verifier))
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+			defer cancel()
+			tok, err := c.cfg.Exchange(ctx, q.Get("code"), opts...)
+			if err != nil {
+				res.err = ExchangeError(err)
+			} else {
+				res.tok = tok
+			}
+		}
+		c.done <- res
+		if res.err != nil {
+			page(w, http.StatusBadRequest, domain.Public(res.err).Message)
+			return
+		}
+		page(w, http.StatusOK, "Patchbay is connected. You can close this tab.")
+	})
+	if !accepted {
+		page(w, http.StatusBadRequest, "This sign-in link was already used. You can close this tab.")
+	}
+}
+
+func page(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>Patchbay</title><body style="font-family:sans-serif;margin:4em"><h1>Patchbay</h1><p>%s</p></body>`, htmlEscape(msg))
+}
+
+// Wait blocks until the consent completes, fails, times out or is
+// cancelled, then stops the listener.
+func (c *Consent) Wait(ctx context.Context) (*oauth2.Token, error) {
+	defer c.stop()
+	timer := time.NewTimer(c.timeout)
+	defer timer.Stop()
+	select {
+	case res := <-c.done:
+		return res.tok, res.err
+	case <-timer.C:
+		return nil, domain.Errorf(domain.EValidation, "The sign-in was not completed within %s. Start the connection again.", c.timeout)
+	case <-c.cancel:
+		return nil, domain.Errorf(domain.EValidation, "The sign-in was cancelled. Nothing was changed.")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Cancel ends a waiting consent.
+func (c *Consent) Cancel() {
+	c.stopOnce.Do(func() { close(c.cancel) })
+}
+
+func (c *Consent) stop() {
+	c.Cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = c.srv.Shutdown(ctx)
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func htmlEscape(s string) string {
+	out := make([]byte, 0, len(s))
+	for _, r := range []byte(s) {
+		switch r {
+		case '<':
+			out = append(out, "&lt;"...)
+		case '>':
+			out = append(out, "&gt;"...)
+		case '&':
+			out = append(out, "&amp;"...)
+		case '"':
+			out = append(out, "&#34;"...)
+		default:
+			out = append(out, r)
+		}
+	}
+	return string(out)
+}
+
+// ExchangeError classifies a failed token request (code exchange or
+// refresh) into a user-facing error carrying the check classification.
+func ExchangeError(err error) error {
+	r := Classify(err)
+	return &domain.Error{Code: domain.EValidation, Message: r.Message, Check: &r}
+}
+
+// Classify maps a token endpoint failure to a check result: invalid_grant,
+// invalid_client and unauthorized_client are permanent ("Reconnection
+// needed."); 5xx, 429 and network errors are transient.
+func Classify(err error) domain.CheckResult {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil {
+		status := re.Response.StatusCode
+		res := domain.CheckResult{HTTPStatus: status}
+		switch {
+		case re.ErrorCode == "invalid_grant":
+			res.Class = domain.ClassRevoked
+			res.Message = "The provider rejected the grant (invalid_grant"
+			if re.ErrorDescription != "" {
+				res.Message += ": " + re.ErrorDescription
+			}
+			res.Message += "). The authorization expired or was revoked; reconnect to grant access again."
+		case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
+			res.Class = domain.ClassInvalidCredentials
+			res.Message = "The provider rejected the OAuth client (" + re.ErrorCode + "). Check the client ID and secret, then reauthorize with new credentials."
+		case status == http.StatusTooManyRequests:
+			res.Class = domain.ClassRateLimited
+			res.Message = "The provider is rate limiting token requests."
+			if secs, err := strconv.Atoi(re.Response.Header.Get("Retry-After")); err == nil {
+				t := time.Now().Add(time.Duration(secs) * time.Second).UTC()
+				res.RetryAt = &t
+			}
+		case status >= 500:
+			res.Class = domain.ClassProviderDown
+			res.Message = fmt.Sprintf("The provider's token endpoint had an internal error (HTTP %d).", status)
+		default:
+			res.Class = domain.ClassMisconfigured
+			res.Message = fmt.Sprintf("The token endpoint refused the request (HTTP %d %s).", status, re.ErrorCode)
+		}
+		return res
+	}
+	return domain.CheckResult{Class: domain.ClassNetwork, Message: "The token endpoint could not be reached: " + err.Error() + "."}
+}

@@ -1,0 +1,352 @@
+package oauth_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/oauth"
+	"patchbay/backend/secrets"
+)
+
+func fakeServer(t *testing.T) (*fakes.Server, *httptest.Server, *oauth2.Config) {
+	t.Helper()
+	f := fakes.New()
+	srv := httptest.NewServer(f.Handler())
+	t.Cleanup(srv.Close)
+	return f, srv, &oauth2.Config{ClientID: fakes.OAuthClientID, ClientSecret: fakes.OAuthClientSecret,
+		Endpoint: fakes.Endpoint(srv.URL), Scopes: []string{"read"}}
+}
+
+var hidden = regexp.MustCompile(`type="hidden" name="([a-z_]+)" value="([^"]*)"`)
+
+// browse plays the user's browser: open the authorize URL, submit the
+// consent form with the decision, follow the redirect to the loopback.
+func browse(t *testing.T, base, authURL, decision string, tamper func(url.Values)) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := readAll(resp)
+	form := url.Values{"decision": {decision}}
+	for _, m := range hidden.FindAllStringSubmatch(page, -1) {
+		form.Set(m[1], strings.ReplaceAll(m[2], "&amp;", "&"))
+	}
+	if tamper != nil {
+		tamper(form)
+	}
+	resp, err = http.PostForm(base+"/oauth/decide", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, readAll(resp)
+}
+
+func readAll(resp *http.Response) string {
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			return b.String()
+		}
+	}
+}
+
+func TestConsent(t *testing.T) {
+	tests := []struct {
+		name     string
+		decision string
+		tamper   func(url.Values)
+		wantErr  string
+		wantPage string
+	}{
+		{"approve", "approve", nil, "", "You can close this tab"},
+		{"declined", "deny", nil, "You declined access", "You declined access"},
+		{"wrong PKCE challenge", "approve", func(v url.Values) { v.Set("code_challenge", "tampered") }, "PKCE verification failed", "PKCE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, srv, cfg := fakeServer(t)
+			c, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: true, Timeout: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(c.RedirectURI, "http://127.0.0.1:") || !strings.Contains(c.AuthURL, "code_challenge_method=S256") || !strings.Contains(c.AuthURL, "state=") {
+				t.Fatalf("redirect %s auth %s", c.RedirectURI, c.AuthURL)
+			}
+			resp, page := browse(t, srv.URL, c.AuthURL, tt.decision, tt.tamper)
+			tok, err := c.Wait(context.Background())
+			if tt.wantErr == "" {
+				if err != nil || tok.AccessToken == "" || tok.RefreshToken == "" || resp.StatusCode != 200 {
+					t.Fatalf("token %v err %v status %d", tok, err, resp.StatusCode)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if !strings.Contains(page, tt.wantPage) {
+				t.Fatalf("callback page %q lacks %q", page, tt.wantPage)
+			}
+		})
+	}
+}
+
+func TestCallbackAcceptedOnceAndStateChecked(t *testing.T) {
+	_, srv, cfg := fakeServer(t)
+	c, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: true, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A forged callback with the wrong state is refused and does not end the consent.
+	resp, err := http.Get(c.RedirectURI + "?code=x&state=forged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := readAll(resp); resp.StatusCode != 400 || !strings.Contains(page, "does not match") {
+		t.Fatalf("forged state: %d %s", resp.StatusCode, page)
+	}
+	// The real one completes it; replaying the same callback URL is refused.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	first, _ := http.Get(c.AuthURL)
+	page := readAll(first)
+	form := url.Values{"decision": {"approve"}}
+	for _, m := range hidden.FindAllStringSubmatch(page, -1) {
+		form.Set(m[1], strings.ReplaceAll(m[2], "&amp;", "&"))
+	}
+	redirect, err := noFollow.PostForm(srv.URL+"/oauth/decide", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callback := redirect.Header.Get("Location")
+	var wg sync.WaitGroup
+	pages := make([]string, 2)
+	for i := range pages {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if r, err := http.Get(callback); err == nil {
+				pages[i] = readAll(r)
+			}
+		}(i)
+	}
+	tok, err := c.Wait(context.Background())
+	wg.Wait()
+	if err != nil || tok == nil {
+		t.Fatalf("wait: %v", err)
+	}
+	joined := strings.Join(pages, "|")
+	if !strings.Contains(joined, "already used") || !strings.Contains(joined, "close this tab") {
+		t.Fatalf("callback pages: %q", joined)
+	}
+}
+
+func TestConsentTimeoutCancelAndLoopbackOnly(t *testing.T) {
+	_, _, cfg := fakeServer(t)
+	c, _ := oauth.StartConsent(*cfg, oauth.ConsentOptions{Timeout: 50 * time.Millisecond})
+	if _, err := c.Wait(context.Background()); err == nil || !strings.Contains(err.Error(), "not completed within") {
+		t.Fatalf("timeout: %v", err)
+	}
+	c, _ = oauth.StartConsent(*cfg, oauth.ConsentOptions{})
+	go func() { time.Sleep(20 * time.Millisecond); c.Cancel() }()
+	if _, err := c.Wait(context.Background()); err == nil || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("cancel: %v", err)
+	}
+	// The listener is gone after the consent ended.
+	if _, err := http.Get(c.RedirectURI); err == nil {
+		t.Fatal("the callback listener is still up")
+	}
+	u, _ := url.Parse(c.RedirectURI)
+	if u.Hostname() != "127.0.0.1" {
+		t.Fatalf("listening on %s, not loopback", u.Hostname())
+	}
+}
+
+// seed stores an expired token minted by the fake for key.
+func seed(t *testing.T, srv *httptest.Server, cfg *oauth2.Config, store oauth.TokenStore, key string) *oauth2.Token {
+	t.Helper()
+	c, _ := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: true, Timeout: 10 * time.Second})
+	browse(t, srv.URL, c.AuthURL, "approve", nil)
+	tok, err := c.Wait(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.Expiry = time.Now().Add(-time.Minute)
+	if err := store.SaveToken(context.Background(), key, tok); err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestConcurrentCallersShareOneRefresh(t *testing.T) {
+	f, srv, cfg := fakeServer(t)
+	store := oauth.SecretTokens{Secrets: secrets.NewMemory()}
+	old := seed(t, srv, cfg, store, "k")
+	f.OAuth.SetDelay(50 * time.Millisecond)
+	r := &oauth.Refresher{Store: store, LockDir: t.TempDir()}
+	var wg sync.WaitGroup
+	got := make([]string, 100)
+	for i := range got {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			tok, err := r.Token(context.Background(), "k", cfg)
+			if err == nil {
+				got[i] = tok.AccessToken
+			}
+		}(i)
+	}
+	wg.Wait()
+	if n := f.OAuth.Refreshes(); n != 1 {
+		t.Fatalf("%d refreshes for 100 callers", n)
+	}
+	for _, a := range got {
+		if a == "" || a != got[0] || a == old.AccessToken {
+			t.Fatalf("callers got different or stale tokens: %q vs %q", a, got[0])
+		}
+	}
+	stored, _ := store.LoadToken(context.Background(), "k")
+	if stored.RefreshToken == old.RefreshToken || stored.AccessToken != got[0] {
+		t.Fatal("the rotated refresh token was not persisted")
+	}
+	// The next refresh presents the rotated token: no reuse detection fires.
+	if _, err := r.Refresh(context.Background(), "k", cfg); err != nil {
+		t.Fatalf("second refresh: %v", err)
+	}
+}
+
+func TestRefreshFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		inject    func(f *fakes.Server)
+		wantClass domain.Class // "" = success
+	}{
+		{"5xx then success is retried", func(f *fakes.Server) { f.OAuth.FailNext(503, 500) }, ""},
+		{"429 honours Retry-After", func(f *fakes.Server) { f.OAuth.FailNext(429) }, ""},
+		{"revoked grant is permanent", func(f *fakes.Server) { f.OAuth.RevokeAll() }, domain.ClassRevoked},
+		{"outage outlasting retries stays transient", func(f *fakes.Server) {
+			for i := 0; i < 100; i++ {
+				f.OAuth.FailNext(503)
+			}
+		}, domain.ClassProviderDown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, srv, cfg := fakeServer(t)
+			store := oauth.SecretTokens{Secrets: secrets.NewMemory()}
+			old := seed(t, srv, cfg, store, "k")
+			tt.inject(f)
+			r := &oauth.Refresher{Store: store, LockDir: t.TempDir(), InitialInterval: 10 * time.Millisecond, MaxElapsed: 1500 * time.Millisecond}
+			tok, err := r.Token(context.Background(), "k", cfg)
+			if tt.wantClass == "" {
+				if err != nil || tok.AccessToken == old.AccessToken {
+					t.Fatalf("want success after retries: %v", err)
+				}
+				return
+			}
+			var de *domain.Error
+			if !errors.As(err, &de) || de.Check == nil || de.Check.Class != tt.wantClass {
+				t.Fatalf("err = %#v, want class %s", err, tt.wantClass)
+			}
+			if stored, _ := store.LoadToken(context.Background(), "k"); stored.RefreshToken != old.RefreshToken {
+				t.Fatal("a failed refresh replaced the stored token")
+			}
+		})
+	}
+}
+
+type failingStore struct{ oauth.TokenStore }
+
+func (failingStore) SaveToken(context.Context, string, *oauth2.Token) error {
+	return errors.New("keyring locked")
+}
+
+func TestUnsavedTokenIsNotHandedOut(t *testing.T) {
+	_, srv, cfg := fakeServer(t)
+	inner := oauth.SecretTokens{Secrets: secrets.NewMemory()}
+	seed(t, srv, cfg, inner, "k")
+	r := &oauth.Refresher{Store: failingStore{inner}, LockDir: t.TempDir()}
+	if tok, err := r.Token(context.Background(), "k", cfg); err == nil || tok != nil {
+		t.Fatalf("a token whose rotation was not saved was handed out: %v", tok)
+	}
+}
+
+// TestTwoProcessesRefreshOnce starts two processes that share a token file
+// and a lock directory; with the fake's reuse detection, a second refresh
+// with the old refresh token would revoke the grant. Exactly one refresh
+// must reach the fake and both processes must get the same token.
+func TestTwoProcessesRefreshOnce(t *testing.T) {
+	f, srv, cfg := fakeServer(t)
+	dir := t.TempDir()
+	file, err := secrets.NewFile(filepath.Join(dir, "secrets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed(t, srv, cfg, oauth.SecretTokens{Secrets: file}, "k")
+	f.OAuth.SetDelay(300 * time.Millisecond)
+	var cmds []*exec.Cmd
+	for i := 0; i < 2; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperRefreshProcess$")
+		cmd.Env = append(os.Environ(), "PATCHBAY_REFRESH_HELPER=1", "HELPER_DIR="+dir, "HELPER_BASE="+srv.URL)
+		cmds = append(cmds, cmd)
+	}
+	outs := make([][]byte, 2)
+	var wg sync.WaitGroup
+	for i, cmd := range cmds {
+		wg.Add(1)
+		go func(i int, cmd *exec.Cmd) {
+			defer wg.Done()
+			outs[i], _ = cmd.CombinedOutput()
+		}(i, cmd)
+	}
+	wg.Wait()
+	tokens := []string{}
+	for _, o := range outs {
+		m := regexp.MustCompile(`ACCESS=(\S+)`).FindSubmatch(o)
+		if m == nil {
+			t.Fatalf("helper failed: %s", o)
+		}
+		tokens = append(tokens, string(m[1]))
+	}
+	if n := f.OAuth.Refreshes(); n != 1 || tokens[0] != tokens[1] {
+		t.Fatalf("%d refreshes; tokens %v", n, tokens)
+	}
+}
+
+// TestHelperRefreshProcess is the body of one process of
+// TestTwoProcessesRefreshOnce; it does nothing in a normal run.
+func TestHelperRefreshProcess(t *testing.T) {
+	if os.Getenv("PATCHBAY_REFRESH_HELPER") != "1" {
+		return
+	}
+	dir := os.Getenv("HELPER_DIR")
+	file, err := secrets.NewFile(filepath.Join(dir, "secrets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &oauth2.Config{ClientID: fakes.OAuthClientID, ClientSecret: fakes.OAuthClientSecret, Endpoint: fakes.Endpoint(os.Getenv("HELPER_BASE"))}
+	r := &oauth.Refresher{Store: oauth.SecretTokens{Secrets: file}, LockDir: dir}
+	tok, err := r.Token(context.Background(), "k", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(tok.AccessToken)
+	os.Stdout.WriteString("ACCESS=" + strings.Trim(string(b), `"`) + "\n")
+}

@@ -1,0 +1,185 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/secrets"
+)
+
+// TokenStore persists a connection's OAuth token (access token, refresh
+// token, expiry) — in the secret store, never in SQLite.
+type TokenStore interface {
+	LoadToken(ctx context.Context, key string) (*oauth2.Token, error)
+	SaveToken(ctx context.Context, key string, tok *oauth2.Token) error
+}
+
+// SecretTokens keeps tokens as JSON in a secrets.Store.
+type SecretTokens struct{ Secrets secrets.Store }
+
+// LoadToken reads the token stored under key.
+func (s SecretTokens) LoadToken(ctx context.Context, key string) (*oauth2.Token, error) {
+	raw, err := s.Secrets.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("load token %s: %w", key, err)
+	}
+	var tok oauth2.Token
+	if err := json.Unmarshal([]byte(raw), &tok); err != nil {
+		return nil, fmt.Errorf("decode token %s: %w", key, err)
+	}
+	return &tok, nil
+}
+
+// SaveToken stores tok under key.
+func (s SecretTokens) SaveToken(ctx context.Context, key string, tok *oauth2.Token) error {
+	b, err := json.Marshal(tok)
+	if err != nil {
+		return fmt.Errorf("encode token %s: %w", key, err)
+	}
+	return s.Secrets.Set(ctx, key, string(b))
+}
+
+// Refresher hands out fresh access tokens. It refreshes ahead of expiry, one
+// refresh at a time per connection however many callers wait: within the
+// process through singleflight, across processes (window, serve, check on
+// one data directory) through a lock file, re-reading the stored token after
+// taking the lock so a token another process just refreshed is reused. A
+// rotated refresh token is saved before the new access token is returned.
+//
+// The one window it cannot close: if the process dies after the provider
+// rotated the refresh token but before the response was read and saved, the
+// stored refresh token is already invalid and the connection needs
+// reconnecting. Providers with a reuse leeway (Atlassian: 10 minutes) forgive
+// a retry with the old token inside it.
+type Refresher struct {
+	Store TokenStore
+	// LockDir holds the per-connection lock files (the data directory).
+	LockDir string
+	// Skew refreshes this long before expiry (default 5 minutes).
+	Skew time.Duration
+	// MaxElapsed bounds the retries of transient failures (default 2 minutes).
+	MaxElapsed time.Duration
+	// InitialInterval is the first backoff delay (default 500 ms).
+	InitialInterval time.Duration
+	Log             *slog.Logger
+
+	group singleflight.Group
+}
+
+func (r *Refresher) fresh(tok *oauth2.Token) bool {
+	skew := r.Skew
+	if skew == 0 {
+		skew = 5 * time.Minute
+	}
+	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || time.Until(tok.Expiry) > skew)
+}
+
+// Token returns a fresh access token for the connection stored under key,
+// refreshing it with cfg when it expires soon. A permanent failure is a
+// *domain.Error whose Check has a permanent class (the caller moves the
+// connection to error); a transient one that outlasted the retries has a
+// transient class.
+func (r *Refresher) Token(ctx context.Context, key string, cfg *oauth2.Config) (*oauth2.Token, error) {
+	tok, err := r.Store.LoadToken(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if r.fresh(tok) {
+		return tok, nil
+	}
+	v, err, _ := r.group.Do(key, func() (any, error) { return r.refresh(ctx, key, cfg) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*oauth2.Token), nil
+}
+
+// Refresh refreshes now, even if the token is still fresh (the portal's and
+// the Monitoring tab's "Refresh credential").
+func (r *Refresher) Refresh(ctx context.Context, key string, cfg *oauth2.Config) (*oauth2.Token, error) {
+	v, err, _ := r.group.Do(key, func() (any, error) { return r.refreshLocked(ctx, key, cfg, true) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*oauth2.Token), nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+func (r *Refresher) refresh(ctx context.Context, key string, cfg *oauth2.Config) (*oauth2.Token, error) {
+	return r.refreshLocked(ctx, key, cfg, false)
+}
+
+func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.Config, force bool) (*oauth2.Token, error) {
+	unlock, err := lockFile(ctx, filepath.Join(r.LockDir, "refresh-"+unsafeName.ReplaceAllString(key, "_")+".lock"))
+	if err != nil {
+		return nil, fmt.Errorf("lock refresh of %s: %w", key, err)
+	}
+	defer unlock()
+	// Another process may have refreshed while we waited for the lock.
+	tok, err := r.Store.LoadToken(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if !force && r.fresh(tok) {
+		return tok, nil
+	}
+	if tok.RefreshToken == "" {
+		res := domain.CheckResult{Class: domain.ClassExpired, Message: "The access token expired and the provider gave no refresh token. Reconnect to grant access again."}
+		return nil, &domain.Error{Code: domain.EValidation, Message: res.Message, Check: &res}
+	}
+	exp := backoff.NewExponentialBackOff() // randomised (jittered) by default
+	if r.InitialInterval > 0 {
+		exp.InitialInterval = r.InitialInterval
+	}
+	maxElapsed := r.MaxElapsed
+	if maxElapsed == 0 {
+		maxElapsed = 2 * time.Minute
+	}
+	var last domain.CheckResult
+	next, err := backoff.Retry(ctx, func() (*oauth2.Token, error) {
+		nt, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		if err == nil {
+			return nt, nil
+		}
+		last = Classify(err)
+		if last.Class.Permanent() {
+			return nil, backoff.Permanent(err)
+		}
+		if last.RetryAt != nil {
+			return nil, backoff.RetryAfter(int(time.Until(*last.RetryAt).Seconds() + 0.5))
+		}
+		return nil, err
+	}, backoff.WithBackOff(exp), backoff.WithMaxElapsedTime(maxElapsed))
+	if err != nil {
+		if last.Class == "" {
+			last = Classify(err)
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, err
+		}
+		return nil, &domain.Error{Code: domain.EValidation, Message: last.Message, Check: &last}
+	}
+	if next.RefreshToken == "" { // the provider does not rotate: keep the old one
+		next.RefreshToken = tok.RefreshToken
+	}
+	// Persist first: the old refresh token may already be invalid.
+	if err := r.Store.SaveToken(ctx, key, next); err != nil {
+		return nil, fmt.Errorf("save refreshed token %s: %w", key, err)
+	}
+	if r.Log != nil {
+		r.Log.Info("token refreshed", "key", key, "expires", next.Expiry)
+	}
+	return next, nil
+}
