@@ -122,3 +122,36 @@ func (a *App) UpdateConnectionWorkspaces(id string, workspaceIDs []string) (doma
 func (a *App) ListChecks(id string, limit int) ([]domain.CheckRecord, error) {
 	return call(a.svc.ListChecks(a.ctx, id, limit))
 }
+
+// StartConsent begins connecting an integration by OAuth consent and opens
+// the provider's consent page in the system browser.
+func (a *App) StartConsent(d domain.ConnectionDraft) (domain.ConsentStatus, error) {
+	st, err := a.svc.StartConsent(a.ctx, d)
+	if err == nil {
+		runtime.BrowserOpenURL(a.ctx, st.AuthURL)
+	}
+	return call(st, err)
+}
+
+// ReauthorizeConnection reconnects an OAuth integration by consent, with the
+// existing or a new OAuth client, and opens the consent page.
+func (a *App) ReauthorizeConnection(id string, d domain.ReauthorizeDraft) (domain.ConsentStatus, error) {
+	st, err := a.svc.ReauthorizeConnection(a.ctx, id, d)
+	if err == nil {
+		runtime.BrowserOpenURL(a.ctx, st.AuthURL)
+	}
+	return call(st, err)
+}
+
+// GetConsent returns a consent's status.
+func (a *App) GetConsent(id string) (domain.ConsentStatus, error) {
+	return call(a.svc.GetConsent(a.ctx, id))
+}
+
+// CancelConsent stops a pending consent.
+func (a *App) CancelConsent(id string) error { return toUI(a.svc.CancelConsent(a.ctx, id)) }
+
+// RefreshCredential renews an OAuth integration's access token now.
+func (a *App) RefreshCredential(id string) (domain.Connection, error) {
+	return call(a.svc.RefreshCredential(a.ctx, id))
+}

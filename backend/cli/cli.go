@@ -284,6 +284,8 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		info.DemoHints = &domain.DemoHints{
 			GenericValidationURL: base + fakes.GenericValidate, GenericHeaderName: fakes.GenericHeader,
 			GenericGoodKey: fakes.GenericGoodKey, GenericBadKey: fakes.GenericBadKey, FakeBaseURL: base,
+			OAuthAuthorizeURL: base + "/oauth/authorize", OAuthTokenURL: base + "/oauth/token", OAuthUserinfoURL: base + "/oauth/userinfo",
+			OAuthClientID: fakes.OAuthClientID, OAuthClientSecret: fakes.OAuthClientSecret,
 		}
 		sec = secrets.NewMemory()
 		log.Info("demo mode: fake providers running", "url", base, "data_dir", dir)
@@ -307,7 +309,7 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 	if c.demo {
 		cat = cat.AllSelfHosted()
 	}
-	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log})
+	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir})
 	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
 		a.close()
 		return nil, err

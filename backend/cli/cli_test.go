@@ -175,7 +175,7 @@ func TestDemoSeedsEveryState(t *testing.T) {
 		}
 	}
 	for _, p := range []string{"jira_cloud", "jira_dc", "github", "github_actions", "bitbucket", "azure_devops_boards", "azure_devops_repos",
-		"azure_devops_pipelines", "harness", "gitlab", "sonarqube", "slack"} {
+		"azure_devops_pipelines", "harness", "gitlab", "sonarqube", "slack", "generic_oauth2"} {
 		if !seen[p] {
 			t.Errorf("demo lacks %s", p)
 		}

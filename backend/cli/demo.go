@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"patchbay/backend/domain"
 	"patchbay/backend/fakes"
@@ -56,6 +57,31 @@ func seedDemo(ctx context.Context, svc *service.Service, fake *fakes.Server, bas
 		if _, err := svc.CheckConnection(ctx, id); err != nil {
 			return fmt.Errorf("seed demo check: %w", err)
 		}
+	}
+	return seedOAuth(ctx, svc, base, ws[0].ID)
+}
+
+// seedOAuth connects the Generic OAuth 2.0 provider to the fake server by
+// playing the user's consent in-process.
+func seedOAuth(ctx context.Context, svc *service.Service, base, workspace string) error {
+	st, err := svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "generic_oauth2", AuthMode: "oauth2", Label: "Demo OAuth app",
+		WorkspaceIDs: []string{workspace},
+		Config: map[string]string{"authorizeUrl": base + "/oauth/authorize", "tokenUrl": base + "/oauth/token",
+			"userinfoUrl": base + "/oauth/userinfo", "clientId": fakes.OAuthClientID, "scopes": "openid email offline_access"},
+		Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}})
+	if err != nil {
+		return fmt.Errorf("seed demo oauth: %w", err)
+	}
+	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
+		return fmt.Errorf("seed demo oauth consent: %w", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if st, err = svc.GetConsent(ctx, st.ID); err != nil || st.State != domain.ConsentPending {
+			break
+		}
+	}
+	if err != nil || st.State != domain.ConsentDone {
+		return fmt.Errorf("seed demo oauth: consent ended %s: %s %v", st.State, st.Message, err)
 	}
 	return nil
 }

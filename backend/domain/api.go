@@ -21,6 +21,12 @@ type DemoHints struct {
 	// its own path (/github, /jira, /slack…), and POST /_fake/keys
 	// {"key":…,"valid":bool,"down":bool} breaks or restores a credential.
 	FakeBaseURL string `json:"fakeBaseUrl"`
+	// The fake OAuth 2.0 server, for the Generic OAuth 2.0 provider.
+	OAuthAuthorizeURL string `json:"oauthAuthorizeUrl"`
+	OAuthTokenURL     string `json:"oauthTokenUrl"`
+	OAuthUserinfoURL  string `json:"oauthUserinfoUrl"`
+	OAuthClientID     string `json:"oauthClientId"`
+	OAuthClientSecret string `json:"oauthClientSecret"`
 }
 
 // ConnectionDraft is what the Add integration form submits. Config holds the
@@ -67,3 +73,35 @@ type ReauthResult struct {
 	Connection Connection `json:"connection"`
 	Warnings   []string   `json:"warnings"`
 }
+
+// Consent states.
+const (
+	ConsentPending   = "pending"
+	ConsentDone      = "done"
+	ConsentFailed    = "failed"
+	ConsentCancelled = "cancelled"
+)
+
+// ConsentStatus is a running or finished OAuth consent: the UI opens AuthURL
+// in the system browser and follows State (event "consent:changed").
+type ConsentStatus struct {
+	ID           string       `json:"id"`
+	State        string       `json:"state"`
+	AuthURL      string       `json:"authUrl"`
+	RedirectURI  string       `json:"redirectUri"`
+	Message      string       `json:"message,omitempty"`
+	Check        *CheckResult `json:"check,omitempty"`
+	ConnectionID string       `json:"connectionId,omitempty"`
+}
+
+// ReauthorizeDraft starts a reauthorization by consent: empty fields mean
+// "Reauthorize with existing credentials"; a new Client ID and Client Secret
+// mean "Reauthorize with new credentials".
+type ReauthorizeDraft struct {
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+}
+
+// ErrCannotRefresh is the message of a manual refresh of a permanently
+// broken connection (seed 004).
+const ErrCannotRefresh = "Connection cannot be refreshed. Please reconnect your connection."

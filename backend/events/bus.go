@@ -11,7 +11,15 @@ const (
 	// ConnectionChanged carries ConnectionRef after a connection was created,
 	// updated, checked or deleted.
 	ConnectionChanged = "connection:changed"
+	// ConsentChanged carries ConsentRef when an OAuth consent finished.
+	ConsentChanged = "consent:changed"
 )
+
+// ConsentRef is the payload of ConsentChanged.
+type ConsentRef struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+}
 
 // ConnectionRef is the payload of ConnectionChanged.
 type ConnectionRef struct {

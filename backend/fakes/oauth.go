@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sync"
 	"time"
 
@@ -247,4 +249,53 @@ func (o *OAuthServer) userinfo(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"sub": tok.g.subject, "email": "demo-user@example.com"})
 	}
+}
+
+var hiddenField = regexp.MustCompile(`type="hidden" name="([a-z_]+)" value="([^"]*)"`)
+
+// ConsentRedirect plays the user on the fake consent page: it opens authURL,
+// submits the form with decision ("approve" or "deny") after tamper may
+// change it, and returns the URL the provider redirects the browser to (the
+// app's callback) without following it.
+func ConsentRedirect(authURL, decision string, tamper func(url.Values)) (string, error) {
+	resp, err := http.Get(authURL)
+	if err != nil {
+		return "", err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	form := url.Values{"decision": {decision}}
+	for _, m := range hiddenField.FindAllStringSubmatch(string(page), -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	if tamper != nil {
+		tamper(form)
+	}
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return "", err
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noFollow.PostForm(u.Scheme+"://"+u.Host+"/oauth/decide", form)
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	return resp.Header.Get("Location"), nil
+}
+
+// Browse is ConsentRedirect followed by the browser's visit to the callback;
+// it returns the callback's status and page.
+func Browse(authURL, decision string, tamper func(url.Values)) (int, string, error) {
+	callback, err := ConsentRedirect(authURL, decision, tamper)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := http.Get(callback)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), nil
 }

@@ -31,6 +31,12 @@ func routes(s *service.Service) map[string]rpc {
 		"ReauthenticateConnection":   h2(s.ReauthenticateConnection),
 		"UpdateConnectionWorkspaces": h2(s.UpdateConnectionWorkspaces),
 		"ListChecks":                 h2(s.ListChecks),
+
+		"StartConsent":          h1(s.StartConsent),
+		"ReauthorizeConnection": h2(s.ReauthorizeConnection),
+		"GetConsent":            h1(s.GetConsent),
+		"CancelConsent":         e1(s.CancelConsent),
+		"RefreshCredential":     h1(s.RefreshCredential),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -33,42 +34,20 @@ func fakeServer(t *testing.T) (*fakes.Server, *httptest.Server, *oauth2.Config) 
 		Endpoint: fakes.Endpoint(srv.URL), Scopes: []string{"read"}}
 }
 
-var hidden = regexp.MustCompile(`type="hidden" name="([a-z_]+)" value="([^"]*)"`)
-
-// browse plays the user's browser: open the authorize URL, submit the
-// consent form with the decision, follow the redirect to the loopback.
-func browse(t *testing.T, base, authURL, decision string, tamper func(url.Values)) (*http.Response, string) {
+// browse plays the user's browser against the fake consent page.
+func browse(t *testing.T, authURL, decision string, tamper func(url.Values)) (int, string) {
 	t.Helper()
-	resp, err := http.Get(authURL)
+	status, page, err := fakes.Browse(authURL, decision, tamper)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page := readAll(resp)
-	form := url.Values{"decision": {decision}}
-	for _, m := range hidden.FindAllStringSubmatch(page, -1) {
-		form.Set(m[1], strings.ReplaceAll(m[2], "&amp;", "&"))
-	}
-	if tamper != nil {
-		tamper(form)
-	}
-	resp, err = http.PostForm(base+"/oauth/decide", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, readAll(resp)
+	return status, page
 }
 
 func readAll(resp *http.Response) string {
 	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := resp.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			return b.String()
-		}
-	}
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 func TestConsent(t *testing.T) {
@@ -85,7 +64,7 @@ func TestConsent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, srv, cfg := fakeServer(t)
+			_, _, cfg := fakeServer(t)
 			c, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: true, Timeout: 10 * time.Second})
 			if err != nil {
 				t.Fatal(err)
@@ -93,11 +72,11 @@ func TestConsent(t *testing.T) {
 			if !strings.HasPrefix(c.RedirectURI, "http://127.0.0.1:") || !strings.Contains(c.AuthURL, "code_challenge_method=S256") || !strings.Contains(c.AuthURL, "state=") {
 				t.Fatalf("redirect %s auth %s", c.RedirectURI, c.AuthURL)
 			}
-			resp, page := browse(t, srv.URL, c.AuthURL, tt.decision, tt.tamper)
+			status, page := browse(t, c.AuthURL, tt.decision, tt.tamper)
 			tok, err := c.Wait(context.Background())
 			if tt.wantErr == "" {
-				if err != nil || tok.AccessToken == "" || tok.RefreshToken == "" || resp.StatusCode != 200 {
-					t.Fatalf("token %v err %v status %d", tok, err, resp.StatusCode)
+				if err != nil || tok.AccessToken == "" || tok.RefreshToken == "" || status != 200 {
+					t.Fatalf("token %v err %v status %d", tok, err, status)
 				}
 			} else if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -110,7 +89,7 @@ func TestConsent(t *testing.T) {
 }
 
 func TestCallbackAcceptedOnceAndStateChecked(t *testing.T) {
-	_, srv, cfg := fakeServer(t)
+	_, _, cfg := fakeServer(t)
 	c, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: true, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -124,18 +103,10 @@ func TestCallbackAcceptedOnceAndStateChecked(t *testing.T) {
 		t.Fatalf("forged state: %d %s", resp.StatusCode, page)
 	}
 	// The real one completes it; replaying the same callback URL is refused.
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	first, _ := http.Get(c.AuthURL)
-	page := readAll(first)
-	form := url.Values{"decision": {"approve"}}
-	for _, m := range hidden.FindAllStringSubmatch(page, -1) {
-		form.Set(m[1], strings.ReplaceAll(m[2], "&amp;", "&"))
-	}
-	redirect, err := noFollow.PostForm(srv.URL+"/oauth/decide", form)
+	callback, err := fakes.ConsentRedirect(c.AuthURL, "approve", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	callback := redirect.Header.Get("Location")
 	var wg sync.WaitGroup
 	pages := make([]string, 2)
 	for i := range pages {
@@ -183,7 +154,7 @@ func TestConsentTimeoutCancelAndLoopbackOnly(t *testing.T) {
 func seed(t *testing.T, srv *httptest.Server, cfg *oauth2.Config, store oauth.TokenStore, key string) *oauth2.Token {
 	t.Helper()
 	c, _ := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: true, Timeout: 10 * time.Second})
-	browse(t, srv.URL, c.AuthURL, "approve", nil)
+	browse(t, c.AuthURL, "approve", nil)
 	tok, err := c.Wait(context.Background())
 	if err != nil {
 		t.Fatal(err)

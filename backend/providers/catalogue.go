@@ -259,3 +259,13 @@ func (c *Catalogue) AllSelfHosted() *Catalogue {
 	}
 	return out
 }
+
+// OAuthURLs renders the mode's authorize and token URL templates with the
+// connection's values (base URL, or the URLs a generic provider was given).
+func (m *Mode) OAuthURLs(baseURL string, values map[string]string) (authorize, token string) {
+	v := map[string]string{"baseUrl": baseURL}
+	for k, x := range values {
+		v[k] = x
+	}
+	return render(m.OAuth.AuthorizeURL, v), render(m.OAuth.TokenURL, v)
+}

@@ -12,12 +12,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"regexp"
 	"strings"
 	"time"
 
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
+	"patchbay/backend/oauth"
 	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
 	"patchbay/backend/store"
@@ -33,6 +35,10 @@ type Service struct {
 	info      domain.AppInfo
 	log       *slog.Logger
 	now       func() time.Time
+
+	refresher      *oauth.Refresher
+	consents       consents
+	consentTimeout time.Duration
 }
 
 // Options wires a Service.
@@ -44,6 +50,11 @@ type Options struct {
 	Bus       *events.Bus
 	Info      domain.AppInfo
 	Log       *slog.Logger
+	// LockDir holds cross-process refresh locks (the data directory); a
+	// temporary directory when empty.
+	LockDir string
+	// ConsentTimeout bounds an OAuth consent (oauth.DefaultConsentTimeout if 0).
+	ConsentTimeout time.Duration
 }
 
 // New returns a Service. Missing optional parts get defaults.
@@ -59,9 +70,13 @@ func New(o Options) *Service {
 	}
 	o.Info.SecretBackend = o.Secrets.Backend()
 	o.Info.SecretWarning = o.Secrets.Warning()
+	if o.LockDir == "" {
+		o.LockDir = os.TempDir()
+	}
 	return &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: time.Now,
+		bus: o.Bus, info: o.Info, log: o.Log, now: time.Now, consentTimeout: o.ConsentTimeout,
+		refresher: &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
 	}
 }
 
@@ -158,6 +173,12 @@ func (d draft) target() providers.Target {
 // prepare checks a draft: provider and mode exist, the label and workspaces
 // are given, the base URL is well formed and the mode's fields are filled.
 func (s *Service) prepare(ctx context.Context, in domain.ConnectionDraft) (draft, error) {
+	return s.prepareMode(ctx, in, false)
+}
+
+// prepareMode is prepare; consent modes are accepted only when allowOAuth
+// (StartConsent), since Validate Connection cannot check them.
+func (s *Service) prepareMode(ctx context.Context, in domain.ConnectionDraft, allowOAuth bool) (draft, error) {
 	var d draft
 	p, ok := s.catalogue.Provider(in.Provider)
 	if !ok {
@@ -167,8 +188,8 @@ func (s *Service) prepare(ctx context.Context, in domain.ConnectionDraft) (draft
 	if !ok {
 		return d, domain.FieldError("authMode", "Choose how to authenticate with %s.", p.Name)
 	}
-	if m.OAuth != nil {
-		return d, domain.FieldError("authMode", "Connecting %s by OAuth consent is not available in this version of Patchbay yet. Choose a token mode for now.", p.Name)
+	if m.OAuth != nil && !allowOAuth {
+		return d, domain.FieldError("authMode", "%s connects by OAuth consent: use Connect (consent) instead of Validate Connection.", m.Name)
 	}
 	d.provider, d.mode = p, m
 	d.label = strings.TrimSpace(in.Label)
@@ -336,6 +357,9 @@ func (s *Service) DeleteConnection(ctx context.Context, id string) error {
 			return fmt.Errorf("delete secret of connection %s: %w", id, err)
 		}
 	}
+	if err := s.secrets.Delete(ctx, tokenKey(c)); err != nil {
+		return fmt.Errorf("delete token of connection %s: %w", id, err)
+	}
 	if err := s.store.DeleteConnection(ctx, id); err != nil {
 		return fmt.Errorf("delete connection %s: %w", id, err)
 	}
@@ -345,8 +369,19 @@ func (s *Service) DeleteConnection(ctx context.Context, id string) error {
 }
 
 // CheckConnection validates a stored connection now and records the result.
+// OAuth connections refresh their access token first when it expires soon.
 func (s *Service) CheckConnection(ctx context.Context, id string) (domain.Connection, error) {
-	c, p, m, err := s.resolve(ctx, id)
+	c, err := s.store.GetConnection(ctx, id)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	return s.check(ctx, c, false)
+}
+
+// check validates c (forcing a token refresh when forceRefresh) and records
+// the outcome.
+func (s *Service) check(ctx context.Context, c domain.Connection, forceRefresh bool) (domain.Connection, error) {
+	c, p, m, err := s.resolve(ctx, c.ID)
 	if err != nil {
 		return domain.Connection{}, err
 	}
@@ -367,15 +402,42 @@ func (s *Service) CheckConnection(ctx context.Context, id string) (domain.Connec
 		for k, v := range sec {
 			values[k] = v
 		}
+		if m.OAuth != nil {
+			tok, err := s.oauthToken(ctx, c, m, values, forceRefresh)
+			var de *domain.Error
+			switch {
+			case errors.As(err, &de) && de.Check != nil:
+				res := *de.Check
+				res.CheckedAt = s.now().UTC()
+				providers.Explain(&res, p)
+				c.ApplyCheck(res)
+				return s.saveCheck(ctx, c)
+			case err != nil:
+				return domain.Connection{}, err
+			}
+			values["accessToken"] = tok.AccessToken
+			c.TokenExpiresAt = expiry(tok)
+		}
 		combined, creds, failed := s.validateAll(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values})
 		applyPool(&c, combined, creds, failed)
+		if m.OAuth != nil && combined.OK() {
+			c.TokenExpiresAt = nil
+			if tok, err := (oauth.SecretTokens{Secrets: s.secrets}).LoadToken(ctx, tokenKey(c)); err == nil {
+				c.TokenExpiresAt = expiry(tok)
+			}
+		}
 	}
+	return s.saveCheck(ctx, c)
+}
+
+// saveCheck stores a checked connection, its history entry and the event.
+func (s *Service) saveCheck(ctx context.Context, c domain.Connection) (domain.Connection, error) {
 	c.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateConnection(ctx, c); err != nil {
-		return domain.Connection{}, fmt.Errorf("record check of connection %s: %w", id, err)
+		return domain.Connection{}, fmt.Errorf("record check of connection %s: %w", c.ID, err)
 	}
 	s.recordCheck(ctx, c)
-	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id})
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 	return c, nil
 }
 

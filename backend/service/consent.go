@@ -1,0 +1,269 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/events"
+	"patchbay/backend/oauth"
+	"patchbay/backend/providers"
+)
+
+// consents tracks running OAuth consents by id.
+type consents struct {
+	mu   sync.Mutex
+	runs map[string]*consentRun
+}
+
+type consentRun struct {
+	status  domain.ConsentStatus
+	consent *oauth.Consent
+}
+
+// tokenKey is where a connection's OAuth token lives in the secret store.
+func tokenKey(c domain.Connection) string {
+	return "oauth-token/" + c.ID
+}
+
+// oauthConfig builds the x/oauth2 config of an OAuth connection.
+func oauthConfig(m *providers.Mode, baseURL string, values map[string]string) *oauth2.Config {
+	authURL, tokenURL := m.OAuthURLs(baseURL, values)
+	scopes := m.OAuth.Scopes
+	if s := strings.Fields(values["scopes"]); len(s) > 0 {
+		scopes = s
+	}
+	return &oauth2.Config{ClientID: values["clientId"], ClientSecret: values["clientSecret"], Scopes: scopes,
+		Endpoint: oauth2.Endpoint{AuthURL: authURL, TokenURL: tokenURL}}
+}
+
+// StartConsent begins connecting a new integration by OAuth consent: it
+// opens a loopback listener and returns the authorize URL for the system
+// browser. The connection is created when the consent completes and its
+// first check passes; follow it with GetConsent or "consent:changed".
+func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (domain.ConsentStatus, error) {
+	d, err := s.prepareMode(ctx, in, true)
+	if err != nil {
+		return domain.ConsentStatus{}, err
+	}
+	if d.mode.OAuth == nil {
+		return domain.ConsentStatus{}, domain.FieldError("authMode", "%s connects with a token, not by consent. Use Validate Connection.", d.mode.Name)
+	}
+	wsIDs, err := s.checkWorkspaces(ctx, in.WorkspaceIDs)
+	if err != nil {
+		return domain.ConsentStatus{}, err
+	}
+	cfg := oauthConfig(d.mode, d.baseURL, d.values())
+	return s.runConsent(cfg, d.mode, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+		values := d.values()
+		values["accessToken"] = tok.AccessToken
+		res := s.validator.Validate(ctx, providers.Target{Provider: d.provider, Mode: d.mode, BaseURL: d.baseURL, Values: values})
+		if !res.OK() {
+			return "", &res, nil
+		}
+		now := s.now().UTC()
+		c := domain.Connection{ID: newID("conn"), Provider: d.provider.ID, AuthMode: d.mode.ID, Label: d.label, Owner: domain.OwnerTeam,
+			WorkspaceIDs: wsIDs, BaseURL: d.baseURL, Config: d.config, Status: domain.StatusPending,
+			SecretHint: domain.MaskSecret(tok.AccessToken), CreatedAt: now, UpdatedAt: now}
+		c.ApplyCheck(res)
+		c.TokenExpiresAt = expiry(tok)
+		if err := s.putSecrets(ctx, secretKeyOf(c), d.secrets); err != nil {
+			return "", nil, err
+		}
+		if err := (oauth.SecretTokens{Secrets: s.secrets}).SaveToken(ctx, tokenKey(c), tok); err != nil {
+			return "", nil, err
+		}
+		if err := s.store.CreateConnection(ctx, c); err != nil {
+			return "", nil, fmt.Errorf("create connection %s: %w", c.Label, err)
+		}
+		s.recordCheck(ctx, c)
+		s.log.Info("connection created", "connection", c.ID, "provider", c.Provider, "mode", c.AuthMode)
+		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+		return c.ID, nil, nil
+	})
+}
+
+// ReauthorizeConnection reconnects an OAuth connection by consent, with its
+// existing OAuth client or a new Client ID and Client Secret. The old token
+// and client stay in place until the new consent succeeds and validates.
+func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domain.ReauthorizeDraft) (domain.ConsentStatus, error) {
+	c, p, m, err := s.resolve(ctx, id)
+	if err != nil {
+		return domain.ConsentStatus{}, err
+	}
+	if m.OAuth == nil {
+		return domain.ConsentStatus{}, domain.Errorf(domain.EInvalid, "This connection uses a token; use Re-Authenticate instead.")
+	}
+	sec, err := s.getSecrets(ctx, secretKeyOf(c))
+	if err != nil {
+		return domain.ConsentStatus{}, err
+	}
+	values := map[string]string{}
+	for k, v := range c.Config {
+		values[k] = v
+	}
+	for k, v := range sec {
+		values[k] = v
+	}
+	newClient := strings.TrimSpace(in.ClientID) != "" || strings.TrimSpace(in.ClientSecret) != ""
+	if newClient {
+		if strings.TrimSpace(in.ClientID) == "" {
+			return domain.ConsentStatus{}, domain.FieldError("clientId", "Enter the new Client ID.")
+		}
+		if strings.TrimSpace(in.ClientSecret) == "" {
+			return domain.ConsentStatus{}, domain.FieldError("clientSecret", "Enter the new Client Secret.")
+		}
+		values["clientId"], values["clientSecret"] = strings.TrimSpace(in.ClientID), strings.TrimSpace(in.ClientSecret)
+	}
+	cfg := oauthConfig(m, c.BaseURL, values)
+	return s.runConsent(cfg, m, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+		v := map[string]string{}
+		for k, x := range values {
+			v[k] = x
+		}
+		v["accessToken"] = tok.AccessToken
+		res := s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: v})
+		if !res.OK() {
+			return "", &res, nil
+		}
+		c, err := s.store.GetConnection(ctx, id) // it may have changed meanwhile
+		if err != nil {
+			return "", nil, err
+		}
+		if newClient {
+			c.Config["clientId"] = values["clientId"]
+			if err := s.putSecrets(ctx, secretKeyOf(c), map[string]string{"clientSecret": values["clientSecret"]}); err != nil {
+				return "", nil, err
+			}
+		}
+		if err := (oauth.SecretTokens{Secrets: s.secrets}).SaveToken(ctx, tokenKey(c), tok); err != nil {
+			return "", nil, err
+		}
+		c.ApplyCheck(res)
+		c.TokenExpiresAt, c.SecretHint, c.UpdatedAt = expiry(tok), domain.MaskSecret(tok.AccessToken), s.now().UTC()
+		if err := s.store.UpdateConnection(ctx, c); err != nil {
+			return "", nil, fmt.Errorf("record reauthorization of %s: %w", id, err)
+		}
+		s.recordCheck(ctx, c)
+		s.log.Info("connection reauthorized", "connection", c.ID, "new_client", newClient)
+		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+		return c.ID, nil, nil
+	})
+}
+
+func expiry(tok *oauth2.Token) *time.Time {
+	if tok.Expiry.IsZero() {
+		return nil
+	}
+	t := tok.Expiry.UTC()
+	return &t
+}
+
+// finish is what a consent does with the token once the browser came back:
+// it returns the connection id, or a failed check, or an error.
+type finish func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error)
+
+// runConsent starts the loopback consent and completes it in the background.
+func (s *Service) runConsent(cfg *oauth2.Config, m *providers.Mode, done finish) (domain.ConsentStatus, error) {
+	c, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: m.OAuth.PKCE, Timeout: s.consentTimeout})
+	if err != nil {
+		return domain.ConsentStatus{}, err
+	}
+	run := &consentRun{consent: c, status: domain.ConsentStatus{ID: newID("consent"), State: domain.ConsentPending, AuthURL: c.AuthURL, RedirectURI: c.RedirectURI}}
+	s.consents.mu.Lock()
+	if s.consents.runs == nil {
+		s.consents.runs = map[string]*consentRun{}
+	}
+	s.consents.runs[run.status.ID] = run
+	s.consents.mu.Unlock()
+	go func() {
+		ctx := context.Background()
+		st := domain.ConsentStatus{State: domain.ConsentDone}
+		tok, err := c.Wait(ctx)
+		var check *domain.CheckResult
+		if err == nil {
+			st.ConnectionID, check, err = done(ctx, tok)
+		}
+		switch {
+		case err != nil && strings.Contains(err.Error(), "cancelled"):
+			st.State, st.Message = domain.ConsentCancelled, domain.Public(err).Message
+		case err != nil:
+			st.State, st.Message = domain.ConsentFailed, domain.Public(err).Message
+			var de *domain.Error
+			if errors.As(err, &de) {
+				st.Check = de.Check
+			}
+		case check != nil:
+			st.State, st.Message, st.Check = domain.ConsentFailed, check.Message+" Nothing was changed.", check
+		}
+		s.consents.mu.Lock()
+		run.status.State, run.status.Message, run.status.Check, run.status.ConnectionID = st.State, st.Message, st.Check, st.ConnectionID
+		s.consents.mu.Unlock()
+		s.log.Info("consent finished", "consent", run.status.ID, "state", st.State)
+		s.bus.Publish(events.ConsentChanged, events.ConsentRef{ID: run.status.ID, State: st.State})
+	}()
+	return run.status, nil
+}
+
+// GetConsent returns a consent's current status.
+func (s *Service) GetConsent(ctx context.Context, id string) (domain.ConsentStatus, error) {
+	s.consents.mu.Lock()
+	defer s.consents.mu.Unlock()
+	run, ok := s.consents.runs[id]
+	if !ok {
+		return domain.ConsentStatus{}, domain.Errorf(domain.ENotFound, "This sign-in is no longer known. Start again.")
+	}
+	return run.status, nil
+}
+
+// CancelConsent stops a pending consent.
+func (s *Service) CancelConsent(ctx context.Context, id string) error {
+	s.consents.mu.Lock()
+	run, ok := s.consents.runs[id]
+	s.consents.mu.Unlock()
+	if !ok {
+		return domain.Errorf(domain.ENotFound, "This sign-in is no longer known.")
+	}
+	run.consent.Cancel()
+	return nil
+}
+
+// oauthToken returns a fresh access token for an OAuth connection,
+// refreshing it when it is about to expire.
+func (s *Service) oauthToken(ctx context.Context, c domain.Connection, m *providers.Mode, values map[string]string, force bool) (*oauth2.Token, error) {
+	cfg := oauthConfig(m, c.BaseURL, values)
+	if force {
+		return s.refresher.Refresh(ctx, tokenKey(c), cfg)
+	}
+	return s.refresher.Token(ctx, tokenKey(c), cfg)
+}
+
+// RefreshCredential renews an OAuth connection's access token now (the
+// portal's and the Monitoring tab's "Refresh credential"). A connection whose
+// grant is permanently broken cannot be refreshed: it must be reconnected.
+func (s *Service) RefreshCredential(ctx context.Context, id string) (domain.Connection, error) {
+	c, _, m, err := s.resolve(ctx, id)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	if m.OAuth == nil {
+		return domain.Connection{}, domain.Errorf(domain.EInvalid, "This connection uses a token that cannot be refreshed; use Re-Authenticate to enter a new one.")
+	}
+	if c.Status == domain.StatusError || c.Status == domain.StatusRevoked {
+		return domain.Connection{}, domain.Errorf(domain.EInvalid, "%s", domain.ErrCannotRefresh)
+	}
+	c, err = s.check(ctx, c, true)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	if c.Status == domain.StatusError {
+		return domain.Connection{}, domain.Errorf(domain.EInvalid, "%s", domain.ErrCannotRefresh)
+	}
+	return c, nil
+}

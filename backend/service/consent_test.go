@@ -1,0 +1,156 @@
+package service_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/events"
+	"patchbay/backend/fakes"
+	"patchbay/backend/secrets"
+)
+
+// waitConsent waits for a consent to finish.
+func waitConsent(t *testing.T, e *env, id string) domain.ConsentStatus {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		st, err := e.svc.GetConsent(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State != domain.ConsentPending {
+			return st
+		}
+	}
+	t.Fatal("consent did not finish")
+	return domain.ConsentStatus{}
+}
+
+func (e *env) oauthDraft() domain.ConnectionDraft {
+	return domain.ConnectionDraft{Provider: "generic_oauth2", AuthMode: "oauth2", Label: "Demo OAuth", WorkspaceIDs: []string{e.ws.ID},
+		Config: map[string]string{"authorizeUrl": e.url + "/oauth/authorize", "tokenUrl": e.url + "/oauth/token",
+			"userinfoUrl": e.url + "/oauth/userinfo", "clientId": fakes.OAuthClientID, "scopes": "openid email offline_access"},
+		Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}
+}
+
+func TestOAuthConnectionLifecycle(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	events, stop := e.svc.Bus().Subscribe()
+	defer stop()
+
+	// Connect by consent.
+	st, err := e.svc.StartConsent(ctx, e.oauthDraft())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.AuthURL, "code_challenge=") || st.State != domain.ConsentPending {
+		t.Fatalf("start: %+v", st)
+	}
+	if status, page, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil || status != 200 || !strings.Contains(page, "close this tab") {
+		t.Fatalf("browser: %d %q %v", status, page, err)
+	}
+	st = waitConsent(t, e, st.ID)
+	if st.State != domain.ConsentDone || st.ConnectionID == "" {
+		t.Fatalf("consent: %+v", st)
+	}
+	c, _ := e.svc.GetConnection(ctx, st.ConnectionID)
+	if c.Status != domain.StatusActive || c.Identity != "demo-user@example.com" || c.TokenExpiresAt == nil {
+		t.Fatalf("connection: %+v", c)
+	}
+	sawConsentEvent(t, events, st.ID)
+
+	// A forced refresh rotates the token; the connection stays active.
+	if c, err = e.svc.RefreshCredential(ctx, c.ID); err != nil || c.Status != domain.StatusActive {
+		t.Fatalf("refresh: %+v %v", c, err)
+	}
+	if e.fake.OAuth.Refreshes() != 1 {
+		t.Fatalf("%d refreshes", e.fake.OAuth.Refreshes())
+	}
+
+	// The user revokes the app at the provider: the next refresh fails
+	// permanently, the connection needs reconnecting, refresh is refused.
+	e.fake.OAuth.RevokeAll()
+	if _, err := e.svc.RefreshCredential(ctx, c.ID); err == nil || err.Error() != domain.ErrCannotRefresh {
+		t.Fatalf("refresh of a revoked grant: %v", err)
+	}
+	c, _ = e.svc.GetConnection(ctx, c.ID)
+	if c.Status != domain.StatusError || c.StatusDescription != "Reconnection needed." || c.LastError.Class != domain.ClassRevoked {
+		t.Fatalf("after revoke: %+v", c)
+	}
+	if _, err := e.svc.RefreshCredential(ctx, c.ID); domain.ErrorCode(err) != domain.EInvalid || err.Error() != domain.ErrCannotRefresh {
+		t.Fatalf("refresh of a broken connection: %v", err)
+	}
+
+	// Reauthorize with new credentials that are wrong: nothing changes.
+	st, err = e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{ClientID: fakes.OAuthClientID, ClientSecret: "wrong-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fakes.Browse(st.AuthURL, "approve", nil)
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentFailed || !strings.Contains(st.Message, "invalid_client") {
+		t.Fatalf("bad client: %+v", st)
+	}
+	if got, _ := e.svc.GetConnection(ctx, c.ID); got.Status != domain.StatusError {
+		t.Fatalf("a failed reauthorization changed the connection: %+v", got)
+	}
+
+	// Declining at the provider says so.
+	st, _ = e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{})
+	fakes.Browse(st.AuthURL, "deny", nil)
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentFailed || !strings.Contains(st.Message, "declined") {
+		t.Fatalf("deny: %+v", st)
+	}
+
+	// Reauthorize with existing credentials: active again.
+	st, _ = e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{})
+	fakes.Browse(st.AuthURL, "approve", nil)
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+		t.Fatalf("reauthorize: %+v", st)
+	}
+	if c, _ = e.svc.CheckConnection(ctx, c.ID); c.Status != domain.StatusActive || c.LastError != nil {
+		t.Fatalf("after reauthorize: %+v", c)
+	}
+
+	// Cancel a pending consent.
+	st, _ = e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{})
+	if err := e.svc.CancelConsent(ctx, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentCancelled {
+		t.Fatalf("cancel: %+v", st)
+	}
+	assertNotInFiles(t, e.dbPath, fakes.OAuthClientSecret)
+}
+
+func sawConsentEvent(t *testing.T, ch <-chan events.Event, id string) {
+	t.Helper()
+	timeout := time.After(2 * time.Second)
+	for {
+		select {
+		case ev := <-ch:
+			if ref, ok := ev.Payload.(events.ConsentRef); ok && ref.ID == id {
+				return
+			}
+		case <-timeout:
+			t.Fatal("no consent:changed event")
+		}
+	}
+}
+
+func TestTokenModesRefuseConsentAndViceVersa(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	if _, err := e.svc.ValidateDraft(ctx, e.oauthDraft()); domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "consent") {
+		t.Fatalf("validate of a consent mode: %v", err)
+	}
+	if _, err := e.svc.StartConsent(ctx, e.draft(fakes.GenericGoodKey, fakes.GenericValidate)); domain.ErrorCode(err) != domain.EInvalid {
+		t.Fatalf("consent of a token mode: %v", err)
+	}
+	c, _ := e.svc.CreateConnection(ctx, e.draft(fakes.GenericGoodKey, fakes.GenericValidate))
+	if _, err := e.svc.RefreshCredential(ctx, c.ID); domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "Re-Authenticate") {
+		t.Fatalf("refresh of a token connection: %v", err)
+	}
+}
