@@ -155,3 +155,16 @@ func (a *App) CancelConsent(id string) error { return toUI(a.svc.CancelConsent(a
 func (a *App) RefreshCredential(id string) (domain.Connection, error) {
 	return call(a.svc.RefreshCredential(a.ctx, id))
 }
+
+// ListNotifications returns the bell's notifications, newest first.
+func (a *App) ListNotifications(limit int) ([]domain.Notification, error) {
+	return call(a.svc.ListNotifications(a.ctx, limit))
+}
+
+// MarkNotificationRead marks a notification read.
+func (a *App) MarkNotificationRead(id string) error {
+	return toUI(a.svc.MarkNotificationRead(a.ctx, id))
+}
+
+// GetBanner returns the reauthorization banner.
+func (a *App) GetBanner() (domain.Banner, error) { return call(a.svc.GetBanner(a.ctx)) }

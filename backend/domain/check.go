@@ -63,3 +63,38 @@ type CheckRecord struct {
 	Message       string    `json:"message"`
 	RateRemaining *int      `json:"rateRemaining,omitempty"`
 }
+
+// Notification severities.
+const (
+	SeverityCritical = "critical"
+	SeverityWarning  = "warning"
+)
+
+// Notification kinds.
+const (
+	KindReauth = "reauth" // the connection needs reauthorization (critical)
+	KindExpiry = "expiry" // the token expires soon (warning)
+)
+
+// Notification is one entry of the bell.
+type Notification struct {
+	ID           string     `json:"id"`
+	ConnectionID string     `json:"connectionId"`
+	Severity     string     `json:"severity"`
+	Kind         string     `json:"kind"`
+	Title        string     `json:"title"`
+	Body         string     `json:"body"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	ReadAt       *time.Time `json:"readAt,omitempty"`
+	ResolvedAt   *time.Time `json:"resolvedAt,omitempty"`
+}
+
+// Banner is the red reauthorization banner (seed 004), derived from the
+// unread critical notifications; empty Text means no banner.
+type Banner struct {
+	Text         string `json:"text"`
+	Count        int    `json:"count"`
+	LinkTitle    string `json:"linkTitle"`
+	ConnectionID string `json:"connectionId"`
+	More         int    `json:"more"`
+}

@@ -13,6 +13,8 @@ const (
 	ConnectionChanged = "connection:changed"
 	// ConsentChanged carries ConsentRef when an OAuth consent finished.
 	ConsentChanged = "consent:changed"
+	// NotificationsChanged tells the bell and the banner to reload.
+	NotificationsChanged = "notifications:changed"
 )
 
 // ConsentRef is the payload of ConsentChanged.

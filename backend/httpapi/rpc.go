@@ -37,6 +37,10 @@ func routes(s *service.Service) map[string]rpc {
 		"GetConsent":            h1(s.GetConsent),
 		"CancelConsent":         e1(s.CancelConsent),
 		"RefreshCredential":     h1(s.RefreshCredential),
+
+		"ListNotifications":    h1(s.ListNotifications),
+		"MarkNotificationRead": e1(s.MarkNotificationRead),
+		"GetBanner":            h0(s.GetBanner),
 	}
 }
 

@@ -154,3 +154,28 @@ func TestTokenModesRefuseConsentAndViceVersa(t *testing.T) {
 		t.Fatalf("refresh of a token connection: %v", err)
 	}
 }
+
+func TestBellFollowsConnections(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	const key = "demo-key-bell-0000000001"
+	e.fake.SetKey(key, true)
+	c, _ := e.svc.CreateConnection(ctx, e.draft(key, fakes.GenericValidate))
+	e.fake.SetKey(key, false)
+	for i := 0; i < 3; i++ {
+		e.svc.CheckConnection(ctx, c.ID)
+	}
+	b, _ := e.svc.GetBanner(ctx)
+	list, _ := e.svc.ListNotifications(ctx, 10)
+	if b.Text != "A connection needs to be reauthorized" || b.LinkTitle != "Generic API key reauth required" || b.ConnectionID != c.ID || len(list) != 1 {
+		t.Fatalf("banner %+v notifications %d", b, len(list))
+	}
+	e.fake.SetKey(key, true)
+	e.svc.CheckConnection(ctx, c.ID)
+	if b, _ = e.svc.GetBanner(ctx); b.Text != "" {
+		t.Fatalf("banner not cleared after recovery: %+v", b)
+	}
+	if list, _ = e.svc.ListNotifications(ctx, 10); list[0].ResolvedAt == nil {
+		t.Fatal("notification not resolved")
+	}
+}

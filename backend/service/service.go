@@ -19,6 +19,7 @@ import (
 
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
+	"patchbay/backend/notify"
 	"patchbay/backend/oauth"
 	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
@@ -37,6 +38,7 @@ type Service struct {
 	now       func() time.Time
 
 	refresher      *oauth.Refresher
+	notifier       *notify.Notifier
 	consents       consents
 	consentTimeout time.Duration
 }
@@ -77,6 +79,7 @@ func New(o Options) *Service {
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
 		bus: o.Bus, info: o.Info, log: o.Log, now: time.Now, consentTimeout: o.ConsentTimeout,
 		refresher: &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
+		notifier:  &notify.Notifier{Store: o.Store},
 	}
 }
 
@@ -495,9 +498,19 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// recordCheck stores the connection's latest check in its history. History
-// is best effort: a failure is logged, never shown as a failed check.
+// recordCheck stores the connection's latest check in its history and
+// updates the bell. Both are best effort: a failure is logged, never shown
+// as a failed check.
 func (s *Service) recordCheck(ctx context.Context, c domain.Connection) {
+	app := c.Provider
+	if p, ok := s.catalogue.Provider(c.Provider); ok {
+		app = p.Name
+	}
+	if changed, err := s.notifier.Observe(ctx, c, app); err != nil {
+		s.log.Error("update notifications", "connection", c.ID, "err", err)
+	} else if changed {
+		s.bus.Publish(events.NotificationsChanged, struct{}{})
+	}
 	if c.LastCheckedAt == nil {
 		return
 	}
@@ -519,4 +532,30 @@ func (s *Service) ListChecks(ctx context.Context, id string, limit int) ([]domai
 		return nil, err
 	}
 	return s.store.ListChecks(ctx, id, limit)
+}
+
+// ListNotifications returns the bell's notifications, newest first.
+func (s *Service) ListNotifications(ctx context.Context, limit int) ([]domain.Notification, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	return s.store.ListNotifications(ctx, limit)
+}
+
+// MarkNotificationRead marks a notification read.
+func (s *Service) MarkNotificationRead(ctx context.Context, id string) error {
+	if err := s.store.MarkNotificationRead(ctx, id, s.now().UTC().Format(time.RFC3339Nano)); err != nil {
+		return err
+	}
+	s.bus.Publish(events.NotificationsChanged, struct{}{})
+	return nil
+}
+
+// GetBanner returns the reauthorization banner (empty text: no banner).
+func (s *Service) GetBanner(ctx context.Context) (domain.Banner, error) {
+	unread, err := s.store.UnreadCritical(ctx)
+	if err != nil {
+		return domain.Banner{}, err
+	}
+	return notify.Banner(unread), nil
 }

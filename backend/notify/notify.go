@@ -1,0 +1,115 @@
+// Package notify owns the bell and the reauthorization banner (seed 004):
+// one critical notification per connection that moves to error, titled after
+// the app, never duplicated while it stays broken and resolved when it is
+// active again; expiry warnings ahead of a token's expiry; and the banner
+// derived from the unread critical notifications.
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/store"
+)
+
+// DefaultExpiryWarning is how far ahead of a token's expiry the bell warns.
+const DefaultExpiryWarning = 7 * 24 * time.Hour
+
+// Notifier applies the bell rules to connections as they change.
+type Notifier struct {
+	Store *store.Store
+	// ExpiryWarning is the warning window (DefaultExpiryWarning if 0).
+	ExpiryWarning time.Duration
+	Now           func() time.Time
+}
+
+func (n *Notifier) now() time.Time {
+	if n.Now != nil {
+		return n.Now()
+	}
+	return time.Now()
+}
+
+// Observe updates the bell for a connection's current state; app is the
+// provider's display name. It reports whether any notification changed.
+func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string) (bool, error) {
+	changed := false
+	at := n.now().UTC()
+	stamp := at.Format(time.RFC3339Nano)
+	switch c.Status {
+	case domain.StatusError:
+		open, err := n.Store.OpenNotification(ctx, c.ID, domain.KindReauth)
+		if err != nil {
+			return false, err
+		}
+		if open == nil {
+			reason := c.StatusDescription
+			if c.LastError != nil {
+				reason = c.LastError.Message
+			}
+			err := n.Store.AddNotification(ctx, domain.Notification{ID: newID(), ConnectionID: c.ID, Severity: domain.SeverityCritical,
+				Kind: domain.KindReauth, Title: app, Body: fmt.Sprintf("%s reauth required: %s. Reconnection needed. %s", app, c.Label, reason), CreatedAt: at})
+			if err != nil {
+				return false, err
+			}
+			changed = true
+		}
+	case domain.StatusActive:
+		k, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindReauth, stamp)
+		if err != nil {
+			return false, err
+		}
+		changed = k > 0
+	}
+	window := n.ExpiryWarning
+	if window == 0 {
+		window = DefaultExpiryWarning
+	}
+	expiring := c.Status == domain.StatusActive && c.TokenExpiresAt != nil && c.TokenExpiresAt.After(at) && c.TokenExpiresAt.Sub(at) <= window
+	open, err := n.Store.OpenNotification(ctx, c.ID, domain.KindExpiry)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case expiring && open == nil:
+		err := n.Store.AddNotification(ctx, domain.Notification{ID: newID(), ConnectionID: c.ID, Severity: domain.SeverityWarning,
+			Kind: domain.KindExpiry, Title: app, Body: fmt.Sprintf("The token of %s expires on %s. Create a new one and re-authenticate before then.",
+				c.Label, c.TokenExpiresAt.UTC().Format("2 Jan 2006 15:04 MST")), CreatedAt: at})
+		if err != nil {
+			return false, err
+		}
+		changed = true
+	case !expiring && open != nil:
+		if _, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindExpiry, stamp); err != nil {
+			return false, err
+		}
+		changed = true
+	}
+	return changed, nil
+}
+
+// Banner is the banner for the unread critical notifications, oldest first:
+// "A connection needs to be reauthorized" or "N connections need to be
+// reauthorized", a link titled "<first app> reauth required" and how many more.
+func Banner(unread []domain.Notification) domain.Banner {
+	if len(unread) == 0 {
+		return domain.Banner{}
+	}
+	b := domain.Banner{Count: len(unread), LinkTitle: unread[0].Title + " reauth required", ConnectionID: unread[0].ConnectionID, More: len(unread) - 1}
+	if b.Count == 1 {
+		b.Text = "A connection needs to be reauthorized"
+	} else {
+		b.Text = fmt.Sprintf("%d connections need to be reauthorized", b.Count)
+	}
+	return b
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "ntf_" + hex.EncodeToString(b[:])
+}
