@@ -92,8 +92,12 @@ shot "$ARTIFACTS/before.png"
 # Keyboard focus: activate the window; without a window manager that may
 # fail, so click an empty spot of the page instead.
 xdotool windowactivate --sync "$WID" >/dev/null 2>&1 || xdotool windowfocus --sync "$WID" >/dev/null 2>&1 || true
-xdotool mousemove 640 700 click 1
+xdotool mousemove 640 26 click 1 # the empty middle of the top bar
 sleep 0.5
+
+# --demo seeds connections at start; only a generic_api_key connection created
+# after this point proves that our keystrokes reached the Go binding.
+created_before="$(grep -c 'msg="connection created"' "$TMP/app.log" || true)"
 
 # Add integration form: Label (focused), Base URL, Header name (prefilled),
 # API key, Validation URL; Enter validates, then Enter on the focused Save.
@@ -118,7 +122,10 @@ kill -0 "$APP_PID" 2>/dev/null || fail "the app exited during the test"
 [ "$(colours "$ARTIFACTS/after.png")" -gt 50 ] || fail "after.png is blank"
 diff_px="$(compare -metric AE "$ARTIFACTS/before.png" "$ARTIFACTS/after.png" "$TMP/diff.png" 2>&1 >/dev/null | awk '{print int($1)}' || true)"
 [ "${diff_px:-0}" -gt 500 ] || fail "the window did not change (only ${diff_px:-0} pixels differ)"
-grep -q 'msg="connection created"' "$TMP/app.log" || fail "app.log has no 'connection created' line: the Go binding did not save the integration"
+created_now="$(grep -c 'msg="connection created"' "$TMP/app.log" || true)"
+new_lines="$(grep 'msg="connection created"' "$TMP/app.log" | tail -n +"$((created_before + 1))" || true)"
+[ "$created_now" -gt "$created_before" ] && grep -q 'provider=generic_api_key' <<<"$new_lines" \
+  || fail "app.log has no new 'connection created' line for generic_api_key: the Go binding did not save the integration"
 
 echo "smoke: window changed in $diff_px pixels; the backend logged the new connection"
 echo "smoke: screenshots in $ARTIFACTS"

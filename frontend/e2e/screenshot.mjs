@@ -28,21 +28,25 @@ try {
     config: { headerName: h.genericHeaderName, validationUrl: h.genericValidationUrl },
     secrets: { apiKey: key },
   });
-  await rpc(page, 'CreateConnection', [draft('Billing API (production)', h.genericGoodKey)]);
-  await rpc(page, 'CreateConnection', [draft('Inventory service', h.genericGoodKey)]);
+  // `--demo` seeds one integration per provider in every state; add a few of
+  // our own only when the binary started empty.
+  if ((await rpc(page, 'ListConnections')).length === 0) {
+    await rpc(page, 'CreateConnection', [draft('Billing API (production)', h.genericGoodKey)]);
+    await rpc(page, 'CreateConnection', [draft('Inventory service', h.genericGoodKey)]);
 
-  // A connection whose key the fake provider later revokes: Reconnection needed.
-  const fake = new URL(h.genericValidationUrl).origin;
-  const extra = 'demo-key-extra-0002';
-  const added = await fetch(`${fake}/_fake/keys`, { method: 'POST', body: JSON.stringify({ key: extra, valid: true }) }).catch(() => null);
-  if (added?.ok) {
-    const c = await rpc(page, 'CreateConnection', [draft('Partner webhook key', extra)]);
-    await fetch(`${fake}/_fake/keys`, { method: 'POST', body: JSON.stringify({ key: extra, valid: false }) });
-    await rpc(page, 'CheckConnection', [c.id]);
+    // A connection whose key the fake provider later revokes: Reconnection needed.
+    const fake = new URL(h.genericValidationUrl).origin;
+    const extra = 'demo-key-extra-0002';
+    const added = await fetch(`${fake}/_fake/keys`, { method: 'POST', body: JSON.stringify({ key: extra, valid: true }) }).catch(() => null);
+    if (added?.ok) {
+      const c = await rpc(page, 'CreateConnection', [draft('Partner webhook key', extra)]);
+      await fetch(`${fake}/_fake/keys`, { method: 'POST', body: JSON.stringify({ key: extra, valid: false }) });
+      await rpc(page, 'CheckConnection', [c.id]);
+    }
   }
 
   await page.reload();
-  await page.getByRole('row').filter({ hasText: 'Inventory service' }).waitFor();
+  await page.getByRole('row').nth(1).waitFor();
   await page.screenshot({ path: out });
   console.log(`wrote ${out}`);
 
