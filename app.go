@@ -7,6 +7,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/health"
 	"patchbay/backend/providers"
 	"patchbay/backend/service"
 )
@@ -168,3 +169,12 @@ func (a *App) MarkNotificationRead(id string) error {
 
 // GetBanner returns the reauthorization banner.
 func (a *App) GetBanner() (domain.Banner, error) { return call(a.svc.GetBanner(a.ctx)) }
+
+// StartSweep starts "Check all now".
+func (a *App) StartSweep() (health.Progress, error) { return call(a.svc.StartSweep(a.ctx)) }
+
+// CancelSweep stops the running sweep.
+func (a *App) CancelSweep() error { return toUI(a.svc.CancelSweep(a.ctx)) }
+
+// GetSweep returns the running or last sweep's progress.
+func (a *App) GetSweep() (health.Progress, error) { return call(a.svc.GetSweep(a.ctx)) }

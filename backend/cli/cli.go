@@ -112,6 +112,7 @@ type common struct {
 	insecureFile bool
 	verbose      bool
 	demoEmpty    bool
+	sweepEvery   time.Duration
 }
 
 func (c *common) register(fl *flag.FlagSet) {
@@ -120,6 +121,7 @@ func (c *common) register(fl *flag.FlagSet) {
 	fl.BoolVar(&c.insecureFile, "insecure-file-secrets", false, "if no OS keyring is available, keep secrets in a 0600 file in the data directory")
 	fl.BoolVar(&c.verbose, "verbose", false, "log debug details")
 	fl.BoolVar(&c.demoEmpty, "demo-empty", false, "with --demo: start with no integrations instead of one per provider")
+	fl.DurationVar(&c.sweepEvery, "sweep-interval", 15*time.Minute, "how often to check every connection in the background (0 turns it off)")
 }
 
 func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
@@ -158,6 +160,7 @@ func runDesktop(args []string, env Env) int {
 		return code
 	}
 	return withApp(c, env, func(ctx context.Context, app *app) int {
+		scheduleSweeps(ctx, app, c.sweepEvery)
 		if env.Desktop == nil {
 			return fail(env, errors.New("this build has no desktop window; use 'patchbay serve'"))
 		}
@@ -181,6 +184,13 @@ func withApp(c common, env Env, fn func(context.Context, *app) int) int {
 	return fn(ctx, app)
 }
 
+// scheduleSweeps runs background health sweeps while ctx lasts.
+func scheduleSweeps(ctx context.Context, app *app, every time.Duration) {
+	if every > 0 {
+		go app.svc.RunSchedule(ctx, every)
+	}
+}
+
 func runServe(args []string, env Env) int {
 	var c common
 	fl := newFlagSet("serve", "Usage: patchbay serve [--addr 127.0.0.1:PORT] [flags]\n\nRuns Patchbay headless and serves the app to a browser. It prints the URL to open,\nwhich carries a per-start token; API calls without it are refused.", env)
@@ -189,7 +199,10 @@ func runServe(args []string, env Env) int {
 	if code, done := parse(fl, args, env); done {
 		return code
 	}
-	return withApp(c, env, func(ctx context.Context, app *app) int { return serve(ctx, app, *addr, env) })
+	return withApp(c, env, func(ctx context.Context, app *app) int {
+		scheduleSweeps(ctx, app, c.sweepEvery)
+		return serve(ctx, app, *addr, env)
+	})
 }
 
 // serve runs the HTTP transport on addr until ctx ends.

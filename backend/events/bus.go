@@ -15,6 +15,8 @@ const (
 	ConsentChanged = "consent:changed"
 	// NotificationsChanged tells the bell and the banner to reload.
 	NotificationsChanged = "notifications:changed"
+	// SweepProgress carries a sweep's health.Progress.
+	SweepProgress = "sweep:progress"
 )
 
 // ConsentRef is the payload of ConsentChanged.

@@ -41,6 +41,10 @@ func routes(s *service.Service) map[string]rpc {
 		"ListNotifications":    h1(s.ListNotifications),
 		"MarkNotificationRead": e1(s.MarkNotificationRead),
 		"GetBanner":            h0(s.GetBanner),
+
+		"StartSweep":  h0(s.StartSweep),
+		"CancelSweep": e0(s.CancelSweep),
+		"GetSweep":    h0(s.GetSweep),
 	}
 }
 
@@ -106,6 +110,10 @@ func h2[A, B, O any](f func(context.Context, A, B) (O, error)) rpc {
 		}
 		return f(ctx, a, b)
 	}
+}
+
+func e0(f func(context.Context) error) rpc {
+	return h0(func(ctx context.Context) (any, error) { return nil, f(ctx) })
 }
 
 func e1[A any](f func(context.Context, A) error) rpc {

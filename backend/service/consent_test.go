@@ -9,6 +9,7 @@ import (
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
 	"patchbay/backend/fakes"
+	"patchbay/backend/health"
 	"patchbay/backend/secrets"
 )
 
@@ -177,5 +178,42 @@ func TestBellFollowsConnections(t *testing.T) {
 	}
 	if list, _ = e.svc.ListNotifications(ctx, 10); list[0].ResolvedAt == nil {
 		t.Fatal("notification not resolved")
+	}
+}
+
+func TestCheckAllNow(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	ch, stop := e.svc.Bus().Subscribe()
+	defer stop()
+	for _, k := range []string{"sweep-key-00000001", "sweep-key-00000002", "sweep-key-00000003"} {
+		e.fake.SetKey(k, true)
+		if _, err := e.svc.CreateConnection(ctx, e.draft(k, fakes.GenericValidate)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.fake.SetKey("sweep-key-00000002", false)
+	if _, err := e.svc.StartSweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-ch:
+			if ev.Topic != events.SweepProgress {
+				continue
+			}
+			if p := ev.Payload.(health.Progress); !p.Running {
+				if p.Done != 3 || p.Failures != 1 || p.Total != 3 {
+					t.Fatalf("final progress %+v", p)
+				}
+				if b, _ := e.svc.GetBanner(ctx); b.Count != 1 {
+					t.Fatalf("banner after sweep: %+v", b)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("sweep did not finish")
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
+	"patchbay/backend/health"
 	"patchbay/backend/notify"
 	"patchbay/backend/oauth"
 	"patchbay/backend/providers"
@@ -39,6 +40,8 @@ type Service struct {
 
 	refresher      *oauth.Refresher
 	notifier       *notify.Notifier
+	sweeps         sweeps
+	sweepOptions   health.Options
 	consents       consents
 	consentTimeout time.Duration
 }
@@ -57,6 +60,8 @@ type Options struct {
 	LockDir string
 	// ConsentTimeout bounds an OAuth consent (oauth.DefaultConsentTimeout if 0).
 	ConsentTimeout time.Duration
+	// Sweep tunes "Check all now" and scheduled sweeps.
+	Sweep health.Options
 }
 
 // New returns a Service. Missing optional parts get defaults.
@@ -78,8 +83,9 @@ func New(o Options) *Service {
 	return &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
 		bus: o.Bus, info: o.Info, log: o.Log, now: time.Now, consentTimeout: o.ConsentTimeout,
-		refresher: &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
-		notifier:  &notify.Notifier{Store: o.Store},
+		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
+		notifier:     &notify.Notifier{Store: o.Store},
+		sweepOptions: o.Sweep,
 	}
 }
 

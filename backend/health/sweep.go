@@ -1,0 +1,185 @@
+// Package health runs validation sweeps: every connection checked with
+// bounded concurrency and a token-bucket rate limit per provider host, each
+// check bounded by its own timeout so one hung provider never delays the
+// others, live progress, cancellation, and connections near their rate limit
+// skipped with the reason instead of hammered.
+package health
+
+import (
+	"context"
+	"net/url"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"patchbay/backend/domain"
+)
+
+// Checker is what a sweep needs from the service layer.
+type Checker interface {
+	ListConnections(ctx context.Context) ([]domain.Connection, error)
+	CheckConnection(ctx context.Context, id string) (domain.Connection, error)
+}
+
+// Progress is a sweep's live state (event "sweep:progress").
+type Progress struct {
+	ID         string     `json:"id"`
+	Total      int        `json:"total"`
+	Done       int        `json:"done"`
+	Failures   int        `json:"failures"`
+	Skipped    int        `json:"skipped"`
+	Running    bool       `json:"running"`
+	Cancelled  bool       `json:"cancelled"`
+	StartedAt  time.Time  `json:"startedAt"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Notes lists skipped connections and why.
+	Notes []string `json:"notes"`
+}
+
+// Options tune a sweep.
+type Options struct {
+	// PerHost bounds concurrent checks against one provider host (default 4).
+	PerHost int
+	// Workers bounds concurrent checks overall (default 16).
+	Workers int
+	// RatePerHost and Burst set the token bucket per host (default 10/s, 10).
+	RatePerHost rate.Limit
+	Burst       int
+	// CheckTimeout bounds one check (default 20 s).
+	CheckTimeout time.Duration
+	// MinRemaining skips a connection whose last known rate-limit remaining
+	// is below it (default 5).
+	MinRemaining int
+}
+
+func (o Options) withDefaults() Options {
+	if o.PerHost <= 0 {
+		o.PerHost = 4
+	}
+	if o.Workers <= 0 {
+		o.Workers = 16
+	}
+	if o.RatePerHost == 0 {
+		o.RatePerHost = 10
+	}
+	if o.Burst <= 0 {
+		o.Burst = 10
+	}
+	if o.CheckTimeout <= 0 {
+		o.CheckTimeout = 20 * time.Second
+	}
+	if o.MinRemaining == 0 {
+		o.MinRemaining = 5
+	}
+	return o
+}
+
+// Sweep checks every connection and reports progress through report (called
+// from one goroutine at a time). It returns the final progress.
+func Sweep(ctx context.Context, id string, c Checker, o Options, report func(Progress)) (Progress, error) {
+	o = o.withDefaults()
+	conns, err := c.ListConnections(ctx)
+	if err != nil {
+		return Progress{}, err
+	}
+	p := Progress{ID: id, Total: len(conns), Running: true, StartedAt: time.Now().UTC(), Notes: []string{}}
+	var mu sync.Mutex
+	emit := func(update func(*Progress)) {
+		mu.Lock()
+		defer mu.Unlock()
+		update(&p)
+		if report != nil {
+			report(p)
+		}
+	}
+	emit(func(*Progress) {})
+	hosts := map[string]*hostGate{}
+	gate := func(host string) *hostGate {
+		if g, ok := hosts[host]; ok {
+			return g
+		}
+		g := &hostGate{sem: make(chan struct{}, o.PerHost), lim: rate.NewLimiter(o.RatePerHost, o.Burst)}
+		hosts[host] = g
+		return g
+	}
+	workers := make(chan struct{}, o.Workers)
+	var wg sync.WaitGroup
+	for _, conn := range conns {
+		if ctx.Err() != nil {
+			break
+		}
+		if conn.RateLimitRemain != nil && *conn.RateLimitRemain < o.MinRemaining && conn.LastError != nil && conn.LastError.RetryAt != nil && conn.LastError.RetryAt.After(time.Now()) {
+			emit(func(p *Progress) {
+				p.Done++
+				p.Skipped++
+				p.Notes = append(p.Notes, conn.Label+": skipped, rate limit nearly used up until "+conn.LastError.RetryAt.Format(time.RFC3339))
+			})
+			continue
+		}
+		g := gate(hostOf(conn.BaseURL))
+		select {
+		case workers <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(conn domain.Connection) {
+			defer wg.Done()
+			defer func() { <-workers }()
+			failed := true
+			if g.acquire(ctx) {
+				cctx, cancel := context.WithTimeout(ctx, o.CheckTimeout)
+				got, err := c.CheckConnection(cctx, conn.ID)
+				cancel()
+				g.release()
+				failed = err != nil || got.LastError != nil
+			}
+			emit(func(p *Progress) {
+				p.Done++
+				if failed {
+					p.Failures++
+				}
+			})
+		}(conn)
+	}
+	wg.Wait()
+	emit(func(p *Progress) {
+		now := time.Now().UTC()
+		p.Running, p.FinishedAt, p.Cancelled = false, &now, ctx.Err() != nil
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	return p, nil
+}
+
+// hostGate bounds concurrency and request rate against one host.
+type hostGate struct {
+	sem chan struct{}
+	lim *rate.Limiter
+}
+
+func (g *hostGate) acquire(ctx context.Context) bool {
+	select {
+	case g.sem <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	if err := g.lim.Wait(ctx); err != nil {
+		<-g.sem
+		return false
+	}
+	return true
+}
+
+func (g *hostGate) release() { <-g.sem }
+
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	return u.Host
+}

@@ -1,0 +1,141 @@
+package health_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/health"
+)
+
+// fakeChecker answers checks after a per-host latency; "hang" hosts never
+// answer until the check's context ends.
+type fakeChecker struct {
+	conns    []domain.Connection
+	latency  time.Duration
+	inFlight sync.Map // host -> *int32
+	maxSeen  sync.Map // host -> *int32
+	checked  atomic.Int32
+}
+
+func (f *fakeChecker) ListConnections(context.Context) ([]domain.Connection, error) {
+	return f.conns, nil
+}
+
+func (f *fakeChecker) CheckConnection(ctx context.Context, id string) (domain.Connection, error) {
+	var c domain.Connection
+	for _, x := range f.conns {
+		if x.ID == id {
+			c = x
+		}
+	}
+	n, _ := f.inFlight.LoadOrStore(c.BaseURL, new(int32))
+	cur := atomic.AddInt32(n.(*int32), 1)
+	defer atomic.AddInt32(n.(*int32), -1)
+	m, _ := f.maxSeen.LoadOrStore(c.BaseURL, new(int32))
+	for {
+		old := atomic.LoadInt32(m.(*int32))
+		if cur <= old || atomic.CompareAndSwapInt32(m.(*int32), old, cur) {
+			break
+		}
+	}
+	f.checked.Add(1)
+	if c.BaseURL == "http://hang.example" {
+		<-ctx.Done()
+		c.LastError = &domain.CheckResult{Class: domain.ClassNetwork}
+		return c, nil
+	}
+	select {
+	case <-time.After(f.latency):
+	case <-ctx.Done():
+		return c, ctx.Err()
+	}
+	c.LastError = nil
+	return c, nil
+}
+
+func conns(n int, host string) []domain.Connection {
+	var out []domain.Connection
+	for i := 0; i < n; i++ {
+		out = append(out, domain.Connection{ID: fmt.Sprintf("%s-%d", host, i), Label: fmt.Sprintf("c%d", i), BaseURL: "http://" + host})
+	}
+	return out
+}
+
+func TestSweepBoundsConcurrencyPerHostAndReportsProgress(t *testing.T) {
+	f := &fakeChecker{latency: 10 * time.Millisecond, conns: append(conns(20, "a.example"), conns(20, "b.example")...)}
+	var reports []health.Progress
+	p, err := health.Sweep(context.Background(), "s1", f, health.Options{PerHost: 3, RatePerHost: 1000, Burst: 1000}, func(p health.Progress) { reports = append(reports, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Done != 40 || p.Total != 40 || p.Failures != 0 || p.Running || p.FinishedAt == nil {
+		t.Fatalf("final %+v", p)
+	}
+	for _, h := range []string{"http://a.example", "http://b.example"} {
+		m, _ := f.maxSeen.Load(h)
+		if got := atomic.LoadInt32(m.(*int32)); got > 3 || got < 2 {
+			t.Fatalf("%s saw %d concurrent checks, want at most 3 (and some parallelism)", h, got)
+		}
+	}
+	if len(reports) < 40 || reports[len(reports)-1].Done != 40 {
+		t.Fatalf("%d progress reports", len(reports))
+	}
+	for i := 1; i < len(reports); i++ {
+		if reports[i].Done < reports[i-1].Done {
+			t.Fatal("progress went backwards")
+		}
+	}
+}
+
+func TestHungHostDoesNotDelayOthers(t *testing.T) {
+	f := &fakeChecker{latency: time.Millisecond, conns: append(conns(2, "hang.example"), conns(10, "ok.example")...)}
+	start := time.Now()
+	p, _ := health.Sweep(context.Background(), "s", f, health.Options{CheckTimeout: 300 * time.Millisecond}, nil)
+	if p.Done != 12 || p.Failures != 2 {
+		t.Fatalf("%+v", p)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Fatal("a hung host held the sweep beyond its own timeout")
+	}
+}
+
+func TestSweepCancelAndSkip(t *testing.T) {
+	f := &fakeChecker{latency: 50 * time.Millisecond, conns: conns(50, "slow.example")}
+	low, reset := 1, time.Now().Add(time.Hour)
+	f.conns[0].RateLimitRemain = &low
+	f.conns[0].LastError = &domain.CheckResult{Class: domain.ClassRateLimited, RetryAt: &reset}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(120 * time.Millisecond); cancel() }()
+	p, _ := health.Sweep(ctx, "s", f, health.Options{PerHost: 2}, nil)
+	if !p.Cancelled || p.Running || int(f.checked.Load()) >= 50 {
+		t.Fatalf("cancel: %+v, %d checked", p, f.checked.Load())
+	}
+	if p.Skipped != 1 || len(p.Notes) != 1 {
+		t.Fatalf("a connection near its rate limit was not skipped with a reason: %+v", p)
+	}
+}
+
+// BenchmarkSweep1000 sweeps 1,000 connections on one host with latency L and
+// per-host concurrency C and reports the time as a ratio of the ideal
+// ceil(1000/C)·L (target ≤ 1.15).
+func BenchmarkSweep1000(b *testing.B) {
+	const n, c = 1000, 50
+	latency := 5 * time.Millisecond
+	f := &fakeChecker{latency: latency, conns: conns(n, "bench.example")}
+	ideal := time.Duration((n+c-1)/c) * latency
+	b.ResetTimer()
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := health.Sweep(context.Background(), "bench", f, health.Options{PerHost: c, Workers: c, RatePerHost: 1e6, Burst: n}, nil); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(total)/float64(b.N)/float64(ideal), "x-ideal")
+}

@@ -1,0 +1,90 @@
+package service
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/events"
+	"patchbay/backend/health"
+)
+
+// sweeps tracks the one running sweep and the last finished one.
+type sweeps struct {
+	mu     sync.Mutex
+	last   *health.Progress
+	cancel context.CancelFunc
+}
+
+// StartSweep starts "Check all now" in the background (or returns the sweep
+// already running); progress arrives as "sweep:progress" events.
+func (s *Service) StartSweep(ctx context.Context) (health.Progress, error) {
+	s.sweeps.mu.Lock()
+	if s.sweeps.cancel != nil && s.sweeps.last != nil {
+		p := *s.sweeps.last
+		s.sweeps.mu.Unlock()
+		return p, nil
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	id := newID("sweep")
+	first := health.Progress{ID: id, Running: true, StartedAt: s.now().UTC(), Notes: []string{}}
+	s.sweeps.cancel, s.sweeps.last = cancel, &first
+	s.sweeps.mu.Unlock()
+	go func() {
+		defer cancel()
+		p, err := health.Sweep(runCtx, id, s, s.sweepOptions, func(p health.Progress) {
+			s.sweeps.mu.Lock()
+			s.sweeps.last = &p
+			s.sweeps.mu.Unlock()
+			s.bus.Publish(events.SweepProgress, p)
+		})
+		if err != nil {
+			s.log.Error("sweep failed", "err", err)
+		} else {
+			s.log.Info("sweep finished", "sweep", id, "checked", p.Done, "failures", p.Failures, "cancelled", p.Cancelled)
+		}
+		s.sweeps.mu.Lock()
+		s.sweeps.cancel = nil
+		s.sweeps.mu.Unlock()
+	}()
+	return first, nil
+}
+
+// CancelSweep stops the running sweep, if any.
+func (s *Service) CancelSweep(ctx context.Context) error {
+	s.sweeps.mu.Lock()
+	defer s.sweeps.mu.Unlock()
+	if s.sweeps.cancel == nil {
+		return domain.Errorf(domain.EConflict, "No sweep is running.")
+	}
+	s.sweeps.cancel()
+	return nil
+}
+
+// GetSweep returns the running or last sweep's progress (zero when none ran).
+func (s *Service) GetSweep(ctx context.Context) (health.Progress, error) {
+	s.sweeps.mu.Lock()
+	defer s.sweeps.mu.Unlock()
+	if s.sweeps.last == nil {
+		return health.Progress{Notes: []string{}}, nil
+	}
+	return *s.sweeps.last, nil
+}
+
+// RunSchedule sweeps every interval until ctx ends (the scheduled health
+// sweeps of the window and serve mode).
+func (s *Service) RunSchedule(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.StartSweep(ctx); err != nil {
+				s.log.Error("scheduled sweep", "err", err)
+			}
+		}
+	}
+}
