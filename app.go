@@ -178,3 +178,8 @@ func (a *App) CancelSweep() error { return toUI(a.svc.CancelSweep(a.ctx)) }
 
 // GetSweep returns the running or last sweep's progress.
 func (a *App) GetSweep() (health.Progress, error) { return call(a.svc.GetSweep(a.ctx)) }
+
+// ExportReport renders the health report (html, json or csv).
+func (a *App) ExportReport(format string) (service.Export, error) {
+	return call(a.svc.ExportReport(a.ctx, format))
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,5 +61,41 @@ func TestCheckCommand(t *testing.T) {
 	}
 	if code, _, errOut := run("check", "--data-dir", dir, "--connection", "conn_nope"); code != ExitUsage || !strings.Contains(errOut, "not found") {
 		t.Fatalf("unknown id: %d %q", code, errOut)
+	}
+}
+
+func TestExportCommandHasNoSecret(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "report.html")
+	code, _, errOut := run("export", "--demo", "--format", "html", "--out", out)
+	if code != ExitOK {
+		t.Fatalf("export: %d %s", code, errOut)
+	}
+	body, _ := os.ReadFile(out)
+	for _, want := range []string{"<svg", "Demo GitHub", "Reconnection needed.", "interrupted"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, format := range []string{"html", "json", "csv"} {
+		code, stdout, _ := run("export", "--demo", "--format", format)
+		if code != ExitOK || len(stdout) < 100 {
+			t.Fatalf("%s: %d %d bytes", format, code, len(stdout))
+		}
+		for _, d := range fakes.Demos() {
+			for _, v := range d.Secrets {
+				for _, s := range strings.Split(v, "\n") {
+					if strings.Contains(stdout, s) {
+						t.Fatalf("%s report contains a secret of %s", format, d.Provider)
+					}
+				}
+			}
+		}
+		if strings.Contains(stdout, fakes.OAuthClientSecret) {
+			t.Fatalf("%s report contains the OAuth client secret", format)
+		}
+	}
+	if code, _, errOut := run("export", "--demo", "--format", "pdf"); code != ExitAttention || !strings.Contains(errOut, "Unknown report format") {
+		t.Fatalf("bad format: %d %s", code, errOut)
 	}
 }

@@ -62,6 +62,7 @@ Usage:
   patchbay [flags]            open the desktop window
   patchbay serve [flags]      run headless and serve the app in a browser
   patchbay check [--json]     validate every connection now; exit 1 if any needs attention
+  patchbay export [--format]  write the health report (html, json or csv)
   patchbay version            print the version
   patchbay help [command]     show help
 
@@ -90,6 +91,8 @@ func Main(args []string, env Env) int {
 		return runServe(rest, env)
 	case "check":
 		return runCheck(rest, env)
+	case "export":
+		return runExport(rest, env)
 	case "version":
 		fmt.Fprintf(env.Stdout, "patchbay %s\n", Version)
 		return ExitOK
@@ -113,6 +116,7 @@ type common struct {
 	verbose      bool
 	demoEmpty    bool
 	sweepEvery   time.Duration
+	retention    time.Duration
 }
 
 func (c *common) register(fl *flag.FlagSet) {
@@ -122,6 +126,7 @@ func (c *common) register(fl *flag.FlagSet) {
 	fl.BoolVar(&c.verbose, "verbose", false, "log debug details")
 	fl.BoolVar(&c.demoEmpty, "demo-empty", false, "with --demo: start with no integrations instead of one per provider")
 	fl.DurationVar(&c.sweepEvery, "sweep-interval", 15*time.Minute, "how often to check every connection in the background (0 turns it off)")
+	fl.DurationVar(&c.retention, "retention", 90*24*time.Hour, "how long to keep check history")
 }
 
 func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
@@ -326,6 +331,13 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
 		a.close()
 		return nil, err
+	}
+	if c.retention > 0 {
+		if n, err := a.svc.PruneHistory(ctx, c.retention); err != nil {
+			log.Error("prune check history", "err", err)
+		} else if n > 0 {
+			log.Info("pruned check history", "checks", n, "retention", c.retention)
+		}
 	}
 	if c.demo && !c.demoEmpty {
 		conns, err := a.svc.ListConnections(ctx)

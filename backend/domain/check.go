@@ -98,3 +98,12 @@ type Banner struct {
 	ConnectionID string `json:"connectionId"`
 	More         int    `json:"more"`
 }
+
+// Uptime summarises a connection's checks over a window.
+type Uptime struct {
+	Checks       int     `json:"checks"`
+	OK           int     `json:"ok"`
+	Percent      float64 `json:"percent"`
+	AvgLatencyMS int64   `json:"avgLatencyMs"`
+	MaxLatencyMS int64   `json:"maxLatencyMs"`
+}

@@ -45,6 +45,8 @@ func routes(s *service.Service) map[string]rpc {
 		"StartSweep":  h0(s.StartSweep),
 		"CancelSweep": e0(s.CancelSweep),
 		"GetSweep":    h0(s.GetSweep),
+
+		"ExportReport": h1(s.ExportReport),
 	}
 }
 

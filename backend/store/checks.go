@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"patchbay/backend/domain"
 )
@@ -13,8 +14,22 @@ func (s *Store) AddCheck(ctx context.Context, connectionID string, r domain.Chec
 	if r.RateRemaining != nil {
 		rate = *r.RateRemaining
 	}
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO checks (connection_id, checked_at, latency_ms, class, http_status, message, rate_remaining)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, connectionID, fmtTime(r.CheckedAt), r.LatencyMS, string(r.Class), r.HTTPStatus, r.Message, rate)
+	ok := 0
+	if r.Class == domain.ClassOK {
+		ok = 1
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO checks (connection_id, checked_at, latency_ms, class, http_status, message, rate_remaining)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, connectionID, fmtTime(r.CheckedAt), r.LatencyMS, string(r.Class), r.HTTPStatus, r.Message, rate); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO check_hourly (connection_id, hour, checks, ok, latency_sum_ms, latency_max_ms)
+			VALUES (?1, ?2, 1, ?3, ?4, ?4)
+			ON CONFLICT (connection_id, hour) DO UPDATE SET checks = checks + 1, ok = ok + ?3,
+				latency_sum_ms = latency_sum_ms + ?4, latency_max_ms = max(latency_max_ms, ?4)`,
+			connectionID, r.CheckedAt.UTC().Format("2006-01-02T15"), ok, r.LatencyMS)
+		return err
+	})
 	return s.wrapNil("record check of "+connectionID, err)
 }
 
@@ -42,4 +57,45 @@ func (s *Store) ListChecks(ctx context.Context, connectionID string, limit int) 
 		out = append(out, r)
 	}
 	return out, s.wrapNil("list checks of "+connectionID, rows.Err())
+}
+
+// Uptime returns, per connection, the share of successful checks since the
+// given time (from the hourly rollup), and how many checks that covers.
+func (s *Store) Uptime(ctx context.Context, since time.Time) (map[string]domain.Uptime, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT connection_id, sum(checks), sum(ok), sum(latency_sum_ms), max(latency_max_ms)
+		FROM check_hourly WHERE hour >= ? GROUP BY connection_id`, since.UTC().Format("2006-01-02T15"))
+	if err != nil {
+		return nil, s.wrap("uptime", err)
+	}
+	defer rows.Close()
+	out := map[string]domain.Uptime{}
+	for rows.Next() {
+		var id string
+		var u domain.Uptime
+		var sum int64
+		if err := rows.Scan(&id, &u.Checks, &u.OK, &sum, &u.MaxLatencyMS); err != nil {
+			return nil, s.wrap("uptime", err)
+		}
+		if u.Checks > 0 {
+			u.Percent = 100 * float64(u.OK) / float64(u.Checks)
+			u.AvgLatencyMS = sum / int64(u.Checks)
+		}
+		out[id] = u
+	}
+	return out, s.wrapNil("uptime", rows.Err())
+}
+
+// Prune deletes checks and rollups older than cutoff (retention).
+func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM checks WHERE checked_at < ?`, fmtTime(cutoff))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, `DELETE FROM check_hourly WHERE hour < ?`, cutoff.UTC().Format("2006-01-02T15"))
+		return err
+	})
+	return n, s.wrapNil("prune history", err)
 }

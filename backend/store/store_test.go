@@ -262,3 +262,33 @@ func TestChecksHistory(t *testing.T) {
 		t.Fatal("checks outlived their connection")
 	}
 }
+
+func TestUptimeAndPrune(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	_ = s.CreateConnection(ctx, fullConnection("c"))
+	now := time.Date(2026, 11, 24, 12, 30, 0, 0, time.UTC)
+	for i := 0; i < 48; i++ { // one check an hour for two days; every 4th fails
+		class := domain.ClassOK
+		if i%4 == 0 {
+			class = domain.ClassProviderDown
+		}
+		if err := s.AddCheck(ctx, "c", domain.CheckResult{Class: class, LatencyMS: int64(i), CheckedAt: now.Add(-time.Duration(i) * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	up, err := s.Uptime(ctx, now.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := up["c"]; u.Checks != 25 || u.OK != 18 || u.MaxLatencyMS != 24 {
+		t.Fatalf("24 h uptime %+v", u)
+	}
+	n, err := s.Prune(ctx, now.Add(-24*time.Hour))
+	if err != nil || n != 23 {
+		t.Fatalf("pruned %d, %v", n, err)
+	}
+	if up, _ = s.Uptime(ctx, now.Add(-72*time.Hour)); up["c"].Checks != 25 {
+		t.Fatalf("rollup not pruned with the checks: %+v", up["c"])
+	}
+}

@@ -1,0 +1,64 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/report"
+)
+
+// Export is a rendered health report.
+type Export struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"contentType"`
+	Body        string `json:"body"`
+}
+
+// ExportReport renders the health report (html, json or csv) from the local
+// database only, so it works offline. It never contains a secret.
+func (s *Service) ExportReport(ctx context.Context, format string) (Export, error) {
+	conns, err := s.store.ListConnections(ctx)
+	if err != nil {
+		return Export{}, err
+	}
+	now := s.now().UTC()
+	windows := map[string]map[string]domain.Uptime{}
+	for name, d := range map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour} {
+		if windows[name], err = s.store.Uptime(ctx, now.Add(-d)); err != nil {
+			return Export{}, err
+		}
+	}
+	r := report.Report{GeneratedAt: now, Version: s.info.Version, Counts: map[string]int{}, Rows: []report.Row{}}
+	for _, c := range conns {
+		recent, err := s.store.ListChecks(ctx, c.ID, 30)
+		if err != nil {
+			return Export{}, err
+		}
+		row := report.Row{ID: c.ID, Label: c.Label, Provider: c.Provider, Status: c.Status, Interrupted: c.Interrupted(),
+			Description: c.StatusDescription, Identity: c.Identity, LastChecked: c.LastCheckedAt,
+			Uptime24h: windows["24h"][c.ID], Uptime7d: windows["7d"][c.ID], Uptime30d: windows["30d"][c.ID], Recent: recent}
+		if c.LastError != nil {
+			row.LastError = c.LastError.Message
+		}
+		if p, ok := s.catalogue.Provider(c.Provider); ok {
+			row.Provider = p.Name
+		}
+		key := string(c.Status)
+		if row.Interrupted {
+			key = "interrupted"
+		}
+		r.Counts[key]++
+		r.Rows = append(r.Rows, row)
+	}
+	body, ctype, err := report.Render(r, format)
+	if err != nil {
+		return Export{}, err
+	}
+	return Export{Filename: "patchbay-health-" + now.Format("20060102-1504") + "." + format, ContentType: ctype, Body: string(body)}, nil
+}
+
+// PruneHistory applies the retention period to the check history.
+func (s *Service) PruneHistory(ctx context.Context, retention time.Duration) (int64, error) {
+	return s.store.Prune(ctx, s.now().Add(-retention))
+}
