@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckClass, CheckResult, Status } from './api/types';
-import { isInterrupted, statusView } from './status';
+import { byAttention, isInterrupted, statusView } from './status';
 
 function check(cls: CheckClass): CheckResult {
   return { class: cls, message: `failed: ${cls}`, latencyMs: 1, checkedAt: '2026-01-01T00:00:00Z' };
@@ -42,5 +42,32 @@ describe('statusView', () => {
       label: 'Interrupted',
       description: 'failed: rate_limited',
     });
+  });
+});
+
+describe('byAttention', () => {
+  it('puts error, then interrupted, pending, revoked, active; then sorts by label', () => {
+    const c = (label: string, status: Status, cls?: CheckClass) => ({
+      label,
+      status,
+      statusDescription: '',
+      lastError: cls ? check(cls) : undefined,
+    });
+    const list = [
+      c('b active', 'active'),
+      c('a active', 'active'),
+      c('revoked', 'revoked'),
+      c('interrupted', 'active', 'network'),
+      c('pending', 'pending'),
+      c('Broken', 'error', 'expired'),
+    ];
+    expect(list.sort(byAttention).map((x) => x.label)).toEqual([
+      'Broken',
+      'interrupted',
+      'pending',
+      'revoked',
+      'a active',
+      'b active',
+    ]);
   });
 });

@@ -53,3 +53,14 @@ export function statusView(c: Pick<Connection, 'status' | 'lastError' | 'statusD
   }
   return { kind: 'pending', label: String(c.status), description: c.statusDescription };
 }
+
+const ATTENTION: Record<StatusKind, number> = { error: 0, interrupted: 1, pending: 2, revoked: 3, active: 4 };
+
+/** Orders connections for lists: those that need attention first, then by label. */
+export function byAttention(
+  a: Pick<Connection, 'status' | 'lastError' | 'statusDescription' | 'label'>,
+  b: Pick<Connection, 'status' | 'lastError' | 'statusDescription' | 'label'>,
+): number {
+  const d = ATTENTION[statusView(a).kind] - ATTENTION[statusView(b).kind];
+  return d !== 0 ? d : a.label.localeCompare(b.label, undefined, { sensitivity: 'base' });
+}
