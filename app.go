@@ -183,3 +183,8 @@ func (a *App) GetSweep() (health.Progress, error) { return call(a.svc.GetSweep(a
 func (a *App) ExportReport(format string) (service.Export, error) {
 	return call(a.svc.ExportReport(a.ctx, format))
 }
+
+// GetHealthOverview summarises integration health for the Health page.
+func (a *App) GetHealthOverview() (service.Overview, error) {
+	return call(a.svc.GetHealthOverview(a.ctx))
+}

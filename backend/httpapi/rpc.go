@@ -46,7 +46,8 @@ func routes(s *service.Service) map[string]rpc {
 		"CancelSweep": e0(s.CancelSweep),
 		"GetSweep":    h0(s.GetSweep),
 
-		"ExportReport": h1(s.ExportReport),
+		"ExportReport":      h1(s.ExportReport),
+		"GetHealthOverview": h0(s.GetHealthOverview),
 	}
 }
 

@@ -217,3 +217,33 @@ func TestCheckAllNow(t *testing.T) {
 		}
 	}
 }
+
+func TestOverviewAndOffline(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	ok, _ := e.svc.CreateConnection(ctx, e.draft(fakes.GenericGoodKey, fakes.GenericValidate))
+	const key = "overview-key-00000001"
+	e.fake.SetKey(key, true)
+	bad, _ := e.svc.CreateConnection(ctx, e.draft(key, fakes.GenericValidate))
+	e.fake.SetKey(key, false)
+	e.svc.CheckConnection(ctx, bad.ID)
+	o, err := e.svc.GetHealthOverview(ctx)
+	if err != nil || o.ByStatus["active"] != 1 || o.ByStatus["error"] != 1 || o.ByProvider["Generic API key"] != 2 || len(o.Attention) != 1 || o.Attention[0].ID != bad.ID || o.Offline {
+		t.Fatalf("overview %+v %v", o, err)
+	}
+	// Every provider unreachable: a sweep marks the app offline.
+	for _, id := range []string{ok.ID, bad.ID} {
+		c, _ := e.svc.GetConnection(ctx, id)
+		c.BaseURL = "http://127.0.0.1:1"
+		if err := e.store.UpdateConnection(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.svc.StartSweep(ctx)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if o, _ = e.svc.GetHealthOverview(ctx); o.Offline {
+			return
+		}
+	}
+	t.Fatalf("not offline after a sweep that reached nothing: %+v", o)
+}

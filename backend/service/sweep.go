@@ -12,9 +12,10 @@ import (
 
 // sweeps tracks the one running sweep and the last finished one.
 type sweeps struct {
-	mu     sync.Mutex
-	last   *health.Progress
-	cancel context.CancelFunc
+	mu      sync.Mutex
+	last    *health.Progress
+	cancel  context.CancelFunc
+	offline bool // the last sweep reached no provider at all
 }
 
 // StartSweep starts "Check all now" in the background (or returns the sweep
@@ -44,9 +45,16 @@ func (s *Service) StartSweep(ctx context.Context) (health.Progress, error) {
 		} else {
 			s.log.Info("sweep finished", "sweep", id, "checked", p.Done, "failures", p.Failures, "cancelled", p.Cancelled)
 		}
+		offline := err == nil && !p.Cancelled && p.Done > p.Skipped && s.allUnreachable(runCtx)
 		s.sweeps.mu.Lock()
 		s.sweeps.cancel = nil
+		changed := s.sweeps.offline != offline
+		s.sweeps.offline = offline
 		s.sweeps.mu.Unlock()
+		if changed {
+			s.log.Info("network state changed", "offline", offline)
+			s.bus.Publish(events.SweepProgress, p)
+		}
 	}()
 	return first, nil
 }
@@ -72,19 +80,42 @@ func (s *Service) GetSweep(ctx context.Context) (health.Progress, error) {
 	return *s.sweeps.last, nil
 }
 
+// allUnreachable reports whether every connection's last check failed with
+// a network error (no provider answered: the machine is offline).
+func (s *Service) allUnreachable(ctx context.Context) bool {
+	conns, err := s.store.ListConnections(ctx)
+	if err != nil || len(conns) == 0 {
+		return false
+	}
+	for _, c := range conns {
+		if c.LastError == nil || c.LastError.Class != domain.ClassNetwork {
+			return false
+		}
+	}
+	return true
+}
+
 // RunSchedule sweeps every interval until ctx ends (the scheduled health
-// sweeps of the window and serve mode).
+// sweeps of the window and serve mode). While offline it probes more often
+// (every minute, at most the interval) and resumes full sweeps once a
+// provider answers again.
 func (s *Service) RunSchedule(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	wait := interval
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if _, err := s.StartSweep(ctx); err != nil {
-				s.log.Error("scheduled sweep", "err", err)
-			}
+		case <-time.After(wait):
+		}
+		if _, err := s.StartSweep(ctx); err != nil {
+			s.log.Error("scheduled sweep", "err", err)
+		}
+		s.sweeps.mu.Lock()
+		offline := s.sweeps.offline
+		s.sweeps.mu.Unlock()
+		wait = interval
+		if offline && interval > time.Minute {
+			wait = time.Minute
 		}
 	}
 }
