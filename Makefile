@@ -54,7 +54,7 @@ test: vet test-go test-frontend build e2e smoke
 	@echo "== all tests passed"
 
 bench: frontend
-	go test -run '^$$' -bench . -benchmem ./...
+	go test -run '^$$' -bench . -benchtime 20x ./...
 
 clean:
 	rm -rf build/bin frontend/dist

@@ -8,6 +8,12 @@ import (
 	"patchbay/backend/domain"
 )
 
+// rollups are the aggregate tables AddCheck keeps current.
+var rollups = []struct{ table, column, layout string }{
+	{"check_hourly", "hour", "2006-01-02T15"},
+	{"check_daily", "day", "2006-01-02"},
+}
+
 // AddCheck records one check of a connection.
 func (s *Store) AddCheck(ctx context.Context, connectionID string, r domain.CheckResult) error {
 	var rate any
@@ -23,12 +29,17 @@ func (s *Store) AddCheck(ctx context.Context, connectionID string, r domain.Chec
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, connectionID, fmtTime(r.CheckedAt), r.LatencyMS, string(r.Class), r.HTTPStatus, r.Message, rate); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO check_hourly (connection_id, hour, checks, ok, latency_sum_ms, latency_max_ms)
-			VALUES (?1, ?2, 1, ?3, ?4, ?4)
-			ON CONFLICT (connection_id, hour) DO UPDATE SET checks = checks + 1, ok = ok + ?3,
-				latency_sum_ms = latency_sum_ms + ?4, latency_max_ms = max(latency_max_ms, ?4)`,
-			connectionID, r.CheckedAt.UTC().Format("2006-01-02T15"), ok, r.LatencyMS)
-		return err
+		for _, roll := range rollups {
+			_, err := tx.ExecContext(ctx, `INSERT INTO `+roll.table+` (connection_id, `+roll.column+`, checks, ok, latency_sum_ms, latency_max_ms)
+				VALUES (?1, ?2, 1, ?3, ?4, ?4)
+				ON CONFLICT (connection_id, `+roll.column+`) DO UPDATE SET checks = checks + 1, ok = ok + ?3,
+					latency_sum_ms = latency_sum_ms + ?4, latency_max_ms = max(latency_max_ms, ?4)`,
+				connectionID, r.CheckedAt.UTC().Format(roll.layout), ok, r.LatencyMS)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return s.wrapNil("record check of "+connectionID, err)
 }
@@ -61,9 +72,14 @@ func (s *Store) ListChecks(ctx context.Context, connectionID string, limit int) 
 
 // Uptime returns, per connection, the share of successful checks since the
 // given time (from the hourly rollup), and how many checks that covers.
+// Windows over two days read the daily rollup (whole days from since's day).
 func (s *Store) Uptime(ctx context.Context, since time.Time) (map[string]domain.Uptime, error) {
+	roll := rollups[0]
+	if time.Since(since) > 48*time.Hour {
+		roll = rollups[1]
+	}
 	rows, err := s.reader.QueryContext(ctx, `SELECT connection_id, sum(checks), sum(ok), sum(latency_sum_ms), max(latency_max_ms)
-		FROM check_hourly WHERE hour >= ? GROUP BY connection_id`, since.UTC().Format("2006-01-02T15"))
+		FROM `+roll.table+` WHERE `+roll.column+` >= ? GROUP BY connection_id`, since.UTC().Format(roll.layout))
 	if err != nil {
 		return nil, s.wrap("uptime", err)
 	}
@@ -94,8 +110,12 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 			return err
 		}
 		n, _ = res.RowsAffected()
-		_, err = tx.ExecContext(ctx, `DELETE FROM check_hourly WHERE hour < ?`, cutoff.UTC().Format("2006-01-02T15"))
-		return err
+		for _, roll := range rollups {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+roll.table+` WHERE `+roll.column+` < ?`, cutoff.UTC().Format(roll.layout)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return n, s.wrapNil("prune history", err)
 }
