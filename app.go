@@ -188,3 +188,42 @@ func (a *App) ExportReport(format string) (service.Export, error) {
 func (a *App) GetHealthOverview() (service.Overview, error) {
 	return call(a.svc.GetHealthOverview(a.ctx))
 }
+
+// CreateWorkflow saves a new workflow.
+func (a *App) CreateWorkflow(d service.WorkflowDraft) (domain.Workflow, error) {
+	return call(a.svc.CreateWorkflow(a.ctx, d))
+}
+
+// ListWorkflows returns every workflow.
+func (a *App) ListWorkflows() ([]domain.Workflow, error) { return call(a.svc.ListWorkflows(a.ctx)) }
+
+// PublishWorkflow publishes or unpublishes a workflow.
+func (a *App) PublishWorkflow(id string, publish bool) (domain.Workflow, error) {
+	return call(a.svc.PublishWorkflow(a.ctx, id, publish))
+}
+
+// RunWorkflow starts a run now.
+func (a *App) RunWorkflow(id string) (domain.Run, error) { return call(a.svc.RunWorkflow(a.ctx, id)) }
+
+// ListRuns returns runs for a preset chip.
+func (a *App) ListRuns(chip string) ([]domain.Run, error) { return call(a.svc.ListRuns(a.ctx, chip)) }
+
+// GetRun returns one run.
+func (a *App) GetRun(id string) (domain.Run, error) { return call(a.svc.GetRun(a.ctx, id)) }
+
+// PauseRun pauses a run.
+func (a *App) PauseRun(id string) (domain.Run, error) { return call(a.svc.PauseRun(a.ctx, id)) }
+
+// ResumeRun resumes a paused run.
+func (a *App) ResumeRun(id string) (domain.Run, error) { return call(a.svc.ResumeRun(a.ctx, id)) }
+
+// CancelRun cancels a run.
+func (a *App) CancelRun(id string) (domain.Run, error) { return call(a.svc.CancelRun(a.ctx, id)) }
+
+// ReplayRun replays a terminal run.
+func (a *App) ReplayRun(id string) (domain.Run, error) { return call(a.svc.ReplayRun(a.ctx, id)) }
+
+// ResyncConnection replays the failed runs that used a connection.
+func (a *App) ResyncConnection(id string) (int, error) {
+	return call(a.svc.ResyncConnection(a.ctx, id))
+}

@@ -189,8 +189,10 @@ func withApp(c common, env Env, fn func(context.Context, *app) int) int {
 	return fn(ctx, app)
 }
 
-// scheduleSweeps runs background health sweeps while ctx lasts.
+// scheduleSweeps runs background health sweeps and the runs engine's
+// background work while ctx lasts.
 func scheduleSweeps(ctx context.Context, app *app, every time.Duration) {
+	app.svc.StartBackground(ctx)
 	if every > 0 {
 		go app.svc.RunSchedule(ctx, every)
 	}

@@ -48,6 +48,18 @@ func routes(s *service.Service) map[string]rpc {
 
 		"ExportReport":      h1(s.ExportReport),
 		"GetHealthOverview": h0(s.GetHealthOverview),
+
+		"CreateWorkflow":   h1(s.CreateWorkflow),
+		"ListWorkflows":    h0(s.ListWorkflows),
+		"PublishWorkflow":  h2(s.PublishWorkflow),
+		"RunWorkflow":      h1(s.RunWorkflow),
+		"ListRuns":         h1(s.ListRuns),
+		"GetRun":           h1(s.GetRun),
+		"PauseRun":         h1(s.PauseRun),
+		"ResumeRun":        h1(s.ResumeRun),
+		"CancelRun":        h1(s.CancelRun),
+		"ReplayRun":        h1(s.ReplayRun),
+		"ResyncConnection": h1(s.ResyncConnection),
 	}
 }
 

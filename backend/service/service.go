@@ -23,6 +23,7 @@ import (
 	"patchbay/backend/notify"
 	"patchbay/backend/oauth"
 	"patchbay/backend/providers"
+	"patchbay/backend/runs"
 	"patchbay/backend/secrets"
 	"patchbay/backend/store"
 )
@@ -42,6 +43,7 @@ type Service struct {
 	notifier       *notify.Notifier
 	sweeps         sweeps
 	sweepOptions   health.Options
+	engine         *runs.Engine
 	consents       consents
 	consentTimeout time.Duration
 }
@@ -80,13 +82,15 @@ func New(o Options) *Service {
 	if o.LockDir == "" {
 		o.LockDir = os.TempDir()
 	}
-	return &Service{
+	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
 		bus: o.Bus, info: o.Info, log: o.Log, now: time.Now, consentTimeout: o.ConsentTimeout,
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
 		notifier:     &notify.Notifier{Store: o.Store},
 		sweepOptions: o.Sweep,
 	}
+	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log}
+	return s
 }
 
 // Bus returns the event bus the service publishes on.

@@ -1,0 +1,228 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/events"
+	"patchbay/backend/runs"
+)
+
+// stepKinds are the node kinds a workflow may use. Each step calls the
+// provider with its connection's credential (the validation request for
+// now; the inventory and Slack-post calls are still to come).
+var stepKinds = map[string]string{
+	"schedule":        "trigger",
+	"new_items":       "trigger",
+	"check":           "action",
+	"fetch_inventory": "action",
+	"post_summary":    "action",
+}
+
+// WorkflowDraft is what the workflow form submits.
+type WorkflowDraft struct {
+	WorkspaceID string        `json:"workspaceId"`
+	Name        string        `json:"name"`
+	Trigger     domain.Node   `json:"trigger"`
+	Actions     []domain.Node `json:"actions"`
+}
+
+// CreateWorkflow saves a new, unpublished workflow.
+func (s *Service) CreateWorkflow(ctx context.Context, d WorkflowDraft) (domain.Workflow, error) {
+	name := strings.TrimSpace(d.Name)
+	if name == "" {
+		return domain.Workflow{}, domain.FieldError("name", "Enter a name for the workflow.")
+	}
+	if _, err := s.store.GetWorkspace(ctx, d.WorkspaceID); err != nil {
+		return domain.Workflow{}, domain.FieldError("workspaceId", "Choose the workspace the workflow belongs to.")
+	}
+	if stepKinds[d.Trigger.Kind] != "trigger" {
+		return domain.Workflow{}, domain.FieldError("trigger", "Choose a trigger: schedule or new items on a connection.")
+	}
+	if len(d.Actions) == 0 {
+		return domain.Workflow{}, domain.FieldError("actions", "Add at least one action.")
+	}
+	for i, n := range append([]domain.Node{d.Trigger}, d.Actions...) {
+		if i > 0 && stepKinds[n.Kind] != "action" {
+			return domain.Workflow{}, domain.FieldError("actions", "Action %d has an unknown kind %q.", i, n.Kind)
+		}
+		if n.ConnectionID == "" && n.Kind != "schedule" {
+			return domain.Workflow{}, domain.FieldError("actions", "Choose a connection for every node except a schedule trigger.")
+		}
+		if n.ConnectionID != "" {
+			if _, err := s.store.GetConnection(ctx, n.ConnectionID); err != nil {
+				return domain.Workflow{}, domain.FieldError("actions", "A chosen connection no longer exists.")
+			}
+		}
+	}
+	now := s.now().UTC()
+	w := domain.Workflow{ID: newID("wf"), WorkspaceID: d.WorkspaceID, Name: name, Trigger: d.Trigger, Actions: d.Actions, CreatedAt: now, UpdatedAt: now}
+	return w, s.store.SaveWorkflow(ctx, w)
+}
+
+// ListWorkflows returns every workflow.
+func (s *Service) ListWorkflows(ctx context.Context) ([]domain.Workflow, error) {
+	return s.store.ListWorkflows(ctx)
+}
+
+// PublishWorkflow enables a workflow; refused while any node's connection
+// is inactive ("Trigger node has an inactive connection" / "Action node has
+// an inactive connection"). Fixing a connection never republishes by itself.
+func (s *Service) PublishWorkflow(ctx context.Context, id string, publish bool) (domain.Workflow, error) {
+	w, err := s.store.GetWorkflow(ctx, id)
+	if err != nil {
+		return w, err
+	}
+	if publish {
+		if err := runs.CheckPublish(w, func(id string) (domain.Connection, error) { return s.store.GetConnection(ctx, id) }); err != nil {
+			return w, err
+		}
+	}
+	w.Published, w.UpdatedAt = publish, s.now().UTC()
+	return w, s.store.SaveWorkflow(ctx, w)
+}
+
+// RunWorkflow starts a run now.
+func (s *Service) RunWorkflow(ctx context.Context, id string) (domain.Run, error) {
+	w, err := s.store.GetWorkflow(ctx, id)
+	if err != nil {
+		return domain.Run{}, err
+	}
+	return s.engine.Start(ctx, w, "")
+}
+
+// Run list preset chips.
+var runChips = map[string][2]string{
+	"all":               {"", ""},
+	"running":           {domain.RunRunning, ""},
+	"paused_for_reauth": {domain.RunPaused, domain.PauseReauth},
+	"paused":            {domain.RunPaused, ""},
+	"failed":            {domain.RunFailed, ""},
+	"completed":         {domain.RunCompleted, ""},
+}
+
+// ListRuns returns runs for a preset chip: all, running, paused_for_reauth,
+// paused, failed or completed.
+func (s *Service) ListRuns(ctx context.Context, chip string) ([]domain.Run, error) {
+	f, ok := runChips[chip]
+	if !ok {
+		return nil, domain.Errorf(domain.EInvalid, "Unknown filter %q.", chip)
+	}
+	return s.store.ListRuns(ctx, f[0], f[1], 500)
+}
+
+// GetRun returns one run with its steps.
+func (s *Service) GetRun(ctx context.Context, id string) (domain.Run, error) {
+	return s.store.GetRun(ctx, id)
+}
+
+// PauseRun, ResumeRun and CancelRun act on a run as an operator.
+func (s *Service) PauseRun(ctx context.Context, id string) (domain.Run, error) {
+	return s.engine.Pause(ctx, id)
+}
+
+// ResumeRun resumes a paused run (the run page's Resume).
+func (s *Service) ResumeRun(ctx context.Context, id string) (domain.Run, error) {
+	return s.engine.Resume(ctx, id)
+}
+
+// CancelRun cancels a run in any non-terminal state.
+func (s *Service) CancelRun(ctx context.Context, id string) (domain.Run, error) {
+	return s.engine.Cancel(ctx, id)
+}
+
+// ReplayRun starts a new run linked to a terminal one.
+func (s *Service) ReplayRun(ctx context.Context, id string) (domain.Run, error) {
+	r, err := s.store.GetRun(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	w, err := s.store.GetWorkflow(ctx, r.WorkflowID)
+	if err != nil {
+		return r, err
+	}
+	return s.engine.Replay(ctx, id, w)
+}
+
+// ResyncConnection ("Resync all") replays the failed runs that used the
+// connection; offered only when it is active or interrupted.
+func (s *Service) ResyncConnection(ctx context.Context, id string) (int, error) {
+	c, err := s.store.GetConnection(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if c.Status != domain.StatusActive {
+		return 0, domain.Errorf(domain.EConflict, "Resync all is available only when the connection is active or interrupted. Reconnect it first.")
+	}
+	failed, err := s.store.ListRuns(ctx, domain.RunFailed, "", 1000)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range failed {
+		for _, st := range r.Steps {
+			if st.ConnectionID == id && st.Status == domain.StepFailed {
+				if _, err := s.ReplayRun(ctx, r.ID); err != nil {
+					return n, err
+				}
+				n++
+				break
+			}
+		}
+	}
+	return n, nil
+}
+
+// Execute runs one step for the runs engine: it calls the provider with the
+// step's connection (recording the check, so a permanent failure also moves
+// the connection to error and raises the bell).
+func (s *Service) Execute(ctx context.Context, st domain.Step) (string, domain.CheckResult, error) {
+	c, err := s.store.GetConnection(ctx, st.ConnectionID)
+	if err != nil {
+		return "", domain.CheckResult{}, err
+	}
+	if c, err = s.check(ctx, c, false); err != nil {
+		return "", domain.CheckResult{}, err
+	}
+	if c.LastError != nil && (c.Status != domain.StatusActive || !c.LastError.Class.Permanent()) {
+		return "", *c.LastError, nil
+	}
+	return fmt.Sprintf("%s answered as %s", c.Label, c.Identity), domain.CheckResult{Class: domain.ClassOK}, nil
+}
+
+// StartBackground resumes interrupted runs and, while ctx lasts, resumes
+// runs parked for reauthorization when their connection becomes active.
+func (s *Service) StartBackground(ctx context.Context) {
+	if n, err := s.engine.Recover(ctx); err != nil {
+		s.log.Error("recover runs", "err", err)
+	} else if n > 0 {
+		s.log.Info("resumed interrupted runs", "runs", n)
+	}
+	ch, stop := s.bus.Subscribe()
+	go func() {
+		defer stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-ch:
+				if !ok {
+					return
+				}
+				ref, isConn := ev.Payload.(events.ConnectionRef)
+				if ev.Topic != events.ConnectionChanged || !isConn || ref.Deleted {
+					continue
+				}
+				if c, err := s.store.GetConnection(ctx, ref.ID); err == nil && c.Status == domain.StatusActive {
+					if n, err := s.engine.ConnectionActive(ctx, c.ID); err != nil {
+						s.log.Error("resume parked runs", "connection", c.ID, "err", err)
+					} else if n > 0 {
+						s.log.Info("resumed runs parked for reauthorization", "connection", c.ID, "runs", n)
+					}
+				}
+			}
+		}
+	}()
+}

@@ -1,0 +1,79 @@
+package service_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/secrets"
+	"patchbay/backend/service"
+)
+
+func TestRunParksOnBrokenConnectionAndResumesAfterReauth(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e.svc.StartBackground(ctx)
+	var ids []string
+	for _, k := range []string{"wf-key-trigger-0001", "wf-key-action-0002"} {
+		e.fake.SetKey(k, true)
+		c, err := e.svc.CreateConnection(ctx, e.draft(k, fakes.GenericValidate))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	w, err := e.svc.CreateWorkflow(ctx, service.WorkflowDraft{WorkspaceID: e.ws.ID, Name: "Nightly sync",
+		Trigger: domain.Node{Kind: "new_items", ConnectionID: ids[0]}, Actions: []domain.Node{{Kind: "fetch_inventory", ConnectionID: ids[1]}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err = e.svc.PublishWorkflow(ctx, w.ID, true); err != nil || !w.Published {
+		t.Fatalf("publish: %v", err)
+	}
+	e.fake.SetKey("wf-key-action-0002", false)
+	run, err := e.svc.RunWorkflow(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run = waitRun(t, e, run.ID, domain.RunPaused)
+	if run.PauseReason != domain.PauseReauth || run.Steps[0].Status != domain.StepCompleted {
+		t.Fatalf("run %+v", run)
+	}
+	if list, _ := e.svc.ListRuns(ctx, "paused_for_reauth"); len(list) != 1 {
+		t.Fatalf("Paused for reauth chip lists %d", len(list))
+	}
+	if b, _ := e.svc.GetBanner(ctx); b.Count != 1 {
+		t.Fatalf("banner %+v", b)
+	}
+	if _, err := e.svc.PublishWorkflow(ctx, w.ID, true); err == nil || err.Error() != "Action node has an inactive connection" {
+		t.Fatalf("publish gate: %v", err)
+	}
+	// Re-authenticate: the run resumes by itself, without a click.
+	e.fake.SetKey("wf-key-action-new-0003", true)
+	if _, err := e.svc.ReauthenticateConnection(ctx, ids[1], domain.ReauthDraft{Secrets: map[string]string{"apiKey": "wf-key-action-new-0003"}}); err != nil {
+		t.Fatal(err)
+	}
+	run = waitRun(t, e, run.ID, domain.RunCompleted)
+	if run.Steps[0].Attempts != 1 || run.Steps[1].Status != domain.StepCompleted {
+		t.Fatalf("resumed run %+v", run)
+	}
+	if _, err := e.svc.ResyncConnection(ctx, ids[1]); err != nil {
+		t.Fatalf("resync: %v", err)
+	}
+}
+
+func waitRun(t *testing.T, e *env, id, status string) domain.Run {
+	t.Helper()
+	var r domain.Run
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		r, _ = e.svc.GetRun(context.Background(), id)
+		if r.Status == status {
+			return r
+		}
+	}
+	t.Fatalf("run is %s, want %s: %+v", r.Status, status, r)
+	return r
+}
