@@ -15,15 +15,14 @@ import (
 // Reports the refreshes that reached the provider (want 1) and the p99 wait
 // as a ratio of one refresh's latency (want close to 1).
 func BenchmarkRefresh100Callers(b *testing.B) {
-	t := &testing.T{}
-	f, srv, cfg := fakeServer(t)
+	f, srv, cfg := fakeServer(b)
 	defer srv.Close()
 	f.OAuth.SetDelay(20 * time.Millisecond)
 	var ratios, refreshes []float64
 	for i := 0; i < b.N; i++ {
 		store := oauth.SecretTokens{Secrets: secrets.NewMemory()}
 		f.OAuth.SetDelay(0)
-		seed(t, srv, cfg, store, "k")
+		seed(b, srv, cfg, store, "k")
 		f.OAuth.SetDelay(20 * time.Millisecond)
 		r := &oauth.Refresher{Store: store, LockDir: b.TempDir()}
 		// One refresh alone, for the baseline latency.

@@ -25,7 +25,7 @@ import (
 	"patchbay/backend/secrets"
 )
 
-func fakeServer(t *testing.T) (*fakes.Server, *httptest.Server, *oauth2.Config) {
+func fakeServer(t testing.TB) (*fakes.Server, *httptest.Server, *oauth2.Config) {
 	t.Helper()
 	f := fakes.New()
 	srv := httptest.NewServer(f.Handler())
@@ -35,7 +35,7 @@ func fakeServer(t *testing.T) (*fakes.Server, *httptest.Server, *oauth2.Config) 
 }
 
 // browse plays the user's browser against the fake consent page.
-func browse(t *testing.T, authURL, decision string, tamper func(url.Values)) (int, string) {
+func browse(t testing.TB, authURL, decision string, tamper func(url.Values)) (int, string) {
 	t.Helper()
 	status, page, err := fakes.Browse(authURL, decision, tamper)
 	if err != nil {
@@ -149,7 +149,7 @@ func TestConsentTimeoutCancelAndLoopbackOnly(t *testing.T) {
 }
 
 // seed stores an expired token minted by the fake for key.
-func seed(t *testing.T, srv *httptest.Server, cfg *oauth2.Config, store oauth.TokenStore, key string) *oauth2.Token {
+func seed(t testing.TB, srv *httptest.Server, cfg *oauth2.Config, store oauth.TokenStore, key string) *oauth2.Token {
 	t.Helper()
 	c, _ := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: true, Timeout: 10 * time.Second})
 	browse(t, c.AuthURL, "approve", nil)

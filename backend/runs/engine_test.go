@@ -55,7 +55,7 @@ func (f *fakeExec) Execute(ctx context.Context, s domain.Step) (string, domain.C
 	return "fetched 3 items", domain.CheckResult{Class: domain.ClassOK}, nil
 }
 
-func setup(t *testing.T) (*runs.Engine, *fakeExec, *store.Store, domain.Workflow) {
+func setup(t testing.TB) (*runs.Engine, *fakeExec, *store.Store, domain.Workflow) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {
@@ -78,7 +78,7 @@ func setup(t *testing.T) (*runs.Engine, *fakeExec, *store.Store, domain.Workflow
 	return e, f, st, w
 }
 
-func waitStatus(t *testing.T, st *store.Store, id string, want string) domain.Run {
+func waitStatus(t testing.TB, st *store.Store, id string, want string) domain.Run {
 	t.Helper()
 	var r domain.Run
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
