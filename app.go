@@ -227,3 +227,39 @@ func (a *App) ReplayRun(id string) (domain.Run, error) { return call(a.svc.Repla
 func (a *App) ResyncConnection(id string) (int, error) {
 	return call(a.svc.ResyncConnection(a.ctx, id))
 }
+
+// CreateClient adds a client.
+func (a *App) CreateClient(name string) (domain.Client, error) {
+	return call(a.svc.CreateClient(a.ctx, name))
+}
+
+// RenameClient renames a client.
+func (a *App) RenameClient(id, name string) (domain.Client, error) {
+	return call(a.svc.RenameClient(a.ctx, id, name))
+}
+
+// ArchiveClient archives or restores a client.
+func (a *App) ArchiveClient(id string, archived bool) (domain.Client, error) {
+	return call(a.svc.ArchiveClient(a.ctx, id, archived))
+}
+
+// ListClients returns every client.
+func (a *App) ListClients() ([]domain.Client, error) { return call(a.svc.ListClients(a.ctx)) }
+
+// SetConnectionOwner hands a connection to a client ("" for the team).
+func (a *App) SetConnectionOwner(connectionID, clientID string) (domain.Connection, error) {
+	return call(a.svc.SetConnectionOwner(a.ctx, connectionID, clientID))
+}
+
+// CreateReconnectRequest creates a signed single-use reconnection link.
+func (a *App) CreateReconnectRequest(connectionID, baseURL string) (domain.ReconnectRequest, error) {
+	return call(a.svc.CreateReconnectRequest(a.ctx, connectionID, baseURL))
+}
+
+// RevokeRequest revokes a pending reconnection link.
+func (a *App) RevokeRequest(id string) error { return toUI(a.svc.RevokeRequest(a.ctx, id)) }
+
+// ListRequests returns a client's reconnection requests ("" for all).
+func (a *App) ListRequests(clientID string) ([]domain.ReconnectRequest, error) {
+	return call(a.svc.ListRequests(a.ctx, clientID))
+}

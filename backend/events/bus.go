@@ -17,7 +17,16 @@ const (
 	NotificationsChanged = "notifications:changed"
 	// SweepProgress carries a sweep's health.Progress.
 	SweepProgress = "sweep:progress"
+	// RequestChanged carries RequestRef when a client's reconnection request
+	// moved on (opened, consent done, active, revoked).
+	RequestChanged = "request:changed"
 )
+
+// RequestRef is the payload of RequestChanged.
+type RequestRef struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+}
 
 // ConsentRef is the payload of ConsentChanged.
 type ConsentRef struct {

@@ -60,6 +60,15 @@ func routes(s *service.Service) map[string]rpc {
 		"CancelRun":        h1(s.CancelRun),
 		"ReplayRun":        h1(s.ReplayRun),
 		"ResyncConnection": h1(s.ResyncConnection),
+
+		"CreateClient":           h1(s.CreateClient),
+		"RenameClient":           h2(s.RenameClient),
+		"ArchiveClient":          h2(s.ArchiveClient),
+		"ListClients":            h0(s.ListClients),
+		"SetConnectionOwner":     h2(s.SetConnectionOwner),
+		"CreateReconnectRequest": h2(s.CreateReconnectRequest),
+		"RevokeRequest":          e1(s.RevokeRequest),
+		"ListRequests":           h1(s.ListRequests),
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/portal"
 	"patchbay/backend/service"
 )
 
@@ -91,6 +92,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &domain.Error{Code: domain.ENotFound, Message: "No such API endpoint."})
 	})
+	portal.New(s.svc).Register(mux)
 	mux.HandleFunc("/", s.handleApp)
 	return s.secure(mux)
 }

@@ -1,0 +1,49 @@
+package domain
+
+import "time"
+
+// Client is one of the team's clients; connections it owns have Owner set
+// to its id.
+type Client struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Archived  bool      `json:"archived"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Reconnection request states, as the operator sees the client's progress.
+const (
+	RequestPending = "pending" // link created, not opened
+	RequestOpened  = "opened"  // the client opened the link
+	RequestConsent = "consent" // consent at the provider finished
+	RequestActive  = "active"  // the connection is active again
+	RequestRevoked = "revoked" // the operator revoked the link
+	RequestExpired = "expired" // the link expired unused
+)
+
+// ReconnectRequest is a signed, expiring, single-use link that lets a
+// client reconnect their own connection by consent.
+type ReconnectRequest struct {
+	ID           string     `json:"id"`
+	ClientID     string     `json:"clientId"`
+	ConnectionID string     `json:"connectionId"`
+	State        string     `json:"state"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	ExpiresAt    time.Time  `json:"expiresAt"`
+	UsedAt       *time.Time `json:"usedAt,omitempty"`
+	// URL and Mailto are filled when the request is created (the token is
+	// not stored, so they cannot be shown again).
+	URL    string `json:"url,omitempty"`
+	Mailto string `json:"mailto,omitempty"`
+}
+
+// PortalConnection is what a client sees of one of their connections: no
+// secret, no identity, no other client's data.
+type PortalConnection struct {
+	ID          string `json:"id"`
+	Label       string `json:"label"`
+	Provider    string `json:"provider"`
+	Status      Status `json:"status"`
+	Description string `json:"description"`
+	CanRefresh  bool   `json:"canRefresh"`
+}

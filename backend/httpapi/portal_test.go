@@ -1,0 +1,246 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/httpapi"
+	"patchbay/backend/providers"
+	"patchbay/backend/secrets"
+	"patchbay/backend/service"
+	"patchbay/backend/store"
+)
+
+type portalWorld struct {
+	svc              *service.Service
+	ts               *httptest.Server
+	fake             *fakes.Server
+	teamConn         string
+	connA, connB     string
+	clientA, clientB string
+}
+
+func newPortalWorld(t *testing.T) *portalWorld {
+	t.Helper()
+	fake := fakes.New()
+	fsrv := httptest.NewServer(fake.Handler())
+	t.Cleanup(fsrv.Close)
+	st, err := store.Open(filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cat, _ := providers.Load()
+	svc := service.New(service.Options{Store: st, Secrets: secrets.NewMemory(), Catalogue: cat, LockDir: t.TempDir()})
+	ctx := context.Background()
+	_ = svc.EnsureDefaultWorkspace(ctx)
+	ws, _ := svc.ListWorkspaces(ctx)
+	w := &portalWorld{svc: svc, fake: fake}
+	mk := func(label string) string {
+		st, err := svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "generic_oauth2", AuthMode: "oauth2", Label: label, WorkspaceIDs: []string{ws[0].ID},
+			Config: map[string]string{"authorizeUrl": fsrv.URL + "/oauth/authorize", "tokenUrl": fsrv.URL + "/oauth/token",
+				"userinfoUrl": fsrv.URL + "/oauth/userinfo", "clientId": fakes.OAuthClientID}, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if st, _ = svc.GetConsent(ctx, st.ID); st.State != domain.ConsentPending {
+				break
+			}
+		}
+		if st.ConnectionID == "" {
+			t.Fatalf("consent %+v", st)
+		}
+		return st.ConnectionID
+	}
+	w.teamConn, w.connA, w.connB = mk("Team CRM"), mk("Acme CRM"), mk("Globex CRM")
+	a, _ := svc.CreateClient(ctx, "Acme")
+	b, _ := svc.CreateClient(ctx, "Globex")
+	w.clientA, w.clientB = a.ID, b.ID
+	_, _ = svc.SetConnectionOwner(ctx, w.connA, a.ID)
+	_, _ = svc.SetConnectionOwner(ctx, w.connB, b.ID)
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Config.Handler = httpapi.New(svc, fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay</title>")}}, ts.Listener.Addr(), nil).Handler()
+	ts.Start()
+	t.Cleanup(ts.Close)
+	w.ts = ts
+	return w
+}
+
+// client is one browser with its own cookies.
+type browser struct {
+	t    *testing.T
+	c    *http.Client
+	base string
+	csrf string
+}
+
+func (w *portalWorld) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, c: &http.Client{Jar: jar}, base: w.ts.URL}
+}
+
+func (b *browser) do(method, path string) (int, string) {
+	req, _ := http.NewRequest(method, b.base+path, nil)
+	if b.csrf != "" {
+		req.Header.Set("X-CSRF-Token", b.csrf)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// open follows a reconnection link and picks up the CSRF token.
+func (b *browser) open(link string) (int, string) {
+	status, body := b.do("GET", strings.TrimPrefix(link, b.base))
+	if status == 200 {
+		_, s := b.do("GET", "/portal/api/session")
+		var v struct{ Csrf string }
+		_ = json.Unmarshal([]byte(s), &v)
+		b.csrf = v.Csrf
+	}
+	return status, body
+}
+
+func TestPortalLinks(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	req, err := w.svc.CreateReconnectRequest(ctx, w.connA, w.ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(req.Mailto, "mailto:?subject=") || strings.Contains(req.Mailto, fakes.OAuthClientSecret) {
+		t.Fatalf("mailto %q", req.Mailto)
+	}
+	if _, err := w.svc.CreateReconnectRequest(ctx, w.teamConn, w.ts.URL); domain.ErrorCode(err) != domain.EConflict {
+		t.Fatalf("request for a team connection: %v", err)
+	}
+	forged := req.URL[:len(req.URL)-3] + "abc"
+	tests := []struct {
+		name, link, want string
+		status           int
+	}{
+		{"forged", forged, "not valid", 401},
+		{"garbage", w.ts.URL + "/portal/r/x", "not valid", 401},
+		{"valid", req.URL, "<title>Patchbay</title>", 200},
+		{"already used", req.URL, "already used", 401},
+	}
+	for _, tt := range tests {
+		status, body := w.browser(t).open(tt.link)
+		if status != tt.status || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: %d %q", tt.name, status, body)
+		}
+	}
+	revoked, _ := w.svc.CreateReconnectRequest(ctx, w.connA, w.ts.URL)
+	if err := w.svc.RevokeRequest(ctx, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := w.browser(t).open(revoked.URL); status != 401 || !strings.Contains(body, "revoked") {
+		t.Errorf("revoked: %d %q", status, body)
+	}
+	list, _ := w.svc.ListRequests(ctx, w.clientA)
+	if len(list) != 2 || list[1].State != domain.RequestOpened {
+		t.Fatalf("requests %+v", list)
+	}
+}
+
+func TestPortalTenantIsolation(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	req, _ := w.svc.CreateReconnectRequest(ctx, w.connA, w.ts.URL)
+	a := w.browser(t)
+	if status, _ := a.open(req.URL); status != 200 {
+		t.Fatal("could not open the portal")
+	}
+	// Own connections only, no secret, no other client's name.
+	status, body := a.do("GET", "/portal/api/connections")
+	if status != 200 || !strings.Contains(body, "Acme CRM") || strings.Contains(body, "Globex") || strings.Contains(body, "Team CRM") ||
+		strings.Contains(body, fakes.OAuthClientSecret) || strings.Contains(body, "clientId") {
+		t.Fatalf("list: %d %s", status, body)
+	}
+	for _, other := range []string{w.connB, w.teamConn, "conn_missing"} {
+		for _, ep := range []struct{ method, path string }{
+			{"POST", "/portal/api/connections/" + other + "/refresh"},
+			{"POST", "/portal/api/connections/" + other + "/reconnect"},
+		} {
+			if status, body := a.do(ep.method, ep.path); status != 404 {
+				t.Errorf("%s %s with client A's session: %d %s", ep.method, ep.path, status, body)
+			}
+		}
+	}
+	// The operator API is not reachable with a portal session.
+	if status, _ := a.do("POST", "/api/rpc/ListConnections"); status != 401 {
+		t.Errorf("operator API with a portal session: %d", status)
+	}
+	// CSRF: a POST without the token is refused.
+	noCSRF := *a
+	noCSRF.csrf = ""
+	if status, _ := noCSRF.do("POST", "/portal/api/connections/"+w.connA+"/refresh"); status != 403 {
+		t.Errorf("POST without CSRF token: %d", status)
+	}
+	// Own connection: refresh works; when the grant is revoked, 400 with the seed message.
+	if status, body := a.do("POST", "/portal/api/connections/"+w.connA+"/refresh"); status != 200 || !strings.Contains(body, "Connection refreshed.") {
+		t.Fatalf("refresh: %d %s", status, body)
+	}
+	w.fake.OAuth.RevokeAll()
+	for i := 0; i < 2; i++ {
+		if status, body := a.do("POST", "/portal/api/connections/"+w.connA+"/refresh"); status != 400 || !strings.Contains(body, domain.ErrCannotRefresh) {
+			t.Fatalf("refresh of a broken connection: %d %s", status, body)
+		}
+	}
+	// Reconnect by consent at the fake provider: connected and working again.
+	status, body = a.do("POST", "/portal/api/connections/"+w.connA+"/reconnect")
+	var rc struct{ ConsentID, AuthURL string }
+	_ = json.Unmarshal([]byte(body), &rc)
+	if status != 200 || rc.AuthURL == "" {
+		t.Fatalf("reconnect: %d %s", status, body)
+	}
+	if _, _, err := fakes.Browse(rc.AuthURL, "approve", nil); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, body = a.do("GET", "/portal/api/consents/"+rc.ConsentID)
+		if !strings.Contains(body, `"pending"`) {
+			break
+		}
+		time.Sleep(250 * time.Millisecond) // within the portal's rate limit
+	}
+	if _, body = a.do("GET", "/portal/api/connections"); !strings.Contains(body, "Connected and working.") {
+		t.Fatalf("after reconnect: %s", body)
+	}
+	// No session: nothing.
+	if status, _ := w.browser(t).do("GET", "/portal/api/connections"); status != 401 {
+		t.Errorf("no session: %d", status)
+	}
+}
+
+func TestPortalRateLimit(t *testing.T) {
+	w := newPortalWorld(t)
+	b := w.browser(t)
+	limited := false
+	for i := 0; i < 40 && !limited; i++ {
+		status, _ := b.do("GET", "/portal/r/forged-token")
+		limited = status == http.StatusTooManyRequests
+	}
+	if !limited {
+		t.Fatal("40 quick link attempts from one address were never rate limited")
+	}
+}

@@ -1,0 +1,292 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/events"
+	"patchbay/backend/portal"
+	"patchbay/backend/providers"
+	"patchbay/backend/secrets"
+)
+
+// DefaultRequestTTL is how long a reconnection link stays valid.
+const DefaultRequestTTL = 7 * 24 * time.Hour
+
+const portalKeyName = "portal/hmac-key"
+
+// CreateClient adds a client.
+func (s *Service) CreateClient(ctx context.Context, name string) (domain.Client, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return domain.Client{}, domain.FieldError("name", "Enter the client's name.")
+	}
+	c := domain.Client{ID: newID("cli"), Name: name, CreatedAt: s.now().UTC()}
+	return c, s.store.SaveClient(ctx, c)
+}
+
+// RenameClient renames a client.
+func (s *Service) RenameClient(ctx context.Context, id, name string) (domain.Client, error) {
+	c, err := s.store.GetClient(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if c.Name = strings.TrimSpace(name); c.Name == "" {
+		return c, domain.FieldError("name", "Enter the client's name.")
+	}
+	return c, s.store.SaveClient(ctx, c)
+}
+
+// ArchiveClient archives (or restores) a client; an archived client's links
+// stop working.
+func (s *Service) ArchiveClient(ctx context.Context, id string, archived bool) (domain.Client, error) {
+	c, err := s.store.GetClient(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	c.Archived = archived
+	return c, s.store.SaveClient(ctx, c)
+}
+
+// ListClients returns every client.
+func (s *Service) ListClients(ctx context.Context) ([]domain.Client, error) {
+	return s.store.ListClients(ctx)
+}
+
+// SetConnectionOwner hands a connection to a client ("" gives it back to
+// the team).
+func (s *Service) SetConnectionOwner(ctx context.Context, connectionID, clientID string) (domain.Connection, error) {
+	c, err := s.store.GetConnection(ctx, connectionID)
+	if err != nil {
+		return c, err
+	}
+	c.Owner = domain.OwnerTeam
+	if clientID != "" {
+		if _, err := s.store.GetClient(ctx, clientID); err != nil {
+			return c, err
+		}
+		c.Owner = clientID
+	}
+	c.UpdatedAt = s.now().UTC()
+	if err := s.store.UpdateConnection(ctx, c); err != nil {
+		return c, err
+	}
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+	return c, nil
+}
+
+// signer returns the portal's HMAC signer; its key lives in the secret store
+// and is created on first use.
+func (s *Service) signer(ctx context.Context) (portal.Signer, error) {
+	key, err := s.secrets.Get(ctx, portalKeyName)
+	if errors.Is(err, secrets.ErrNotFound) {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		key = hex.EncodeToString(b)
+		err = s.secrets.Set(ctx, portalKeyName, key)
+	}
+	if err != nil {
+		return portal.Signer{}, fmt.Errorf("portal signing key: %w", err)
+	}
+	return portal.Signer{Key: []byte(key)}, nil
+}
+
+// CreateReconnectRequest creates a signed, expiring, single-use link for a
+// client-owned connection and a prepared email. baseURL is the portal's
+// public address (the serve address unless the operator set another).
+func (s *Service) CreateReconnectRequest(ctx context.Context, connectionID, baseURL string) (domain.ReconnectRequest, error) {
+	c, err := s.store.GetConnection(ctx, connectionID)
+	if err != nil {
+		return domain.ReconnectRequest{}, err
+	}
+	client, err := s.store.GetClient(ctx, c.Owner)
+	if err != nil {
+		return domain.ReconnectRequest{}, domain.Errorf(domain.EConflict, "%s belongs to the team, not a client. Assign it to a client first.", c.Label)
+	}
+	if client.Archived {
+		return domain.ReconnectRequest{}, domain.Errorf(domain.EConflict, "%s is archived. Restore the client first.", client.Name)
+	}
+	sg, err := s.signer(ctx)
+	if err != nil {
+		return domain.ReconnectRequest{}, err
+	}
+	now := s.now().UTC()
+	r := domain.ReconnectRequest{ID: newID("req"), ClientID: client.ID, ConnectionID: c.ID, State: domain.RequestPending, CreatedAt: now, ExpiresAt: now.Add(DefaultRequestTTL)}
+	if err := s.store.SaveRequest(ctx, r); err != nil {
+		return r, err
+	}
+	r.URL = strings.TrimRight(baseURL, "/") + "/portal/r/" + sg.Sign(r.ID, r.ExpiresAt)
+	body := fmt.Sprintf("Hello %s,\n\nYour %s connection needs to be reconnected. Open this link, then choose Reconnect and approve access at the provider:\n\n%s\n\nThe link works once and expires on %s. You will never be asked for a password or token.\n",
+		client.Name, c.Label, r.URL, r.ExpiresAt.Format("2 Jan 2006"))
+	r.Mailto = "mailto:?subject=" + url.PathEscape("Please reconnect "+c.Label) + "&body=" + url.PathEscape(body)
+	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: r.State})
+	return r, nil
+}
+
+// RevokeRequest revokes a pending reconnection link.
+func (s *Service) RevokeRequest(ctx context.Context, id string) error {
+	r, err := s.store.GetRequest(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.State != domain.RequestPending {
+		return domain.Errorf(domain.EConflict, "Only a link that was not opened yet can be revoked; this one is %s.", r.State)
+	}
+	r.State = domain.RequestRevoked
+	if err := s.store.SaveRequest(ctx, r); err != nil {
+		return err
+	}
+	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: r.State})
+	return nil
+}
+
+// ListRequests returns a client's reconnection requests ("" for all).
+func (s *Service) ListRequests(ctx context.Context, clientID string) ([]domain.ReconnectRequest, error) {
+	list, err := s.store.ListRequests(ctx, clientID)
+	now := s.now()
+	for i := range list {
+		if list[i].State == domain.RequestPending && now.After(list[i].ExpiresAt) {
+			list[i].State = domain.RequestExpired
+		}
+	}
+	return list, err
+}
+
+// OpenRequest redeems a reconnection link: a valid, unexpired, unused,
+// unrevoked token of an active client yields that client's id, once.
+func (s *Service) OpenRequest(ctx context.Context, token string) (string, error) {
+	sg, err := s.signer(ctx)
+	if err != nil {
+		return "", err
+	}
+	id, err := sg.Verify(token, s.now())
+	if err != nil {
+		return "", domain.Errorf(domain.EUnauthorized, "%s", strings.ToUpper(err.Error()[:1])+err.Error()[1:]+".")
+	}
+	r, err := s.store.GetRequest(ctx, id)
+	if err != nil {
+		return "", domain.Errorf(domain.EUnauthorized, "This link is not valid; ask for a new one.")
+	}
+	client, err := s.store.GetClient(ctx, r.ClientID)
+	if err != nil || client.Archived {
+		return "", domain.Errorf(domain.EUnauthorized, "This link is no longer active; ask for a new one.")
+	}
+	if r.State == domain.RequestRevoked {
+		return "", domain.Errorf(domain.EUnauthorized, "This link was revoked; ask for a new one.")
+	}
+	ok, err := s.store.UseRequest(ctx, r.ID, s.now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", domain.Errorf(domain.EUnauthorized, "This link was already used. Ask for a new one if you need to reconnect again.")
+	}
+	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: domain.RequestOpened})
+	return r.ClientID, nil
+}
+
+// portalConnection loads a connection only if the client owns it; anything
+// else is "not found" so a client learns nothing about others.
+func (s *Service) portalConnection(ctx context.Context, clientID, id string) (domain.Connection, error) {
+	c, err := s.store.GetConnection(ctx, id)
+	if err != nil || clientID == "" || c.Owner != clientID {
+		return domain.Connection{}, domain.Errorf(domain.ENotFound, "Connection not found.")
+	}
+	return c, nil
+}
+
+// PortalConnections lists the client's own connections.
+func (s *Service) PortalConnections(ctx context.Context, clientID string) ([]domain.PortalConnection, error) {
+	all, err := s.store.ListConnections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []domain.PortalConnection{}
+	for _, c := range all {
+		if clientID == "" || c.Owner != clientID {
+			continue
+		}
+		name := c.Provider
+		if p, ok := s.catalogue.Provider(c.Provider); ok {
+			name = p.Name
+		}
+		_, m, err := s.providerMode(c)
+		oauthMode := err == nil && m.OAuth != nil
+		out = append(out, domain.PortalConnection{ID: c.ID, Label: c.Label, Provider: name, Status: c.Status,
+			Description: c.Status.Description(), CanRefresh: oauthMode})
+	}
+	return out, nil
+}
+
+// PortalRefresh is the portal's Refresh credential.
+func (s *Service) PortalRefresh(ctx context.Context, clientID, id string) (domain.PortalConnection, error) {
+	if _, err := s.portalConnection(ctx, clientID, id); err != nil {
+		return domain.PortalConnection{}, err
+	}
+	c, err := s.RefreshCredential(ctx, id)
+	if err != nil {
+		return domain.PortalConnection{}, err
+	}
+	s.markRequests(ctx, c)
+	return domain.PortalConnection{ID: c.ID, Label: c.Label, Status: c.Status, Description: c.Status.Description(), CanRefresh: true}, nil
+}
+
+// PortalReconnect starts consent for the client's own connection.
+func (s *Service) PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error) {
+	if _, err := s.portalConnection(ctx, clientID, id); err != nil {
+		return domain.ConsentStatus{}, err
+	}
+	return s.ReauthorizeConnection(ctx, id, domain.ReauthorizeDraft{})
+}
+
+// PortalConsent returns a consent's status to the client that started it.
+func (s *Service) PortalConsent(ctx context.Context, clientID, consentID string) (domain.ConsentStatus, error) {
+	st, err := s.GetConsent(ctx, consentID)
+	if err != nil {
+		return st, err
+	}
+	if st.ConnectionID != "" {
+		c, err := s.portalConnection(ctx, clientID, st.ConnectionID)
+		if err != nil {
+			return domain.ConsentStatus{}, err
+		}
+		s.markRequests(ctx, c)
+	}
+	return domain.ConsentStatus{ID: st.ID, State: st.State, Message: st.Message, ConnectionID: st.ConnectionID}, nil
+}
+
+// markRequests moves the connection's opened requests along as the client
+// progresses (the operator watches them live).
+func (s *Service) markRequests(ctx context.Context, c domain.Connection) {
+	list, err := s.store.ListRequests(ctx, c.Owner)
+	if err != nil {
+		return
+	}
+	for _, r := range list {
+		if r.ConnectionID == c.ID && (r.State == domain.RequestOpened || r.State == domain.RequestConsent) && c.Status == domain.StatusActive {
+			r.State = domain.RequestActive
+			if s.store.SaveRequest(ctx, r) == nil {
+				s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: r.State})
+			}
+		}
+	}
+}
+
+func (s *Service) providerMode(c domain.Connection) (string, *providers.Mode, error) {
+	p, ok := s.catalogue.Provider(c.Provider)
+	if !ok {
+		return "", nil, errors.New("unknown provider")
+	}
+	m, ok := p.Mode(c.AuthMode)
+	if !ok {
+		return "", nil, errors.New("unknown mode")
+	}
+	return p.Name, m, nil
+}
