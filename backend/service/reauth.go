@@ -51,7 +51,8 @@ func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in do
 	}
 	res := s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: clean})
 	if !res.OK() {
-		return domain.ReauthResult{}, &domain.Error{Code: domain.EValidation, Message: res.Message + " Your previous credential was kept.", Check: &res}
+		res.Message += " Your previous credential was kept."
+		return domain.ReauthResult{}, &domain.Error{Code: domain.EValidation, Message: res.Message, Check: &res}
 	}
 	newSecrets := map[string]string{}
 	for _, f := range m.Fields {
@@ -159,7 +160,8 @@ func (s *Service) reauthPool(ctx context.Context, c domain.Connection, p *provid
 		warnings = w
 		res := s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: clean})
 		if !res.OK() {
-			return domain.ReauthResult{}, &domain.Error{Code: domain.EValidation, Message: res.Message + " Your previous credentials were kept.", Check: &res}
+			res.Message += " Your previous credentials were kept."
+			return domain.ReauthResult{}, &domain.Error{Code: domain.EValidation, Message: res.Message, Check: &res}
 		}
 		for _, k := range []string{"email", "username"} {
 			if _, ok := in.Config[k]; ok {

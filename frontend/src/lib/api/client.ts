@@ -1,5 +1,13 @@
 import type {
   AppInfo,
+  Banner,
+  CheckRecord,
+  ConsentStatus,
+  Notification,
+  ReauthDraft,
+  ReauthorizeDraft,
+  ReauthResult,
+  SweepProgress,
   Connection,
   ConnectionDraft,
   DraftCheck,
@@ -43,6 +51,19 @@ export interface PatchbayAPI {
   renameConnection(id: string, label: string): Promise<Connection>;
   deleteConnection(id: string): Promise<null>;
   checkConnection(id: string): Promise<Connection>;
+  reauthenticate(id: string, draft: ReauthDraft): Promise<ReauthResult>;
+  updateWorkspaces(id: string, workspaceIds: string[]): Promise<Connection>;
+  listChecks(id: string, limit: number): Promise<CheckRecord[]>;
+  startConsent(draft: ConnectionDraft): Promise<ConsentStatus>;
+  reauthorize(id: string, draft: ReauthorizeDraft): Promise<ConsentStatus>;
+  getConsent(id: string): Promise<ConsentStatus>;
+  cancelConsent(id: string): Promise<null>;
+  refreshCredential(id: string): Promise<Connection>;
+  listNotifications(limit: number): Promise<Notification[]>;
+  markNotificationRead(id: string): Promise<null>;
+  getBanner(): Promise<Banner>;
+  startSweep(): Promise<SweepProgress>;
+  cancelSweep(): Promise<null>;
 }
 
 /** Builds the typed client over a transport. */
@@ -66,5 +87,27 @@ export function createClient(t: Transport): PatchbayAPI {
       return null;
     },
     checkConnection: (id) => invoke('CheckConnection', id),
+    reauthenticate: (id, draft) => invoke('ReauthenticateConnection', id, draft),
+    updateWorkspaces: (id, ids) => invoke('UpdateConnectionWorkspaces', id, ids),
+    listChecks: async (id, limit) => (await invoke<CheckRecord[] | null>('ListChecks', id, limit)) ?? [],
+    startConsent: (draft) => invoke('StartConsent', draft),
+    reauthorize: (id, draft) => invoke('ReauthorizeConnection', id, draft),
+    getConsent: (id) => invoke('GetConsent', id),
+    cancelConsent: async (id) => {
+      await invoke<unknown>('CancelConsent', id);
+      return null;
+    },
+    refreshCredential: (id) => invoke('RefreshCredential', id),
+    listNotifications: async (limit) => (await invoke<Notification[] | null>('ListNotifications', limit)) ?? [],
+    markNotificationRead: async (id) => {
+      await invoke<unknown>('MarkNotificationRead', id);
+      return null;
+    },
+    getBanner: () => invoke('GetBanner'),
+    startSweep: () => invoke('StartSweep'),
+    cancelSweep: async () => {
+      await invoke<unknown>('CancelSweep');
+      return null;
+    },
   };
 }

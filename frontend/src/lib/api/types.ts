@@ -55,6 +55,8 @@ export interface Connection {
   lastError?: CheckResult;
   secretHint: string;
   lastCheckedAt?: string;
+  /** Each secret of a pooled connection (several PATs); empty otherwise. */
+  credentials?: CredentialInfo[] | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -85,6 +87,8 @@ export interface ProviderField {
   help?: string;
   format?: string;
   formatHint?: string;
+  /** A secret field that holds several values, one per line (a PAT pool). */
+  multiple?: boolean;
 }
 
 /** One way to authenticate with a provider. */
@@ -94,6 +98,8 @@ export interface AuthMode {
   reauth: boolean;
   reauthNote?: string;
   fields: ProviderField[];
+  /** Set for modes connected by OAuth consent rather than a typed token. */
+  oauth?: { authorizeUrl: string; tokenUrl: string; scopes: string[]; pkce: boolean; rotatesTokens: boolean };
 }
 
 /** One catalogue entry. */
@@ -114,6 +120,13 @@ export interface DemoHints {
   genericHeaderName: string;
   genericGoodKey: string;
   genericBadKey: string;
+  /** The fake providers' address (each provider under its own path). */
+  fakeBaseUrl?: string;
+  oauthAuthorizeUrl?: string;
+  oauthTokenUrl?: string;
+  oauthUserinfoUrl?: string;
+  oauthClientId?: string;
+  oauthClientSecret?: string;
 }
 
 /** The running app: version, data directory, secret backend, demo mode. */
@@ -142,7 +155,99 @@ export interface ConnectionDraft {
 /** Answer to Validate Connection on a draft. */
 export interface DraftCheck {
   check: CheckResult;
+  /** One entry per pooled secret (several PATs). */
+  credentials?: CredentialInfo[] | null;
   warnings: string[] | null;
+}
+
+/** What is known about one secret of a pooled connection (never the secret). */
+export interface CredentialInfo {
+  hint: string;
+  identity: string;
+  class: CheckClass;
+  message: string;
+  rateRemaining?: number;
+  rateLimit?: number;
+  rateResetAt?: string;
+  checkedAt: string;
+}
+
+/** What the Re-Authenticate form submits. */
+export interface ReauthDraft {
+  config: Record<string, string>;
+  secrets: Record<string, string>;
+  /** For pooled secrets: add one, replace the one at index, or remove it. */
+  pool?: 'add' | 'replace' | 'remove';
+  index?: number;
+}
+
+/** Answer to a successful re-authentication. */
+export interface ReauthResult {
+  connection: Connection;
+  warnings: string[] | null;
+}
+
+/** One stored check of a connection. */
+export interface CheckRecord {
+  checkedAt: string;
+  latencyMs: number;
+  class: CheckClass;
+  httpStatus: number;
+  message: string;
+  rateRemaining?: number;
+}
+
+/** A running or finished OAuth consent. */
+export interface ConsentStatus {
+  id: string;
+  state: 'pending' | 'done' | 'failed' | 'cancelled';
+  authUrl: string;
+  redirectUri: string;
+  message?: string;
+  check?: CheckResult;
+  connectionId?: string;
+}
+
+/** Reauthorize by consent: empty = existing credentials; else new client. */
+export interface ReauthorizeDraft {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** One entry of the bell. */
+export interface Notification {
+  id: string;
+  connectionId: string;
+  severity: 'critical' | 'warning';
+  kind: string;
+  title: string;
+  body: string;
+  createdAt: string;
+  readAt?: string;
+  resolvedAt?: string;
+}
+
+/** The reauthorization banner; empty text means none. */
+export interface Banner {
+  text: string;
+  count: number;
+  linkTitle: string;
+  connectionId: string;
+  more: number;
+}
+
+/** A health sweep's live state. */
+export interface SweepProgress {
+  id: string;
+  total: number;
+  done: number;
+  failures: number;
+  skipped: number;
+  running: boolean;
+  cancelled: boolean;
+  startedAt: string;
+  finishedAt?: string;
+  notes: string[] | null;
 }
 
 /** Error codes the backend uses (backend/domain/errors.go). */
@@ -164,6 +269,9 @@ export interface ConnectionChanged {
 /** Live-update topics and their payloads. */
 export interface EventMap {
   'connection:changed': ConnectionChanged;
+  'consent:changed': { id: string; state: ConsentStatus['state'] };
+  'notifications:changed': Record<string, never>;
+  'sweep:progress': SweepProgress;
 }
 
 export type Topic = keyof EventMap;
