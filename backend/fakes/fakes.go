@@ -35,6 +35,7 @@ const (
 //	/generic/v1/hang      never answers until the client gives up
 //	/generic/v1/html      200 with an HTML sign-in page
 //	/_fake/keys           POST {"key":…,"valid":bool} to add or revoke a key
+//	/_fake/oauth/revoke   POST: the user revokes every OAuth grant
 type Server struct {
 	mu        sync.Mutex
 	validKeys map[string]bool
@@ -168,6 +169,10 @@ func (s *Server) Handler() http.Handler {
 		fmt.Fprint(w, "<html><body><form>Sign in</form></body></html>")
 	})
 	s.OAuth.Register(mux)
+	mux.HandleFunc("POST /_fake/oauth/revoke", func(w http.ResponseWriter, r *http.Request) {
+		s.OAuth.RevokeAll()
+		w.WriteHeader(http.StatusNoContent)
+	})
 	for _, api := range s.providerAPIs() {
 		mux.HandleFunc(api.pattern, s.provider(api))
 	}

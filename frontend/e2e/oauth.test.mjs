@@ -1,0 +1,88 @@
+// End-to-end test of OAuth (issue: loopback consent, reauthorization,
+// refresh): connect a Generic OAuth 2.0 provider through the fake's consent
+// page, break the grant at the fake, watch the connection go to error, and
+// reconnect by consent. Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, rpc, startServer } from './server.mjs';
+
+const T = 15_000;
+const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
+
+describe('oauth consent', { timeout: 120_000 }, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer({ extraArgs: ['--demo-empty'] });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  /** Approves access on the consent page the app opened in a new tab. */
+  async function approveIn(popup) {
+    await popup.waitForLoadState();
+    await popup.getByRole('heading', { name: 'Authorize Patchbay?' }).waitFor({ timeout: T });
+    await popup.getByRole('button', { name: 'Approve' }).click();
+    await popup.getByText('You can close this tab.').waitFor({ timeout: T });
+    await popup.close();
+  }
+
+  test('connect by consent, grant revoked, reconnect by consent', async (t) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    try {
+      await page.goto(server.url);
+      await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
+      const h = (await rpc(page, 'GetAppInfo')).demoHints;
+
+      await page.getByRole('button', { name: 'Add integration' }).first().click();
+      await page.getByLabel('Provider').selectOption({ label: 'Generic OAuth 2.0' });
+      await page.getByLabel('Label').fill('Demo IdP');
+      await page.getByLabel('Authorize URL').fill(h.oauthAuthorizeUrl);
+      await page.getByLabel('Token URL').fill(h.oauthTokenUrl);
+      await page.getByLabel('Userinfo URL').fill(h.oauthUserinfoUrl);
+      await page.getByLabel('Scopes').fill('openid email offline_access');
+      await page.getByLabel('Client ID').fill(h.oauthClientId);
+      await page.getByRole('textbox', { name: 'Client secret' }).fill(h.oauthClientSecret);
+      const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Connect' }).click()]);
+      await approveIn(popup);
+      await page.getByText('Integration added.').waitFor({ timeout: T });
+      await page.getByRole('link', { name: 'Demo IdP' }).click();
+      await page.getByText('Connected and working.').first().waitFor({ timeout: T });
+
+      // Refresh credential works while the grant is alive.
+      await page.getByRole('button', { name: 'Refresh credential' }).click();
+      await page.getByText('Connection refreshed.').waitFor({ timeout: T });
+
+      // The user revokes the app at the provider: refresh fails permanently.
+      const res = await fetch(`${h.fakeBaseUrl}/_fake/oauth/revoke`, { method: 'POST' });
+      assert.equal(res.status, 204);
+      await page.getByRole('button', { name: 'Refresh credential' }).click();
+      await page.getByText('Connection cannot be refreshed. Please reconnect your connection.').first().waitFor({ timeout: T });
+      await page.getByText('Reconnection needed.').first().waitFor({ timeout: T });
+
+      // Reconnect by consent with the existing credentials.
+      await page.getByRole('button', { name: 'Re-Authenticate' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Re-authenticate Demo IdP' });
+      await dialog.getByLabel('Reauthorize with existing credentials').check();
+      const [again] = await Promise.all([context.waitForEvent('page'), dialog.getByRole('button', { name: 'Authorize' }).click()]);
+      await approveIn(again);
+      await page.getByText('Connection reauthorized.').waitFor({ timeout: T });
+      await page.getByText('Connected and working.').first().waitFor({ timeout: T });
+      const conns = await rpc(page, 'ListConnections');
+      assert.equal(conns.find((c) => c.label === 'Demo IdP')?.status, 'active');
+      assert.ok(!JSON.stringify(conns).includes(h.oauthClientSecret), 'client secret reached the frontend');
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'oauth.png') }).catch(() => {});
+      throw e;
+    }
+  });
+});
