@@ -35,8 +35,9 @@ func (n *Notifier) now() time.Time {
 }
 
 // Observe updates the bell for a connection's current state; app is the
-// provider's display name. It reports whether any notification changed.
-func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string) (bool, error) {
+// provider's display name, refreshable says the token renews itself (OAuth),
+// so its expiry needs no warning. It reports whether any notification changed.
+func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string, refreshable bool) (bool, error) {
 	changed := false
 	at := n.now().UTC()
 	stamp := at.Format(time.RFC3339Nano)
@@ -69,7 +70,7 @@ func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string)
 	if window == 0 {
 		window = DefaultExpiryWarning
 	}
-	expiring := c.Status == domain.StatusActive && c.TokenExpiresAt != nil && c.TokenExpiresAt.After(at) && c.TokenExpiresAt.Sub(at) <= window
+	expiring := !refreshable && c.Status == domain.StatusActive && c.TokenExpiresAt != nil && c.TokenExpiresAt.After(at) && c.TokenExpiresAt.Sub(at) <= window
 	open, err := n.Store.OpenNotification(ctx, c.ID, domain.KindExpiry)
 	if err != nil {
 		return false, err

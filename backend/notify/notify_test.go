@@ -56,7 +56,7 @@ func TestBannerRules(t *testing.T) {
 			ctx := context.Background()
 			for i := 0; i < tt.affected; i++ {
 				for repeat := 0; repeat < 3; repeat++ { // repeated failures never duplicate
-					if _, err := nt.Observe(ctx, broken(conns[i]), apps[i]); err != nil {
+					if _, err := nt.Observe(ctx, broken(conns[i]), apps[i], false); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -74,7 +74,7 @@ func TestBannerRules(t *testing.T) {
 			}
 			// Fix the first one: the banner moves on to the next app.
 			if tt.affected >= 2 {
-				if _, err := nt.Observe(ctx, conns[0], apps[0]); err != nil {
+				if _, err := nt.Observe(ctx, conns[0], apps[0], false); err != nil {
 					t.Fatal(err)
 				}
 				unread, _ = st.UnreadCritical(ctx)
@@ -96,13 +96,13 @@ func TestTransientNeverRaisesAndReadClearsBanner(t *testing.T) {
 	ctx := context.Background()
 	interrupted := conns[0]
 	interrupted.LastError = &domain.CheckResult{Class: domain.ClassProviderDown, Message: "HTTP 503"}
-	if changed, _ := nt.Observe(ctx, interrupted, "Slack"); changed {
+	if changed, _ := nt.Observe(ctx, interrupted, "Slack", false); changed {
 		t.Fatal("a transient failure changed the bell")
 	}
 	if list, _ := st.ListNotifications(ctx, 10); len(list) != 0 {
 		t.Fatalf("transient failure raised %v", list)
 	}
-	nt.Observe(ctx, broken(conns[0]), "Slack")
+	nt.Observe(ctx, broken(conns[0]), "Slack", false)
 	list, _ := st.ListNotifications(ctx, 10)
 	if len(list) != 1 || list[0].Severity != domain.SeverityCritical || list[0].Title != "Slack" {
 		t.Fatalf("%+v", list)
@@ -114,8 +114,8 @@ func TestTransientNeverRaisesAndReadClearsBanner(t *testing.T) {
 		t.Fatal("banner still shown after the notification was read")
 	}
 	// Broken again after a fix: a new notification.
-	nt.Observe(ctx, conns[0], "Slack")
-	nt.Observe(ctx, broken(conns[0]), "Slack")
+	nt.Observe(ctx, conns[0], "Slack", false)
+	nt.Observe(ctx, broken(conns[0]), "Slack", false)
 	if list, _ = st.ListNotifications(ctx, 10); len(list) != 2 || list[1].ResolvedAt == nil {
 		t.Fatalf("after second break: %+v", list)
 	}
@@ -127,19 +127,24 @@ func TestExpiryWarning(t *testing.T) {
 	c := conns[0]
 	soon := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	c.TokenExpiresAt = &soon
-	nt.Observe(ctx, c, "GitHub")
-	nt.Observe(ctx, c, "GitHub")
+	nt.Observe(ctx, c, "GitHub", false)
+	nt.Observe(ctx, c, "GitHub", false)
 	list, _ := st.ListNotifications(ctx, 10)
 	if len(list) != 1 || list[0].Severity != domain.SeverityWarning || list[0].Kind != domain.KindExpiry {
 		t.Fatalf("%+v", list)
 	}
 	later := soon.Add(365 * 24 * time.Hour)
 	c.TokenExpiresAt = &later // re-authenticated with a new token
-	nt.Observe(ctx, c, "GitHub")
+	nt.Observe(ctx, c, "GitHub", false)
 	if open, _ := st.OpenNotification(ctx, c.ID, domain.KindExpiry); open != nil {
 		t.Fatal("expiry warning not resolved")
 	}
 	if unread, _ := st.UnreadCritical(ctx); len(unread) != 0 {
 		t.Fatal("an expiry warning counted as critical")
+	}
+	// A token that refreshes itself (OAuth) expiring soon is not a warning.
+	c.TokenExpiresAt = &soon
+	if changed, _ := nt.Observe(ctx, c, "Slack", true); changed {
+		t.Fatal("a refreshable token raised an expiry warning")
 	}
 }

@@ -512,11 +512,14 @@ func nonNil(s []string) []string {
 // updates the bell. Both are best effort: a failure is logged, never shown
 // as a failed check.
 func (s *Service) recordCheck(ctx context.Context, c domain.Connection) {
-	app := c.Provider
+	app, refreshable := c.Provider, false
 	if p, ok := s.catalogue.Provider(c.Provider); ok {
 		app = p.Name
+		if m, ok := p.Mode(c.AuthMode); ok {
+			refreshable = m.OAuth != nil
+		}
 	}
-	if changed, err := s.notifier.Observe(ctx, c, app); err != nil {
+	if changed, err := s.notifier.Observe(ctx, c, app, refreshable); err != nil {
 		s.log.Error("update notifications", "connection", c.ID, "err", err)
 	} else if changed {
 		s.bus.Publish(events.NotificationsChanged, struct{}{})

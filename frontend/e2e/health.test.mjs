@@ -1,0 +1,78 @@
+// End-to-end test of the bell, the reauthorization banner and Check all now
+// (seed 004 rules) on the seeded demo.
+// Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, rpc, startServer } from './server.mjs';
+
+const T = 15_000;
+const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
+const JIRA = 'ATATT3xFfGF0demoJiraCloudToken=A1B2C3D4';
+
+describe('bell and banner', { timeout: 120_000 }, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  test('banner counts broken connections, deep-links, and clears as they are fixed', async (t) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    const banner = page.getByRole('alert').filter({ hasText: 'reauthorized' });
+    try {
+      await page.goto(server.url);
+      const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
+      const setKey = (key, valid) => fetch(`${fake}/_fake/keys`, { method: 'POST', body: JSON.stringify({ key, valid }) });
+
+      // The seeded demo has one revoked Slack token.
+      await banner.getByText('A connection needs to be reauthorized').waitFor({ timeout: T });
+      await banner.getByRole('link', { name: 'Slack reauth required' }).waitFor({ timeout: T });
+
+      // Jira's token is revoked too; Check all now finds it.
+      await setKey(JIRA, false);
+      await page.getByRole('button', { name: 'Check all now' }).click();
+      await page.getByText(/Checked \d+ of \d+ connections/).waitFor({ timeout: T });
+      await banner.getByText('2 connections need to be reauthorized').waitFor({ timeout: T });
+      await banner.getByText('and 1 more').waitFor({ timeout: T });
+      await page.getByRole('button', { name: 'Notifications, 2 unread' }).waitFor({ timeout: T });
+
+      // The banner deep-links to the first affected connection.
+      await banner.getByRole('link', { name: 'Slack reauth required' }).click();
+      await page.getByRole('heading', { name: 'Alerts Slack' }).waitFor({ timeout: T });
+      assert.match(new URL(page.url()).pathname, /^\/integrations\/conn_/);
+
+      // Fix Jira at the provider and check again: back to the singular text.
+      await setKey(JIRA, true);
+      await page.goto(new URL('/integrations', server.url).toString());
+      await page.getByRole('button', { name: 'Check all now' }).click();
+      await banner.getByText('A connection needs to be reauthorized').waitFor({ timeout: T });
+
+      // The bell lists the notifications; opening one marks it read and
+      // deep-links; a read critical notification no longer drives the banner.
+      await page.getByRole('button', { name: /Notifications, \d+ unread/ }).click();
+      const list = page.getByRole('region', { name: 'Notifications' });
+      await list.getByRole('button', { name: /Slack reauth required/ }).click();
+      await page.getByRole('heading', { name: 'Alerts Slack' }).waitFor({ timeout: T });
+      await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor({ timeout: T });
+
+      // Export the report: no secret in it.
+      const report = await rpc(page, 'ExportReport', ['html']);
+      assert.ok(report.body.includes('Patchbay health report'));
+      assert.ok(!report.body.includes(JIRA), 'the report contains a secret');
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'health.png') }).catch(() => {});
+      throw e;
+    }
+  });
+});

@@ -1,0 +1,57 @@
+import { api as defaultApi, type PatchbayAPI } from '../api';
+import type { Banner, Notification, SweepProgress } from '../api/types';
+
+/**
+ * Alerts holds the bell's notifications, the reauthorization banner and the
+ * running health sweep, and reloads them on the events that change them.
+ */
+export class Alerts {
+  notifications = $state<Notification[]>([]);
+  banner = $state<Banner | null>(null);
+  sweep = $state<SweepProgress | null>(null);
+  unread = $derived(this.notifications.filter((n) => !n.readAt).length);
+
+  constructor(public api: PatchbayAPI = defaultApi) {}
+
+  async reload(): Promise<void> {
+    const [list, banner] = await Promise.all([this.api.listNotifications(50), this.api.getBanner()]);
+    this.notifications = list;
+    this.banner = banner.text ? banner : null;
+  }
+
+  /** Loads and follows the events; returns the unsubscribe function. */
+  start(): () => void {
+    void this.reload().catch(() => {});
+    const again = () => void this.reload().catch(() => {});
+    const stops = [
+      this.api.on('notifications:changed', again),
+      this.api.on('connection:changed', again),
+      this.api.on('sweep:progress', (p) => (this.sweep = p)),
+    ];
+    return () => stops.forEach((s) => s());
+  }
+
+  async markRead(id: string): Promise<void> {
+    await this.api.markNotificationRead(id);
+    await this.reload();
+  }
+
+  async checkAll(): Promise<void> {
+    this.sweep = await this.api.startSweep();
+  }
+}
+
+/** The banner's link text and the "and N more" suffix. */
+export function bannerParts(b: Banner): { link: string; more: string } {
+  return { link: b.linkTitle, more: b.more > 0 ? `and ${b.more} more` : '' };
+}
+
+/** The progress line of a sweep. */
+export function sweepText(p: SweepProgress): string {
+  if (p.running) return `Checking ${p.done} of ${p.total}${p.failures ? ` · ${p.failures} failing` : ''}`;
+  const secs = p.finishedAt ? (Date.parse(p.finishedAt) - Date.parse(p.startedAt)) / 1000 : 0;
+  const what = p.cancelled ? 'Cancelled after checking' : 'Checked';
+  return `${what} ${p.done} of ${p.total} connections in ${secs.toFixed(1)} s · ${p.failures} failing${p.skipped ? ` · ${p.skipped} skipped` : ''}`;
+}
+
+export const alerts = new Alerts();
