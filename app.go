@@ -263,3 +263,8 @@ func (a *App) RevokeRequest(id string) error { return toUI(a.svc.RevokeRequest(a
 func (a *App) ListRequests(clientID string) ([]domain.ReconnectRequest, error) {
 	return call(a.svc.ListRequests(a.ctx, clientID))
 }
+
+// WorkspaceImpact lists the workflows a workspace change would disconnect.
+func (a *App) WorkspaceImpact(id string, workspaceIDs []string) ([]domain.Workflow, error) {
+	return call(a.svc.WorkspaceImpact(a.ctx, id, workspaceIDs))
+}

@@ -30,6 +30,7 @@ func routes(s *service.Service) map[string]rpc {
 
 		"ReauthenticateConnection":   h2(s.ReauthenticateConnection),
 		"UpdateConnectionWorkspaces": h2(s.UpdateConnectionWorkspaces),
+		"WorkspaceImpact":            h2(s.WorkspaceImpact),
 		"ListChecks":                 h2(s.ListChecks),
 
 		"StartConsent":          h1(s.StartConsent),

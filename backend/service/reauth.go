@@ -94,8 +94,35 @@ func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in do
 	return domain.ReauthResult{Connection: c, Warnings: nonNil(warnings)}, nil
 }
 
+// WorkspaceImpact lists the workflows that saving this workspace selection
+// would disconnect: those in a deselected workspace that use the connection.
+func (s *Service) WorkspaceImpact(ctx context.Context, id string, workspaceIDs []string) ([]domain.Workflow, error) {
+	keep := map[string]bool{}
+	for _, w := range workspaceIDs {
+		keep[w] = true
+	}
+	all, err := s.store.ListWorkflows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []domain.Workflow{}
+	for _, w := range all {
+		if keep[w.WorkspaceID] {
+			continue
+		}
+		for _, n := range append([]domain.Node{w.Trigger}, w.Actions...) {
+			if n.ConnectionID == id {
+				out = append(out, w)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 // UpdateConnectionWorkspaces sets which workspaces may use a connection; at
-// least one must stay selected.
+// least one must stay selected. Workflows in a deselected workspace that use
+// the connection are disconnected: unpublished, their nodes unbound.
 func (s *Service) UpdateConnectionWorkspaces(ctx context.Context, id string, workspaceIDs []string) (domain.Connection, error) {
 	c, err := s.store.GetConnection(ctx, id)
 	if err != nil {
@@ -105,9 +132,28 @@ func (s *Service) UpdateConnectionWorkspaces(ctx context.Context, id string, wor
 	if err != nil {
 		return domain.Connection{}, err
 	}
+	impact, err := s.WorkspaceImpact(ctx, id, ids)
+	if err != nil {
+		return domain.Connection{}, err
+	}
 	c.WorkspaceIDs, c.UpdatedAt = ids, s.now().UTC()
 	if err := s.store.UpdateConnection(ctx, c); err != nil {
 		return domain.Connection{}, fmt.Errorf("update workspaces of %s: %w", id, err)
+	}
+	for _, w := range impact {
+		if w.Trigger.ConnectionID == id {
+			w.Trigger.ConnectionID = ""
+		}
+		for i := range w.Actions {
+			if w.Actions[i].ConnectionID == id {
+				w.Actions[i].ConnectionID = ""
+			}
+		}
+		w.Published, w.UpdatedAt = false, s.now().UTC()
+		if err := s.store.SaveWorkflow(ctx, w); err != nil {
+			return domain.Connection{}, fmt.Errorf("disconnect workflow %s: %w", w.Name, err)
+		}
+		s.log.Info("workflow disconnected from connection", "workflow", w.ID, "connection", id)
 	}
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id})
 	return c, nil

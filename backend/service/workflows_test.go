@@ -77,3 +77,41 @@ func waitRun(t *testing.T, e *env, id, status string) domain.Run {
 	t.Fatalf("run is %s, want %s: %+v", r.Status, status, r)
 	return r
 }
+
+func TestDeselectingWorkspaceDisconnectsItsWorkflows(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	c, _ := e.svc.CreateConnection(ctx, e.draft(fakes.GenericGoodKey, fakes.GenericValidate))
+	other, _ := e.svc.CreateWorkspace(ctx, domain.WorkspaceDraft{Name: "Client work"})
+	if _, err := e.svc.UpdateConnectionWorkspaces(ctx, c.ID, []string{e.ws.ID, other.ID}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := e.svc.CreateWorkflow(ctx, service.WorkflowDraft{WorkspaceID: other.ID, Name: "Client sync",
+		Trigger: domain.Node{Kind: "schedule"}, Actions: []domain.Node{{Kind: "check", ConnectionID: c.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stay, _ := e.svc.CreateWorkflow(ctx, service.WorkflowDraft{WorkspaceID: e.ws.ID, Name: "Team sync",
+		Trigger: domain.Node{Kind: "schedule"}, Actions: []domain.Node{{Kind: "check", ConnectionID: c.ID}}})
+	_, _ = e.svc.PublishWorkflow(ctx, w.ID, true)
+	impact, err := e.svc.WorkspaceImpact(ctx, c.ID, []string{e.ws.ID})
+	if err != nil || len(impact) != 1 || impact[0].Name != "Client sync" {
+		t.Fatalf("impact %+v %v", impact, err)
+	}
+	if _, err := e.svc.UpdateConnectionWorkspaces(ctx, c.ID, []string{e.ws.ID}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := e.svc.ListWorkflows(ctx)
+	for _, x := range all {
+		switch x.ID {
+		case w.ID:
+			if x.Published || x.Actions[0].ConnectionID != "" {
+				t.Fatalf("not disconnected: %+v", x)
+			}
+		case stay.ID:
+			if x.Actions[0].ConnectionID != c.ID {
+				t.Fatalf("a workflow in a kept workspace was disconnected: %+v", x)
+			}
+		}
+	}
+}

@@ -53,6 +53,7 @@ export interface PatchbayAPI {
   checkConnection(id: string): Promise<Connection>;
   reauthenticate(id: string, draft: ReauthDraft): Promise<ReauthResult>;
   updateWorkspaces(id: string, workspaceIds: string[]): Promise<Connection>;
+  workspaceImpact(id: string, workspaceIds: string[]): Promise<{ id: string; name: string }[]>;
   listChecks(id: string, limit: number): Promise<CheckRecord[]>;
   startConsent(draft: ConnectionDraft): Promise<ConsentStatus>;
   reauthorize(id: string, draft: ReauthorizeDraft): Promise<ConsentStatus>;
@@ -89,6 +90,7 @@ export function createClient(t: Transport): PatchbayAPI {
     checkConnection: (id) => invoke('CheckConnection', id),
     reauthenticate: (id, draft) => invoke('ReauthenticateConnection', id, draft),
     updateWorkspaces: (id, ids) => invoke('UpdateConnectionWorkspaces', id, ids),
+    workspaceImpact: async (id, ids) => (await invoke<{ id: string; name: string }[] | null>('WorkspaceImpact', id, ids)) ?? [],
     listChecks: async (id, limit) => (await invoke<CheckRecord[] | null>('ListChecks', id, limit)) ?? [],
     startConsent: (draft) => invoke('StartConsent', draft),
     reauthorize: (id, draft) => invoke('ReauthorizeConnection', id, draft),
