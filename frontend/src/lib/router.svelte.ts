@@ -5,6 +5,7 @@ export type Route =
   | { name: 'integrations' }
   | { name: 'integration'; id: string }
   | { name: 'runs' }
+  | { name: 'run'; workspace: string; workflowId: string; runId: string }
   | { name: 'clients' }
   | { name: 'notfound'; path: string };
 
@@ -22,6 +23,12 @@ const PATTERNS: Pattern[] = [
   pattern('/integrations', () => ({ name: 'integrations' })),
   pattern('/integrations/:id', (p) => ({ name: 'integration', id: p.id ?? '' })),
   pattern('/runs', () => ({ name: 'runs' })),
+  pattern('/:workspace/monitoring/workflow-runs/:workflowId/:runId', (p) => ({
+    name: 'run',
+    workspace: p.workspace ?? '',
+    workflowId: p.workflowId ?? '',
+    runId: p.runId ?? '',
+  })),
   pattern('/clients', () => ({ name: 'clients' })),
 ];
 
@@ -62,6 +69,8 @@ export function hrefFor(route: Route): string {
       return `/integrations/${encodeURIComponent(route.id)}`;
     case 'runs':
       return '/runs';
+    case 'run':
+      return `/${encodeURIComponent(route.workspace)}/monitoring/workflow-runs/${encodeURIComponent(route.workflowId)}/${encodeURIComponent(route.runId)}`;
     case 'clients':
       return '/clients';
     case 'notfound':

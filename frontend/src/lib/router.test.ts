@@ -64,3 +64,12 @@ describe('Router', () => {
     expect(host.removeEventListener).toHaveBeenCalled();
   });
 });
+
+describe('run deep link', () => {
+  it('matches /{workspaceSlug}/monitoring/workflow-runs/{workflowId}/{runId} and builds it back', () => {
+    const r = matchRoute('/default/monitoring/workflow-runs/wf_1/run_2');
+    expect(r).toEqual({ name: 'run', workspace: 'default', workflowId: 'wf_1', runId: 'run_2' });
+    expect(hrefFor(r)).toBe('/default/monitoring/workflow-runs/wf_1/run_2');
+    expect(matchRoute('/default/monitoring/workflow-runs/wf_1').name).toBe('notfound');
+  });
+});

@@ -1,4 +1,7 @@
 import type {
+  Run,
+  Workflow,
+  WorkflowDraft,
   AppInfo,
   Banner,
   CheckRecord,
@@ -65,6 +68,16 @@ export interface PatchbayAPI {
   getBanner(): Promise<Banner>;
   startSweep(): Promise<SweepProgress>;
   cancelSweep(): Promise<null>;
+  listRuns(chip: string): Promise<Run[]>;
+  getRun(id: string): Promise<Run>;
+  pauseRun(id: string): Promise<Run>;
+  resumeRun(id: string): Promise<Run>;
+  cancelRun(id: string): Promise<Run>;
+  replayRun(id: string): Promise<Run>;
+  listWorkflows(): Promise<Workflow[]>;
+  createWorkflow(draft: WorkflowDraft): Promise<Workflow>;
+  publishWorkflow(id: string, publish: boolean): Promise<Workflow>;
+  runWorkflow(id: string): Promise<Run>;
 }
 
 /** Builds the typed client over a transport. */
@@ -111,5 +124,15 @@ export function createClient(t: Transport): PatchbayAPI {
       await invoke<unknown>('CancelSweep');
       return null;
     },
+    listRuns: async (chip) => (await invoke<Run[] | null>('ListRuns', chip)) ?? [],
+    getRun: (id) => invoke('GetRun', id),
+    pauseRun: (id) => invoke('PauseRun', id),
+    resumeRun: (id) => invoke('ResumeRun', id),
+    cancelRun: (id) => invoke('CancelRun', id),
+    replayRun: (id) => invoke('ReplayRun', id),
+    listWorkflows: async () => (await invoke<Workflow[] | null>('ListWorkflows')) ?? [],
+    createWorkflow: (draft) => invoke('CreateWorkflow', draft),
+    publishWorkflow: (id, publish) => invoke('PublishWorkflow', id, publish),
+    runWorkflow: (id) => invoke('RunWorkflow', id),
   };
 }

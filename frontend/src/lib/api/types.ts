@@ -272,6 +272,63 @@ export interface EventMap {
   'consent:changed': { id: string; state: ConsentStatus['state'] };
   'notifications:changed': Record<string, never>;
   'sweep:progress': SweepProgress;
+  'run:changed': { id: string; status: string };
 }
 
 export type Topic = keyof EventMap;
+
+/** A workflow node (trigger or action), bound to a connection. */
+export interface WorkflowNode {
+  kind: string;
+  connectionId?: string;
+  params?: Record<string, string>;
+}
+
+/** A workflow: a trigger and actions in a workspace. */
+export interface Workflow {
+  id: string;
+  workspaceId: string;
+  name: string;
+  published: boolean;
+  trigger: WorkflowNode;
+  actions: WorkflowNode[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What the New workflow form submits. */
+export interface WorkflowDraft {
+  workspaceId: string;
+  name: string;
+  trigger: WorkflowNode;
+  actions: WorkflowNode[];
+}
+
+/** One step of a run. */
+export interface RunStep {
+  index: number;
+  name: string;
+  kind: string;
+  connectionId?: string;
+  status: string;
+  attempts: number;
+  startedAt?: string;
+  finishedAt?: string;
+  output?: string;
+  error?: string;
+}
+
+/** One run of a workflow. */
+export interface Run {
+  id: string;
+  workflowId: string;
+  status: 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+  pauseReason?: string;
+  pausedConnectionId?: string;
+  replayOf?: string;
+  currentStep: number;
+  error?: string;
+  steps: RunStep[];
+  createdAt: string;
+  updatedAt: string;
+}

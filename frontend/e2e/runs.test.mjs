@@ -1,0 +1,82 @@
+// End-to-end test of runs (seed 004): a workflow runs, its Jira connection
+// breaks at the fake, the run shows under "Paused for reauth", the banner
+// appears, the user re-authenticates, the run completes without a click.
+// Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, rpc, startServer } from './server.mjs';
+
+const T = 15_000;
+const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
+const JIRA = 'ATATT3xFfGF0demoJiraCloudToken=A1B2C3D4';
+
+describe('runs pause for reauthorization', { timeout: 120_000 }, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  test('a run parks on a broken Jira connection and resumes after re-authentication', async (t) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    try {
+      await page.goto(server.url);
+      const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
+      const setKey = (key, valid) => fetch(`${fake}/_fake/keys`, { method: 'POST', body: JSON.stringify({ key, valid }) });
+
+      await page.getByRole('link', { name: 'Runs' }).click();
+      await page.getByText('No workflow runs yet.').waitFor({ timeout: T });
+      await page.getByRole('button', { name: 'New workflow' }).click();
+      await page.getByLabel('Name').fill('Nightly sync');
+      await page.getByLabel('Trigger connection').selectOption({ label: 'Demo Jira Cloud' });
+      await page.getByLabel('Action connection').selectOption({ label: 'Demo GitHub Actions' });
+      await page.getByRole('button', { name: 'Create workflow' }).click();
+      await page.getByText('Workflow created.').waitFor({ timeout: T });
+
+      await setKey(JIRA, false);
+      await page.getByRole('button', { name: 'Run now Nightly sync' }).click();
+      await page.getByRole('button', { name: 'Paused for reauth' }).click();
+      await page.getByRole('table').first().getByRole('cell', { name: 'Nightly sync' }).first().waitFor({ timeout: T });
+      assert.equal(await page.getByRole('table').first().getByRole('row').count(), 2, 'want exactly one run under Paused for reauth');
+      await page.getByRole('alert').filter({ hasText: 'reauthorized' }).waitFor({ timeout: T });
+
+      await page.getByRole('link', { name: 'Open run' }).click();
+      assert.match(new URL(page.url()).pathname, /^\/default\/monitoring\/workflow-runs\/wf_[0-9a-f]+\/run_[0-9a-f]+$/);
+      const runURL = page.url();
+      await page.getByText('Waiting for Demo Jira Cloud to be reauthorized').waitFor({ timeout: T });
+      // The deep link works on reload.
+      await page.reload();
+      await page.getByText('Waiting for Demo Jira Cloud to be reauthorized').waitFor({ timeout: T });
+
+      // Re-authenticate Jira with a new token; the run finishes by itself.
+      const fresh = 'ATATT3xFfGF0freshJiraToken=9F8E7D6C';
+      await setKey(fresh, true);
+      await page.getByRole('link', { name: 'Open the connection' }).click();
+      await page.getByRole('button', { name: 'Re-Authenticate' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Re-authenticate Demo Jira Cloud' });
+      assert.equal(await dialog.getByLabel('Email').inputValue(), 'ops@example.com');
+      await dialog.getByLabel('New API token').fill(fresh);
+      await dialog.getByRole('button', { name: 'Validate Connection' }).click();
+      await page.getByText('Connection re-authenticated.').waitFor({ timeout: T });
+
+      await page.goto(runURL);
+      await page.getByText('Status: completed').waitFor({ timeout: T });
+      assert.equal(await page.getByRole('button', { name: 'Replay' }).count(), 1, 'Replay not offered for a completed run');
+      assert.equal(await page.getByRole('button', { name: 'Resume' }).count(), 0, 'Resume offered for a completed run');
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'runs.png') }).catch(() => {});
+      throw e;
+    }
+  });
+});
