@@ -42,6 +42,7 @@ type Server struct {
 	requests  map[string]int
 	used      map[string]int  // GitHub rate budget used per token
 	down      map[string]bool // tokens whose provider answers 503
+	posts     []string        // messages posted to the fake Slack
 	// HangFor bounds how long /hang holds a request (default 1 minute), so a
 	// test server always shuts down.
 	HangFor time.Duration

@@ -1,6 +1,7 @@
 package fakes
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -85,8 +86,51 @@ func unauthorizedJSON(msg string) func(http.ResponseWriter, bool) {
 	}
 }
 
-func (s *Server) providerAPIs() []fakeAPI {
+// items answers an inventory request with a fixed JSON document.
+func items(doc any) func(http.ResponseWriter, *http.Request, string) {
+	return func(w http.ResponseWriter, _ *http.Request, _ string) { writeJSON(w, 200, doc) }
+}
+
+func names(field string, vs ...string) []map[string]string {
+	out := make([]map[string]string, len(vs))
+	for i, v := range vs {
+		out[i] = map[string]string{field: v}
+	}
+	return out
+}
+
+// Posts returns the messages posted to the fake Slack, oldest first.
+func (s *Server) Posts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.posts...)
+}
+
+// inventoryAPIs are the fakes' inventory and posting endpoints.
+func (s *Server) inventoryAPIs() []fakeAPI {
+	x := func(msg string) func(http.ResponseWriter, bool) { return unauthorizedJSON(msg) }
 	return []fakeAPI{
+		{"GET /github/user/repos", bearer, items(names("full_name", "octo-org/api", "octo-org/web", "octo-org/infra")), x("Bad credentials")},
+		{"GET /jira/rest/api/3/project/search", basicPassword, items(map[string]any{"values": names("name", "Platform", "Mobile")}), x("Client must be authenticated to access this resource.")},
+		{"GET /jiradc/rest/api/2/project", bearer, items(names("name", "OPS", "SEC")), x("Unauthorized")},
+		{"GET /bitbucket/2.0/repositories", basicPassword, items(map[string]any{"values": names("full_name", "acme/web")}), x("Unauthorized")},
+		{"GET /ado/{org}/_apis/projects", basicPassword, items(map[string]any{"value": names("name", "Contoso", "Fabrikam")}), x("Unauthorized")},
+		{"GET /gitlab/api/v4/projects", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, items(names("path_with_namespace", "ops/infra", "ops/tools")), x("401 Unauthorized")},
+		{"GET /sonar/api/components/search", bearer, items(map[string]any{"components": names("name", "api", "web")}), x("Unauthorized")},
+		{"GET /slack/api/conversations.list", bearer, items(map[string]any{"ok": true, "channels": names("name", "general", "alerts")}), x("invalid_auth")},
+		{"POST /slack/api/chat.postMessage", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
+			var m struct{ Channel, Text string }
+			_ = json.NewDecoder(r.Body).Decode(&m)
+			s.mu.Lock()
+			s.posts = append(s.posts, m.Channel+": "+m.Text)
+			s.mu.Unlock()
+			writeJSON(w, 200, map[string]any{"ok": true, "channel": m.Channel})
+		}, x("invalid_auth")},
+	}
+}
+
+func (s *Server) providerAPIs() []fakeAPI {
+	return append(s.inventoryAPIs(), []fakeAPI{
 		{"GET /github/user", bearer, s.githubOK, unauthorizedJSON("Bad credentials")},
 		{"GET /github/installation/repositories", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
 			writeJSON(w, 200, map[string]any{"total_count": 1})
@@ -138,7 +182,7 @@ func (s *Server) providerAPIs() []fakeAPI {
 			}
 			writeJSON(w, 200, map[string]any{"ok": false, "error": e})
 		}},
-	}
+	}...)
 }
 
 // githubOK answers /user like GitHub: identity, scopes, rate-limit headers

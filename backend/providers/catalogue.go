@@ -27,6 +27,10 @@ type Provider struct {
 	StatusPageURL string `json:"statusPageUrl,omitempty"`
 	DocsURL       string `json:"docsUrl,omitempty"`
 	Modes         []Mode `json:"modes"`
+	// Inventory lists the provider's items (fetch_inventory, new_items).
+	Inventory *InventorySpec `json:"inventory,omitempty"`
+	// Post sends a message (post_summary).
+	Post *PostSpec `json:"post,omitempty"`
 	// Linked names providers created together with this one that share its
 	// credential (Azure DevOps Boards → Repos and Pipelines): re-authenticating
 	// any of them updates all.

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -73,34 +74,48 @@ func (v *Validator) Validate(ctx context.Context, t Target) domain.CheckResult {
 }
 
 func (v *Validator) validate(ctx context.Context, t Target) domain.CheckResult {
+	res, _ := v.call(ctx, t, t.Mode.Validate.Method, t.Mode.Validate.URL, nil, t.Mode.Validate)
+	return res
+}
+
+// call sends one authenticated request built from the templates of t's mode
+// and classifies the answer; it returns the body for callers that read it.
+func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, body []byte, spec ValidateSpec) (domain.CheckResult, []byte) {
 	values := withBase(t)
-	target, err := JoinURL("validationUrl", t.BaseURL, render(t.Mode.Validate.URL, values))
+	target, err := JoinURL("validationUrl", t.BaseURL, render(urlTpl, values))
 	if err != nil {
-		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}
+		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, v.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, t.Mode.Validate.Method, target, nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
-		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("Cannot build the validation request: %v.", err)}
+		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("Cannot build the request: %v.", err)}, nil
 	}
 	name, value := render(t.Mode.Auth.Header, values), authValue(t.Mode.Auth.Value, values)
 	if !validHeaderName(name) {
-		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("%q is not a valid HTTP header name. Use letters, digits and dashes, e.g. X-API-Key.", name)}
+		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("%q is not a valid HTTP header name. Use letters, digits and dashes, e.g. X-API-Key.", name)}, nil
 	}
 	req.Header.Set(name, value)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "Patchbay")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := v.Client.Do(req)
 	if err != nil {
-		return classifyTransport(err, v.Timeout)
+		return classifyTransport(err, v.Timeout), nil
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return classifyTransport(err, v.Timeout)
+		return classifyTransport(err, v.Timeout), nil
 	}
-	return Classify(resp, body, t.Mode.Validate, v.Now())
+	return Classify(resp, data, spec, v.Now()), data
 }
 
 // withBase returns the field values plus baseUrl, for templates.

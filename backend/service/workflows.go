@@ -7,12 +7,12 @@ import (
 
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
+	"patchbay/backend/providers"
 	"patchbay/backend/runs"
 )
 
-// stepKinds are the node kinds a workflow may use. Each step calls the
-// provider with its connection's credential (the validation request for
-// now; the inventory and Slack-post calls are still to come).
+// stepKinds are the node kinds a workflow may use; each step calls the
+// provider with its connection's credential (see Execute).
 var stepKinds = map[string]string{
 	"schedule":        "trigger",
 	"new_items":       "trigger",
@@ -52,8 +52,16 @@ func (s *Service) CreateWorkflow(ctx context.Context, d WorkflowDraft) (domain.W
 			return domain.Workflow{}, domain.FieldError("actions", "Choose a connection for every node except a schedule trigger.")
 		}
 		if n.ConnectionID != "" {
-			if _, err := s.store.GetConnection(ctx, n.ConnectionID); err != nil {
+			c, err := s.store.GetConnection(ctx, n.ConnectionID)
+			if err != nil {
 				return domain.Workflow{}, domain.FieldError("actions", "A chosen connection no longer exists.")
+			}
+			p, _ := s.catalogue.Provider(c.Provider)
+			switch {
+			case (n.Kind == "fetch_inventory" || n.Kind == "new_items") && (p == nil || p.Inventory == nil):
+				return domain.Workflow{}, domain.FieldError("actions", "%s has no inventory to fetch; choose another connection.", c.Label)
+			case n.Kind == "post_summary" && (p == nil || p.Post == nil):
+				return domain.Workflow{}, domain.FieldError("actions", "A summary can only be posted to a Slack connection; %s is not one.", c.Label)
 			}
 		}
 	}
@@ -175,9 +183,11 @@ func (s *Service) ResyncConnection(ctx context.Context, id string) (int, error) 
 	return n, nil
 }
 
-// Execute runs one step for the runs engine: it calls the provider with the
-// step's connection (recording the check, so a permanent failure also moves
-// the connection to error and raises the bell).
+// Execute runs one step for the runs engine: it checks the step's
+// connection (refreshing an OAuth token; a permanent failure moves the
+// connection to error and raises the bell) and then does the step's work
+// against the provider: list its items into the local database
+// (fetch_inventory, new_items) or post a summary to Slack (post_summary).
 func (s *Service) Execute(ctx context.Context, st domain.Step) (string, domain.CheckResult, error) {
 	c, err := s.store.GetConnection(ctx, st.ConnectionID)
 	if err != nil {
@@ -186,10 +196,77 @@ func (s *Service) Execute(ctx context.Context, st domain.Step) (string, domain.C
 	if c, err = s.check(ctx, c, false); err != nil {
 		return "", domain.CheckResult{}, err
 	}
-	if c.LastError != nil && (c.Status != domain.StatusActive || !c.LastError.Class.Permanent()) {
+	if c.Status != domain.StatusActive && c.LastError != nil {
 		return "", *c.LastError, nil
 	}
-	return fmt.Sprintf("%s answered as %s", c.Label, c.Identity), domain.CheckResult{Class: domain.ClassOK}, nil
+	if c.LastError != nil && !c.LastError.Class.Permanent() {
+		return "", *c.LastError, nil // transient: the engine retries
+	}
+	t, p, err := s.target(ctx, c)
+	if err != nil {
+		return "", domain.CheckResult{}, err
+	}
+	switch st.Kind {
+	case "fetch_inventory", "new_items":
+		if p.Inventory == nil {
+			return "", domain.CheckResult{}, fmt.Errorf("%s has no inventory to fetch", p.Name)
+		}
+		names, res := s.validator.Inventory(ctx, t, *p.Inventory)
+		if !res.OK() {
+			return "", res, nil
+		}
+		added, err := s.store.ReplaceInventory(ctx, c.ID, p.Inventory.Kind, names, s.now().UTC())
+		if err != nil {
+			return "", domain.CheckResult{}, err
+		}
+		return fmt.Sprintf("Fetched %d %s from %s (%d new).", len(names), p.Inventory.Kind, c.Label, len(added)), res, nil
+	case "post_summary":
+		if p.Post == nil {
+			return "", domain.CheckResult{}, fmt.Errorf("%s cannot receive a summary; use a Slack connection", p.Name)
+		}
+		channel := "general"
+		text := fmt.Sprintf("Patchbay: workflow step %q ran at %s.", st.Name, s.now().UTC().Format("2006-01-02 15:04 UTC"))
+		res := s.validator.Post(ctx, t, *p.Post, channel, text)
+		return res.Message, res, nil
+	}
+	return fmt.Sprintf("%s answered as %s.", c.Label, c.Identity), domain.CheckResult{Class: domain.ClassOK}, nil
+}
+
+// target builds the request target of a checked connection: its secrets,
+// its fresh OAuth access token, and for a PAT pool the PAT with the most
+// rate limit left.
+func (s *Service) target(ctx context.Context, c domain.Connection) (providers.Target, *providers.Provider, error) {
+	c, p, m, err := s.resolve(ctx, c.ID)
+	if err != nil {
+		return providers.Target{}, nil, err
+	}
+	sec, err := s.getSecrets(ctx, secretKeyOf(c))
+	if err != nil {
+		return providers.Target{}, nil, err
+	}
+	values := map[string]string{}
+	for k, v := range c.Config {
+		values[k] = v
+	}
+	for k, v := range sec {
+		values[k] = v
+	}
+	if m.OAuth != nil {
+		tok, err := s.oauthToken(ctx, c, m, values, false)
+		if err != nil {
+			return providers.Target{}, nil, err
+		}
+		values["accessToken"] = tok.AccessToken
+	}
+	if f, pooled := poolField(m); pooled {
+		pool := splitPool(values[f.Key])
+		if i := PickCredential(c.Credentials); i >= 0 && i < len(pool) {
+			values[f.Key] = pool[i]
+		} else if len(pool) > 0 {
+			values[f.Key] = pool[0]
+		}
+	}
+	return providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values}, p, nil
 }
 
 // StartBackground resumes interrupted runs and, while ctx lasts, resumes

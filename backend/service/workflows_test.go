@@ -7,6 +7,7 @@ import (
 
 	"patchbay/backend/domain"
 	"patchbay/backend/fakes"
+	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
 	"patchbay/backend/service"
 )
@@ -26,7 +27,7 @@ func TestRunParksOnBrokenConnectionAndResumesAfterReauth(t *testing.T) {
 		ids = append(ids, c.ID)
 	}
 	w, err := e.svc.CreateWorkflow(ctx, service.WorkflowDraft{WorkspaceID: e.ws.ID, Name: "Nightly sync",
-		Trigger: domain.Node{Kind: "new_items", ConnectionID: ids[0]}, Actions: []domain.Node{{Kind: "fetch_inventory", ConnectionID: ids[1]}}})
+		Trigger: domain.Node{Kind: "schedule"}, Actions: []domain.Node{{Kind: "check", ConnectionID: ids[0]}, {Kind: "check", ConnectionID: ids[1]}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,5 +114,40 @@ func TestDeselectingWorkspaceDisconnectsItsWorkflows(t *testing.T) {
 				t.Fatalf("a workflow in a kept workspace was disconnected: %+v", x)
 			}
 		}
+	}
+}
+
+func TestStepsFetchInventoryAndPostToSlack(t *testing.T) {
+	cat, _ := providers.Load()
+	e := newEnvWith(t, secrets.NewMemory(), cat.AllSelfHosted())
+	ctx := context.Background()
+	gh, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "github", AuthMode: "pat", Label: "GitHub", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url + "/github", Config: map[string]string{"email": "a@b.c"}, Secrets: map[string]string{"token": fakes.GitHubToken + "\n" + fakes.GitHubToken2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "slack", AuthMode: "token", Label: "Slack", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url + "/slack", Secrets: map[string]string{"token": fakes.SlackToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateWorkflow(ctx, service.WorkflowDraft{WorkspaceID: e.ws.ID, Name: "bad", Trigger: domain.Node{Kind: "schedule"},
+		Actions: []domain.Node{{Kind: "post_summary", ConnectionID: gh.ID}}}); domain.ErrorCode(err) != domain.EInvalid {
+		t.Fatalf("posting to GitHub: %v", err)
+	}
+	w, err := e.svc.CreateWorkflow(ctx, service.WorkflowDraft{WorkspaceID: e.ws.ID, Name: "Repos to Slack",
+		Trigger: domain.Node{Kind: "new_items", ConnectionID: gh.ID}, Actions: []domain.Node{{Kind: "post_summary", ConnectionID: sl.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, _ := e.svc.RunWorkflow(ctx, w.ID)
+	run = waitRun(t, e, run.ID, domain.RunCompleted)
+	if run.Steps[0].Output != "Fetched 3 repositories from GitHub (3 new)." || len(e.fake.Posts()) != 1 {
+		t.Fatalf("first run: %+v posts %v", run.Steps, e.fake.Posts())
+	}
+	run, _ = e.svc.RunWorkflow(ctx, w.ID)
+	run = waitRun(t, e, run.ID, domain.RunCompleted)
+	if run.Steps[0].Output != "Fetched 3 repositories from GitHub (0 new)." {
+		t.Fatalf("second run: %+v", run.Steps[0])
 	}
 }
