@@ -268,3 +268,8 @@ func (a *App) ListRequests(clientID string) ([]domain.ReconnectRequest, error) {
 func (a *App) WorkspaceImpact(id string, workspaceIDs []string) ([]domain.Workflow, error) {
 	return call(a.svc.WorkspaceImpact(a.ctx, id, workspaceIDs))
 }
+
+// UpdateWorkflow edits a workflow.
+func (a *App) UpdateWorkflow(id string, d service.WorkflowDraft) (domain.Workflow, error) {
+	return call(a.svc.UpdateWorkflow(a.ctx, id, d))
+}

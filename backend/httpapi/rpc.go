@@ -51,6 +51,7 @@ func routes(s *service.Service) map[string]rpc {
 		"GetHealthOverview": h0(s.GetHealthOverview),
 
 		"CreateWorkflow":   h1(s.CreateWorkflow),
+		"UpdateWorkflow":   h2(s.UpdateWorkflow),
 		"ListWorkflows":    h0(s.ListWorkflows),
 		"PublishWorkflow":  h2(s.PublishWorkflow),
 		"RunWorkflow":      h1(s.RunWorkflow),

@@ -31,6 +31,19 @@ type WorkflowDraft struct {
 
 // CreateWorkflow saves a new, unpublished workflow.
 func (s *Service) CreateWorkflow(ctx context.Context, d WorkflowDraft) (domain.Workflow, error) {
+	return s.saveWorkflow(ctx, "", d)
+}
+
+// UpdateWorkflow edits a workflow; an edited workflow is unpublished until
+// published again (the gate checks its connections).
+func (s *Service) UpdateWorkflow(ctx context.Context, id string, d WorkflowDraft) (domain.Workflow, error) {
+	if _, err := s.store.GetWorkflow(ctx, id); err != nil {
+		return domain.Workflow{}, err
+	}
+	return s.saveWorkflow(ctx, id, d)
+}
+
+func (s *Service) saveWorkflow(ctx context.Context, id string, d WorkflowDraft) (domain.Workflow, error) {
 	name := strings.TrimSpace(d.Name)
 	if name == "" {
 		return domain.Workflow{}, domain.FieldError("name", "Enter a name for the workflow.")
@@ -66,7 +79,12 @@ func (s *Service) CreateWorkflow(ctx context.Context, d WorkflowDraft) (domain.W
 		}
 	}
 	now := s.now().UTC()
-	w := domain.Workflow{ID: newID("wf"), WorkspaceID: d.WorkspaceID, Name: name, Trigger: d.Trigger, Actions: d.Actions, CreatedAt: now, UpdatedAt: now}
+	w := domain.Workflow{ID: id, WorkspaceID: d.WorkspaceID, Name: name, Trigger: d.Trigger, Actions: d.Actions, CreatedAt: now, UpdatedAt: now}
+	if id == "" {
+		w.ID = newID("wf")
+	} else if old, err := s.store.GetWorkflow(ctx, id); err == nil {
+		w.CreatedAt = old.CreatedAt
+	}
 	return w, s.store.SaveWorkflow(ctx, w)
 }
 

@@ -31,6 +31,14 @@ func TestRunParksOnBrokenConnectionAndResumesAfterReauth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Editing keeps the id and unpublishes until published again.
+	if w, err = e.svc.UpdateWorkflow(ctx, w.ID, service.WorkflowDraft{WorkspaceID: e.ws.ID, Name: "Nightly sync (edited)",
+		Trigger: w.Trigger, Actions: w.Actions}); err != nil || w.Name != "Nightly sync (edited)" || w.Published {
+		t.Fatalf("edit: %+v %v", w, err)
+	}
+	if list, _ := e.svc.ListWorkflows(ctx); len(list) != 1 {
+		t.Fatalf("edit created a second workflow: %d", len(list))
+	}
 	if w, err = e.svc.PublishWorkflow(ctx, w.ID, true); err != nil || !w.Published {
 		t.Fatalf("publish: %v", err)
 	}

@@ -15,7 +15,7 @@ func (s *Store) SaveWorkflow(ctx context.Context, w domain.Workflow) error {
 	trigger, _ := json.Marshal(w.Trigger)
 	actions, _ := json.Marshal(w.Actions)
 	_, err := s.writer.ExecContext(ctx, `INSERT INTO workflows (id, workspace_id, name, published, trigger_json, actions_json, created_at, updated_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET name = ?3, published = ?4, trigger_json = ?5,
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (id) DO UPDATE SET workspace_id = ?2, name = ?3, published = ?4, trigger_json = ?5,
 		actions_json = ?6, updated_at = ?8`, w.ID, w.WorkspaceID, w.Name, w.Published, string(trigger), string(actions), fmtTime(w.CreatedAt), fmtTime(w.UpdatedAt))
 	return s.wrapNil("save workflow "+w.ID, err)
 }

@@ -76,6 +76,8 @@ export interface PatchbayAPI {
   replayRun(id: string): Promise<Run>;
   listWorkflows(): Promise<Workflow[]>;
   createWorkflow(draft: WorkflowDraft): Promise<Workflow>;
+  updateWorkflow(id: string, draft: WorkflowDraft): Promise<Workflow>;
+  resyncConnection(id: string): Promise<number>;
   publishWorkflow(id: string, publish: boolean): Promise<Workflow>;
   runWorkflow(id: string): Promise<Run>;
 }
@@ -132,6 +134,8 @@ export function createClient(t: Transport): PatchbayAPI {
     replayRun: (id) => invoke('ReplayRun', id),
     listWorkflows: async () => (await invoke<Workflow[] | null>('ListWorkflows')) ?? [],
     createWorkflow: (draft) => invoke('CreateWorkflow', draft),
+    updateWorkflow: (id, draft) => invoke('UpdateWorkflow', id, draft),
+    resyncConnection: (id) => invoke('ResyncConnection', id),
     publishWorkflow: (id, publish) => invoke('PublishWorkflow', id, publish),
     runWorkflow: (id) => invoke('RunWorkflow', id),
   };
