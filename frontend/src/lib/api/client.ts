@@ -1,4 +1,6 @@
 import type {
+  Client,
+  ReconnectRequest,
   Run,
   Workflow,
   WorkflowDraft,
@@ -78,6 +80,13 @@ export interface PatchbayAPI {
   createWorkflow(draft: WorkflowDraft): Promise<Workflow>;
   updateWorkflow(id: string, draft: WorkflowDraft): Promise<Workflow>;
   resyncConnection(id: string): Promise<number>;
+  listClients(): Promise<Client[]>;
+  createClient(name: string): Promise<Client>;
+  archiveClient(id: string, archived: boolean): Promise<Client>;
+  setConnectionOwner(connectionId: string, clientId: string): Promise<Connection>;
+  createReconnectRequest(connectionId: string, baseUrl: string): Promise<ReconnectRequest>;
+  revokeRequest(id: string): Promise<null>;
+  listRequests(clientId: string): Promise<ReconnectRequest[]>;
   publishWorkflow(id: string, publish: boolean): Promise<Workflow>;
   runWorkflow(id: string): Promise<Run>;
 }
@@ -136,6 +145,16 @@ export function createClient(t: Transport): PatchbayAPI {
     createWorkflow: (draft) => invoke('CreateWorkflow', draft),
     updateWorkflow: (id, draft) => invoke('UpdateWorkflow', id, draft),
     resyncConnection: (id) => invoke('ResyncConnection', id),
+    listClients: async () => (await invoke<Client[] | null>('ListClients')) ?? [],
+    createClient: (name) => invoke('CreateClient', name),
+    archiveClient: (id, archived) => invoke('ArchiveClient', id, archived),
+    setConnectionOwner: (connectionId, clientId) => invoke('SetConnectionOwner', connectionId, clientId),
+    createReconnectRequest: (connectionId, baseUrl) => invoke('CreateReconnectRequest', connectionId, baseUrl),
+    revokeRequest: async (id) => {
+      await invoke<unknown>('RevokeRequest', id);
+      return null;
+    },
+    listRequests: async (clientId) => (await invoke<ReconnectRequest[] | null>('ListRequests', clientId)) ?? [],
     publishWorkflow: (id, publish) => invoke('PublishWorkflow', id, publish),
     runWorkflow: (id) => invoke('RunWorkflow', id),
   };

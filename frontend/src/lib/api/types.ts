@@ -273,6 +273,7 @@ export interface EventMap {
   'notifications:changed': Record<string, never>;
   'sweep:progress': SweepProgress;
   'run:changed': { id: string; status: string };
+  'request:changed': { id: string; state: string };
 }
 
 export type Topic = keyof EventMap;
@@ -331,4 +332,25 @@ export interface Run {
   steps: RunStep[];
   createdAt: string;
   updatedAt: string;
+}
+
+/** One of the team's clients. */
+export interface Client {
+  id: string;
+  name: string;
+  archived: boolean;
+  createdAt: string;
+}
+
+/** A signed, expiring, single-use reconnection link. */
+export interface ReconnectRequest {
+  id: string;
+  clientId: string;
+  connectionId: string;
+  state: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt?: string;
+  url?: string;
+  mailto?: string;
 }

@@ -1,0 +1,91 @@
+// End-to-end test of the client portal: the operator assigns a connection to
+// a client and sends a reconnection link; the connection's grant breaks at
+// the fake; the client, in a fresh browser, tries Refresh credential (sees
+// the 400 message), reconnects by consent, and sees "Connected and working.";
+// the operator's view turns active. Run: PATCHBAY_BIN=… node --test e2e/
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { launchChromium, rpc, startServer } from './server.mjs';
+
+const T = 15_000;
+const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
+
+describe('client portal', { timeout: 120_000 }, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+  });
+
+  test('a client reconnects their own connection by consent', async (t) => {
+    const operator = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const client = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(async () => {
+      await operator.close();
+      await client.close();
+    });
+    const page = await operator.newPage();
+    let portal;
+    try {
+      await page.goto(server.url);
+      const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
+      await page.getByRole('link', { name: 'Clients' }).click();
+      await page.getByLabel('New client').fill('Acme');
+      await page.getByRole('button', { name: 'Add client' }).click();
+      await page.getByRole('heading', { name: 'Acme' }).waitFor({ timeout: T });
+      await page.getByLabel('Assign a connection to Acme').selectOption({ label: 'Demo OAuth app' });
+      await page.getByRole('button', { name: 'Assign' }).click();
+      await page.getByText('Connection assigned.').waitFor({ timeout: T });
+
+      // The client removed the app at the provider: the grant is revoked.
+      assert.equal((await fetch(`${fake}/_fake/oauth/revoke`, { method: 'POST' })).status, 204);
+
+      await page.getByRole('button', { name: 'Request reconnection for Demo OAuth app' }).click();
+      const link = await page.getByLabel('Reconnection link').inputValue();
+      assert.match(link, /\/portal\/r\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+      await page.getByText(/Request for Demo OAuth app: pending/).waitFor({ timeout: T });
+
+      // The client opens the link in their own browser.
+      portal = await client.newPage();
+      await portal.goto(link);
+      await portal.getByRole('heading', { name: 'Your connections' }).waitFor({ timeout: T });
+      await portal.locator('strong', { hasText: 'Demo OAuth app' }).waitFor({ timeout: T });
+      assert.equal(await portal.getByText('Demo GitHub').count(), 0, 'the portal shows a team connection');
+      const html = await portal.content();
+      assert.ok(!html.includes('demo-client-secret'), 'the portal page contains a secret');
+
+      await portal.getByRole('button', { name: 'Refresh credential Demo OAuth app' }).click();
+      await portal.getByRole('alert').getByText('Connection cannot be refreshed. Please reconnect your connection.').waitFor({ timeout: T });
+      await portal.getByText('Reconnection needed.').waitFor({ timeout: T });
+
+      const [consent] = await Promise.all([client.waitForEvent('page'), portal.getByRole('button', { name: 'Reconnect Demo OAuth app' }).click()]);
+      await consent.getByRole('button', { name: 'Approve' }).click();
+      await consent.getByText('You can close this tab.').waitFor({ timeout: T });
+      await consent.close();
+      await portal.getByText('Connection reconnected.').waitFor({ timeout: T });
+      await portal.getByText('Connected and working.').waitFor({ timeout: T });
+
+      // The link was single use.
+      const again = await client.newPage();
+      await again.goto(link);
+      await again.getByText(/already used/).waitFor({ timeout: T });
+
+      // The operator sees the connection active again.
+      const conns = await rpc(page, 'ListConnections');
+      assert.equal(conns.find((c) => c.label === 'Demo OAuth app')?.status, 'active');
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'portal-operator.png') }).catch(() => {});
+      await portal?.screenshot({ path: path.join(ARTIFACTS, 'portal-client.png') }).catch(() => {});
+      throw e;
+    }
+  });
+});
