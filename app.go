@@ -273,3 +273,8 @@ func (a *App) WorkspaceImpact(id string, workspaceIDs []string) ([]domain.Workfl
 func (a *App) UpdateWorkflow(id string, d service.WorkflowDraft) (domain.Workflow, error) {
 	return call(a.svc.UpdateWorkflow(a.ctx, id, d))
 }
+
+// GetUptime returns an integration's uptime over 24 h, 7 d and 30 d.
+func (a *App) GetUptime(id string) (service.UptimeWindows, error) {
+	return call(a.svc.GetUptime(a.ctx, id))
+}

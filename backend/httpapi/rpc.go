@@ -49,6 +49,7 @@ func routes(s *service.Service) map[string]rpc {
 
 		"ExportReport":      h1(s.ExportReport),
 		"GetHealthOverview": h0(s.GetHealthOverview),
+		"GetUptime":         h1(s.GetUptime),
 
 		"CreateWorkflow":   h1(s.CreateWorkflow),
 		"UpdateWorkflow":   h2(s.UpdateWorkflow),

@@ -227,6 +227,9 @@ func TestOverviewAndOffline(t *testing.T) {
 	bad, _ := e.svc.CreateConnection(ctx, e.draft(key, fakes.GenericValidate))
 	e.fake.SetKey(key, false)
 	e.svc.CheckConnection(ctx, bad.ID)
+	if up, err := e.svc.GetUptime(ctx, ok.ID); err != nil || up.H24.Checks != 1 || up.D30.Percent != 100 {
+		t.Fatalf("uptime %+v %v", up, err)
+	}
 	o, err := e.svc.GetHealthOverview(ctx)
 	if err != nil || o.ByStatus["active"] != 1 || o.ByStatus["error"] != 1 || o.ByProvider["Generic API key"] != 2 || len(o.Attention) != 1 || o.Attention[0].ID != bad.ID || o.Offline {
 		t.Fatalf("overview %+v %v", o, err)

@@ -62,3 +62,30 @@ func (s *Service) ExportReport(ctx context.Context, format string) (Export, erro
 func (s *Service) PruneHistory(ctx context.Context, retention time.Duration) (int64, error) {
 	return s.store.Prune(ctx, s.now().Add(-retention))
 }
+
+// UptimeWindows is a connection's uptime over the Monitoring tab's windows.
+type UptimeWindows struct {
+	H24 domain.Uptime `json:"h24"`
+	D7  domain.Uptime `json:"d7"`
+	D30 domain.Uptime `json:"d30"`
+}
+
+// GetUptime returns a connection's uptime over 24 hours, 7 and 30 days.
+func (s *Service) GetUptime(ctx context.Context, id string) (UptimeWindows, error) {
+	if _, err := s.store.GetConnection(ctx, id); err != nil {
+		return UptimeWindows{}, err
+	}
+	now := s.now()
+	var out UptimeWindows
+	for _, w := range []struct {
+		d   time.Duration
+		dst *domain.Uptime
+	}{{24 * time.Hour, &out.H24}, {7 * 24 * time.Hour, &out.D7}, {30 * 24 * time.Hour, &out.D30}} {
+		m, err := s.store.Uptime(ctx, now.Add(-w.d))
+		if err != nil {
+			return out, err
+		}
+		*w.dst = m[id]
+	}
+	return out, nil
+}

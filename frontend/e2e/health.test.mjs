@@ -66,10 +66,21 @@ describe('bell and banner', { timeout: 120_000 }, () => {
       await page.getByRole('heading', { name: 'Alerts Slack' }).waitFor({ timeout: T });
       await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor({ timeout: T });
 
-      // Export the report: no secret in it.
-      const report = await rpc(page, 'ExportReport', ['html']);
-      assert.ok(report.body.includes('Patchbay health report'));
-      assert.ok(!report.body.includes(JIRA), 'the report contains a secret');
+      // The Monitoring tab charts latency and shows uptime.
+      await page.getByRole('img', { name: /Latency of the last \d+ checks/ }).waitFor({ timeout: T });
+      await page.getByText(/Uptime 24 h:/).waitFor({ timeout: T });
+
+      // The Health page summarises and exports a report with no secret in it.
+      await page.getByRole('link', { name: 'Health', exact: true }).click();
+      await page.getByRole('heading', { name: 'Needs attention' }).waitFor({ timeout: T });
+      await page.getByRole('link', { name: 'Alerts Slack' }).waitFor({ timeout: T });
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export HTML' }).click()]);
+      const file = path.join(ARTIFACTS, 'report.html');
+      await download.saveAs(file);
+      const { readFile } = await import('node:fs/promises');
+      const body = await readFile(file, 'utf8');
+      assert.ok(body.includes('Patchbay health report') && body.includes('<svg'), 'report lacks its title or charts');
+      assert.ok(!body.includes(JIRA), 'the report contains a secret');
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'health.png') }).catch(() => {});
       throw e;

@@ -5,6 +5,7 @@ export type Route =
   | { name: 'integrations' }
   | { name: 'integration'; id: string }
   | { name: 'runs' }
+  | { name: 'health' }
   | { name: 'run'; workspace: string; workflowId: string; runId: string }
   | { name: 'clients' }
   | { name: 'notfound'; path: string };
@@ -23,6 +24,7 @@ const PATTERNS: Pattern[] = [
   pattern('/integrations', () => ({ name: 'integrations' })),
   pattern('/integrations/:id', (p) => ({ name: 'integration', id: p.id ?? '' })),
   pattern('/runs', () => ({ name: 'runs' })),
+  pattern('/health', () => ({ name: 'health' })),
   pattern('/:workspace/monitoring/workflow-runs/:workflowId/:runId', (p) => ({
     name: 'run',
     workspace: p.workspace ?? '',
@@ -69,6 +71,8 @@ export function hrefFor(route: Route): string {
       return `/integrations/${encodeURIComponent(route.id)}`;
     case 'runs':
       return '/runs';
+    case 'health':
+      return '/health';
     case 'run':
       return `/${encodeURIComponent(route.workspace)}/monitoring/workflow-runs/${encodeURIComponent(route.workflowId)}/${encodeURIComponent(route.runId)}`;
     case 'clients':

@@ -1,4 +1,6 @@
 import type {
+  HealthOverview,
+  Uptime,
   Client,
   ReconnectRequest,
   Run,
@@ -87,6 +89,9 @@ export interface PatchbayAPI {
   createReconnectRequest(connectionId: string, baseUrl: string): Promise<ReconnectRequest>;
   revokeRequest(id: string): Promise<null>;
   listRequests(clientId: string): Promise<ReconnectRequest[]>;
+  getUptime(id: string): Promise<{ h24: Uptime; d7: Uptime; d30: Uptime }>;
+  getHealthOverview(): Promise<HealthOverview>;
+  exportReport(format: 'html' | 'json' | 'csv'): Promise<{ filename: string; contentType: string; body: string }>;
   publishWorkflow(id: string, publish: boolean): Promise<Workflow>;
   runWorkflow(id: string): Promise<Run>;
 }
@@ -154,6 +159,9 @@ export function createClient(t: Transport): PatchbayAPI {
       await invoke<unknown>('RevokeRequest', id);
       return null;
     },
+    getUptime: (id) => invoke('GetUptime', id),
+    getHealthOverview: () => invoke('GetHealthOverview'),
+    exportReport: (format) => invoke('ExportReport', format),
     listRequests: async (clientId) => (await invoke<ReconnectRequest[] | null>('ListRequests', clientId)) ?? [],
     publishWorkflow: (id, publish) => invoke('PublishWorkflow', id, publish),
     runWorkflow: (id) => invoke('RunWorkflow', id),

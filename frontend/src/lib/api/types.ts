@@ -354,3 +354,22 @@ export interface ReconnectRequest {
   url?: string;
   mailto?: string;
 }
+
+/** A connection's checks over a window. */
+export interface Uptime {
+  checks: number;
+  ok: number;
+  percent: number;
+  avgLatencyMs: number;
+  maxLatencyMs: number;
+}
+
+/** The Health page's summary. */
+export interface HealthOverview {
+  byStatus: Record<string, number>;
+  byProvider: Record<string, number>;
+  attention: Connection[];
+  lastSweep?: SweepProgress;
+  offline: boolean;
+  oldestCheck?: string;
+}
