@@ -288,8 +288,13 @@ func (e *Engine) Cancel(ctx context.Context, id string) (domain.Run, error) {
 	}
 	r.Status = domain.RunCancelled
 	for i := range r.Steps {
-		if s := &r.Steps[i]; s.Status == domain.StepPending || s.Status == domain.StepWaiting {
+		switch s := &r.Steps[i]; s.Status {
+		case domain.StepPending, domain.StepWaiting:
 			s.Status = domain.StepSkipped
+		case domain.StepRunning:
+			// Its executor records the outcome if it finishes; if Patchbay
+			// stops first, the step must not stay "running" forever.
+			s.Status, s.Error = domain.StepSkipped, "Cancelled while this step was running."
 		}
 	}
 	return r, e.save(ctx, &r)
@@ -322,28 +327,48 @@ func (e *Engine) ConnectionActive(ctx context.Context, connectionID string) (int
 	return len(parked), nil
 }
 
-// Recover picks up runs that were queued or running when the process
-// stopped: the interrupted step runs again (steps read or post idempotently).
+// interrupted is the note left on a step that was running when Patchbay stopped.
+const interrupted = "Interrupted when Patchbay stopped; retried."
+
+// Recover puts every run interrupted by a quit or crash back into an honest
+// state (nothing stays "running" forever): queued and running runs continue
+// at the step that was interrupted (steps read or post idempotently; completed
+// steps never run again); a step left running inside a paused run goes back
+// to pending; runs parked for reauthorization whose connection became active
+// while Patchbay was not running resume. It returns how many runs resumed.
 func (e *Engine) Recover(ctx context.Context) (int, error) {
 	n := 0
-	for _, status := range []string{domain.RunQueued, domain.RunRunning} {
-		list, err := e.Store.ListRuns(ctx, status, "", 10000)
+	for _, status := range []string{domain.RunQueued, domain.RunRunning, domain.RunPaused} {
+		list, err := e.Store.ListRuns(ctx, status, "", 100000)
 		if err != nil {
-			return n, err
+			return n, fmt.Errorf("recover %s runs: %w", status, err)
 		}
 		for _, r := range list {
 			if r.CurrentStep < len(r.Steps) && r.Steps[r.CurrentStep].Status == domain.StepRunning {
 				r.Steps[r.CurrentStep].Status = domain.StepPending
-				r.Steps[r.CurrentStep].Error = "Interrupted when Patchbay stopped; retried."
+				r.Steps[r.CurrentStep].Error = interrupted
 				if err := e.save(ctx, &r); err != nil {
-					return n, err
+					return n, fmt.Errorf("recover run %s: %w", r.ID, err)
 				}
 			}
-			e.launch(r.ID)
-			n++
+			switch {
+			case r.Status != domain.RunPaused:
+				e.launch(r.ID)
+				n++
+			case r.PauseReason == domain.PauseReauth && e.connectionActive(ctx, r.PausedConnectionID):
+				if _, err := e.Resume(ctx, r.ID); err != nil {
+					return n, fmt.Errorf("recover run %s: %w", r.ID, err)
+				}
+				n++
+			}
 		}
 	}
 	return n, nil
+}
+
+func (e *Engine) connectionActive(ctx context.Context, id string) bool {
+	c, err := e.Store.GetConnection(ctx, id)
+	return err == nil && c.Status == domain.StatusActive
 }
 
 // CheckPublish is the publish gate: every node's connection must be active.

@@ -187,26 +187,79 @@ func TestOperatorPauseResumeCancel(t *testing.T) {
 	}
 }
 
-func TestRecoverAfterCrash(t *testing.T) {
-	_, f, st, w := setup(t)
-	ctx := context.Background()
-	// A run that was mid-step when the process died.
-	now := time.Now().UTC()
-	steps := runs.StepsFor(w)
-	steps[0].Status, steps[0].Output = domain.StepCompleted, "done before the crash"
-	steps[1].Status, steps[1].Attempts = domain.StepRunning, 1
-	crashed := domain.Run{ID: "run_crashed", WorkflowID: w.ID, Status: domain.RunRunning, CurrentStep: 1, Steps: steps, CreatedAt: now, UpdatedAt: now}
-	if err := st.SaveRun(ctx, crashed); err != nil {
-		t.Fatal(err)
+// TestRecoverAfterCrashInEveryState restarts the engine over a database a
+// crashed process left behind, one run state at a time, and checks that
+// every run ends honest: resumed at the interrupted step with no completed
+// step run again, still parked, or untouched when it had already finished.
+func TestRecoverAfterCrashInEveryState(t *testing.T) {
+	tests := []struct {
+		name        string
+		status      string
+		reason      string
+		current     int
+		steps       []string // status of each of the 3 steps
+		jira        string   // the parked connection's status at restart
+		wantStatus  string
+		wantResumed int
+		wantCalls   []int // executions per step after the restart
+		wantStep    string
+	}{
+		{"queued, nothing started", domain.RunQueued, "", 0, []string{"pending", "pending", "pending"}, "active", domain.RunCompleted, 1, []int{1, 1, 1}, ""},
+		{"running, mid-step", domain.RunRunning, "", 1, []string{"completed", "running", "pending"}, "active", domain.RunCompleted, 1, []int{0, 1, 1}, ""},
+		{"running, between steps", domain.RunRunning, "", 2, []string{"completed", "completed", "pending"}, "active", domain.RunCompleted, 1, []int{0, 0, 1}, ""},
+		{"paused for reauth, still broken", domain.RunPaused, domain.PauseReauth, 0, []string{"waiting", "pending", "pending"}, "error", domain.RunPaused, 0, []int{0, 0, 0}, domain.StepWaiting},
+		{"paused for reauth, fixed meanwhile", domain.RunPaused, domain.PauseReauth, 0, []string{"waiting", "pending", "pending"}, "active", domain.RunCompleted, 1, []int{1, 1, 1}, ""},
+		{"paused by the operator mid-step", domain.RunPaused, domain.PauseOperator, 1, []string{"completed", "running", "pending"}, "active", domain.RunPaused, 0, []int{0, 0, 0}, domain.StepPending},
+		{"completed", domain.RunCompleted, "", 3, []string{"completed", "completed", "completed"}, "active", domain.RunCompleted, 0, []int{0, 0, 0}, ""},
+		{"failed", domain.RunFailed, "", 1, []string{"completed", "failed", "pending"}, "active", domain.RunFailed, 0, []int{0, 0, 0}, domain.StepFailed},
+		{"cancelled", domain.RunCancelled, "", 1, []string{"completed", "skipped", "skipped"}, "active", domain.RunCancelled, 0, []int{0, 0, 0}, domain.StepSkipped},
 	}
-	e2 := &runs.Engine{Store: st, Exec: f, InitialInterval: time.Millisecond}
-	defer e2.Wait()
-	if n, err := e2.Recover(ctx); err != nil || n != 1 {
-		t.Fatalf("recovered %d %v", n, err)
-	}
-	r := waitStatus(t, st, crashed.ID, domain.RunCompleted)
-	if f.calls[r.Steps[0].Name] != 0 || r.Steps[1].Attempts != 2 || !strings.Contains(r.Steps[1].Error, "") {
-		t.Fatalf("recovered run %+v calls %v", r, f.calls)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, f, st, w := setup(t)
+			ctx := context.Background()
+			jira, _ := st.GetConnection(ctx, "jira")
+			jira.Status = domain.Status(tt.jira)
+			if err := st.UpdateConnection(ctx, jira); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			steps := runs.StepsFor(w)
+			for i, s := range tt.steps {
+				steps[i].Status = s
+				if s != domain.StepPending {
+					steps[i].Attempts = 1
+				}
+			}
+			crashed := domain.Run{ID: "run_crashed", WorkflowID: w.ID, Status: tt.status, PauseReason: tt.reason, CurrentStep: tt.current, Steps: steps, CreatedAt: now, UpdatedAt: now}
+			if tt.reason == domain.PauseReauth {
+				crashed.PausedConnectionID = "jira"
+			}
+			if err := st.SaveRun(ctx, crashed); err != nil {
+				t.Fatal(err)
+			}
+			// A new process over the same database.
+			e2 := &runs.Engine{Store: st, Exec: f, InitialInterval: time.Millisecond}
+			n, err := e2.Recover(ctx)
+			if err != nil || n != tt.wantResumed {
+				t.Fatalf("Recover resumed %d runs (%v), want %d", n, err, tt.wantResumed)
+			}
+			e2.Wait()
+			r := waitStatus(t, st, crashed.ID, tt.wantStatus)
+			for i, want := range tt.wantCalls {
+				if got := f.calls[steps[i].Name]; got != want {
+					t.Errorf("step %d ran %d times after the restart, want %d", i, got, want)
+				}
+			}
+			for _, s := range r.Steps {
+				if s.Status == domain.StepRunning {
+					t.Errorf("step %q still shows running after the restart", s.Name)
+				}
+			}
+			if tt.wantStep != "" && tt.current < len(r.Steps) && r.Steps[tt.current].Status != tt.wantStep {
+				t.Errorf("current step is %s, want %s", r.Steps[tt.current].Status, tt.wantStep)
+			}
+		})
 	}
 }
 
