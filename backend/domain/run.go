@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Run statuses.
 const (
@@ -45,6 +49,31 @@ type Workflow struct {
 	Actions     []Node    `json:"actions"`
 	CreatedAt   time.Time `json:"createdAt"`
 	UpdatedAt   time.Time `json:"updatedAt"`
+	// LastTriggeredAt is when the trigger last fired on its own (nil: never).
+	LastTriggeredAt *time.Time `json:"lastTriggeredAt,omitempty"`
+}
+
+// MaxTriggerMinutes bounds a trigger's interval (one week).
+const MaxTriggerMinutes = 7 * 24 * 60
+
+// Every is how often a published workflow's trigger fires: its "every"
+// parameter in minutes, by default hourly for a schedule and every 15
+// minutes for new items. ok is false when the parameter is not a whole
+// number of minutes between 1 and MaxTriggerMinutes.
+func (n Node) Every() (every time.Duration, ok bool) {
+	def := 60
+	if n.Kind == "new_items" {
+		def = 15
+	}
+	raw := strings.TrimSpace(n.Params["every"])
+	if raw == "" {
+		return time.Duration(def) * time.Minute, true
+	}
+	m, err := strconv.Atoi(raw)
+	if err != nil || m < 1 || m > MaxTriggerMinutes {
+		return time.Duration(def) * time.Minute, false
+	}
+	return time.Duration(m) * time.Minute, true
 }
 
 // Step is one executed node of a run.

@@ -43,6 +43,7 @@ type Server struct {
 	used      map[string]int  // GitHub rate budget used per token
 	down      map[string]bool // tokens whose provider answers 503
 	posts     []string        // messages posted to the fake Slack
+	newRepos  []string        // repositories added to the fake GitHub
 	// HangFor bounds how long /hang holds a request (default 1 minute), so a
 	// test server always shuts down.
 	HangFor time.Duration

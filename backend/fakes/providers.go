@@ -99,6 +99,14 @@ func names(field string, vs ...string) []map[string]string {
 	return out
 }
 
+// AddRepository makes the fake GitHub list one more repository (a new item
+// for a "new items" trigger).
+func (s *Server) AddRepository(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.newRepos = append(s.newRepos, name)
+}
+
 // Posts returns the messages posted to the fake Slack, oldest first.
 func (s *Server) Posts() []string {
 	s.mu.Lock()
@@ -110,7 +118,12 @@ func (s *Server) Posts() []string {
 func (s *Server) inventoryAPIs() []fakeAPI {
 	x := func(msg string) func(http.ResponseWriter, bool) { return unauthorizedJSON(msg) }
 	return []fakeAPI{
-		{"GET /github/user/repos", bearer, items(names("full_name", "octo-org/api", "octo-org/web", "octo-org/infra")), x("Bad credentials")},
+		{"GET /github/user/repos", bearer, func(w http.ResponseWriter, r *http.Request, tok string) {
+			s.mu.Lock()
+			repos := append([]string{"octo-org/api", "octo-org/web", "octo-org/infra"}, s.newRepos...)
+			s.mu.Unlock()
+			items(names("full_name", repos...))(w, r, tok)
+		}, x("Bad credentials")},
 		{"GET /jira/rest/api/3/project/search", basicPassword, items(map[string]any{"values": names("name", "Platform", "Mobile")}), x("Client must be authenticated to access this resource.")},
 		{"GET /jiradc/rest/api/2/project", bearer, items(names("name", "OPS", "SEC")), x("Unauthorized")},
 		{"GET /bitbucket/2.0/repositories", basicPassword, items(map[string]any{"values": names("full_name", "acme/web")}), x("Unauthorized")},

@@ -81,8 +81,24 @@ func StepsFor(w domain.Workflow) []domain.Step {
 
 // Start creates a run of the workflow and executes it in the background.
 func (e *Engine) Start(ctx context.Context, w domain.Workflow, replayOf string) (domain.Run, error) {
+	return e.start(ctx, w, replayOf, "")
+}
+
+// StartAfterTrigger creates a run whose trigger step already ran (the
+// scheduler polled the connection and found new items; triggerOutput says
+// what) and executes the actions in the background.
+func (e *Engine) StartAfterTrigger(ctx context.Context, w domain.Workflow, triggerOutput string) (domain.Run, error) {
+	return e.start(ctx, w, "", triggerOutput)
+}
+
+func (e *Engine) start(ctx context.Context, w domain.Workflow, replayOf, triggerOutput string) (domain.Run, error) {
 	now := e.now()
 	r := domain.Run{ID: newID(), WorkflowID: w.ID, Status: domain.RunQueued, ReplayOf: replayOf, Steps: StepsFor(w), CreatedAt: now, UpdatedAt: now}
+	if triggerOutput != "" && len(r.Steps) > 0 && w.Trigger.ConnectionID != "" {
+		first := &r.Steps[0]
+		first.Status, first.Output, first.Attempts, first.StartedAt, first.FinishedAt = domain.StepCompleted, triggerOutput, 1, &now, &now
+		r.CurrentStep = 1
+	}
 	if err := e.save(ctx, &r); err != nil {
 		return r, err
 	}

@@ -64,6 +64,8 @@ type Options struct {
 	ConsentTimeout time.Duration
 	// Sweep tunes "Check all now" and scheduled sweeps.
 	Sweep health.Options
+	// Now is the clock (time.Now if nil); tests move it to fire triggers.
+	Now func() time.Time
 }
 
 // New returns a Service. Missing optional parts get defaults.
@@ -82,14 +84,17 @@ func New(o Options) *Service {
 	if o.LockDir == "" {
 		o.LockDir = os.TempDir()
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: time.Now, consentTimeout: o.ConsentTimeout,
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout,
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
 		notifier:     &notify.Notifier{Store: o.Store},
 		sweepOptions: o.Sweep,
 	}
-	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log}
+	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now}
 	return s
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,26 @@ type env struct {
 	url     string
 	ws      domain.Workspace
 	dbPath  string
+	clock   *clock
+}
+
+// clock is the service's time: the real time plus an offset a test can move.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the service's time forward.
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
 }
 
 // newEnv wires a Service on a real SQLite file, the given secret store and
@@ -66,7 +87,8 @@ func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env 
 	t.Cleanup(func() { st.Close() })
 	v := providers.NewValidator()
 	v.Timeout = 300 * time.Millisecond
-	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v})
+	clk := &clock{}
+	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now})
 	ctx := context.Background()
 	if err := svc.EnsureDefaultWorkspace(ctx); err != nil {
 		t.Fatal(err)
@@ -75,7 +97,7 @@ func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env 
 	if err != nil || len(ws) != 1 || ws[0].Slug != "default" {
 		t.Fatalf("default workspace: %v %v", ws, err)
 	}
-	return &env{svc: svc, store: st, secrets: sec, fake: fake, url: srv.URL, ws: ws[0], dbPath: dbPath}
+	return &env{svc: svc, store: st, secrets: sec, fake: fake, url: srv.URL, ws: ws[0], dbPath: dbPath, clock: clk}
 }
 
 func (e *env) draft(key, path string) domain.ConnectionDraft {

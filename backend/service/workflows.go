@@ -54,6 +54,9 @@ func (s *Service) saveWorkflow(ctx context.Context, id string, d WorkflowDraft) 
 	if stepKinds[d.Trigger.Kind] != "trigger" {
 		return domain.Workflow{}, domain.FieldError("trigger", "Choose a trigger: schedule or new items on a connection.")
 	}
+	if _, ok := d.Trigger.Every(); !ok {
+		return domain.Workflow{}, domain.FieldError("trigger", "Enter how often the trigger fires as a whole number of minutes from 1 to %d.", domain.MaxTriggerMinutes)
+	}
 	if len(d.Actions) == 0 {
 		return domain.Workflow{}, domain.FieldError("actions", "Add at least one action.")
 	}
@@ -226,18 +229,11 @@ func (s *Service) Execute(ctx context.Context, st domain.Step) (string, domain.C
 	}
 	switch st.Kind {
 	case "fetch_inventory", "new_items":
-		if p.Inventory == nil {
-			return "", domain.CheckResult{}, fmt.Errorf("%s has no inventory to fetch", p.Name)
+		f, res, err := s.fetchInventory(ctx, c, t, p)
+		if err != nil || !res.OK() {
+			return "", res, err
 		}
-		names, res := s.validator.Inventory(ctx, t, *p.Inventory)
-		if !res.OK() {
-			return "", res, nil
-		}
-		added, err := s.store.ReplaceInventory(ctx, c.ID, p.Inventory.Kind, names, s.now().UTC())
-		if err != nil {
-			return "", domain.CheckResult{}, err
-		}
-		return fmt.Sprintf("Fetched %d %s from %s (%d new).", len(names), p.Inventory.Kind, c.Label, len(added)), res, nil
+		return f.summary(), res, nil
 	case "post_summary":
 		if p.Post == nil {
 			return "", domain.CheckResult{}, fmt.Errorf("%s cannot receive a summary; use a Slack connection", p.Name)
@@ -287,14 +283,16 @@ func (s *Service) target(ctx context.Context, c domain.Connection) (providers.Ta
 	return providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values}, p, nil
 }
 
-// StartBackground resumes interrupted runs and, while ctx lasts, resumes
-// runs parked for reauthorization when their connection becomes active.
+// StartBackground resumes interrupted runs and, while ctx lasts, fires the
+// triggers of published workflows when due and resumes runs parked for
+// reauthorization when their connection becomes active.
 func (s *Service) StartBackground(ctx context.Context) {
 	if n, err := s.engine.Recover(ctx); err != nil {
 		s.log.Error("recover runs", "err", err)
 	} else if n > 0 {
 		s.log.Info("resumed interrupted runs", "runs", n)
 	}
+	go s.runTriggers(ctx)
 	ch, stop := s.bus.Subscribe()
 	go func() {
 		defer stop()
@@ -320,4 +318,36 @@ func (s *Service) StartBackground(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// fetched is the outcome of listing a connection's items into the database.
+type fetched struct {
+	label, kind string
+	names       []string
+	added       []string // not stored before
+	hadStored   bool     // some items were stored before this fetch
+}
+
+func (f fetched) summary() string {
+	return fmt.Sprintf("Fetched %d %s from %s (%d new).", len(f.names), f.kind, f.label, len(f.added))
+}
+
+// fetchInventory lists a checked connection's items at the provider and
+// stores them for offline review, telling which ones are new.
+func (s *Service) fetchInventory(ctx context.Context, c domain.Connection, t providers.Target, p *providers.Provider) (fetched, domain.CheckResult, error) {
+	if p.Inventory == nil {
+		return fetched{}, domain.CheckResult{}, fmt.Errorf("%s has no inventory to fetch", p.Name)
+	}
+	f := fetched{label: c.Label, kind: p.Inventory.Kind}
+	names, res := s.validator.Inventory(ctx, t, *p.Inventory)
+	if !res.OK() {
+		return f, res, nil
+	}
+	before, err := s.store.Inventory(ctx, c.ID, f.kind)
+	if err != nil {
+		return f, res, err
+	}
+	f.names, f.hadStored = names, len(before) > 0
+	f.added, err = s.store.ReplaceInventory(ctx, c.ID, f.kind, names, s.now().UTC())
+	return f, res, err
 }

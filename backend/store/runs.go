@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"patchbay/backend/domain"
 )
@@ -20,12 +21,13 @@ func (s *Store) SaveWorkflow(ctx context.Context, w domain.Workflow) error {
 	return s.wrapNil("save workflow "+w.ID, err)
 }
 
-const workflowColumns = `id, workspace_id, name, published, trigger_json, actions_json, created_at, updated_at`
+const workflowColumns = `id, workspace_id, name, published, trigger_json, actions_json, created_at, updated_at, last_triggered_at`
 
 func scanWorkflow(r scanner) (domain.Workflow, error) {
 	var w domain.Workflow
 	var trigger, actions, created, updated string
-	if err := r.Scan(&w.ID, &w.WorkspaceID, &w.Name, &w.Published, &trigger, &actions, &created, &updated); err != nil {
+	var triggered sql.NullString
+	if err := r.Scan(&w.ID, &w.WorkspaceID, &w.Name, &w.Published, &trigger, &actions, &created, &updated, &triggered); err != nil {
 		return w, err
 	}
 	if err := json.Unmarshal([]byte(trigger), &w.Trigger); err != nil {
@@ -35,7 +37,25 @@ func scanWorkflow(r scanner) (domain.Workflow, error) {
 		return w, fmt.Errorf("decode actions of %s: %w", w.ID, err)
 	}
 	w.CreatedAt, w.UpdatedAt = parseTime(created), parseTime(updated)
+	w.LastTriggeredAt = parseTimePtr(triggered)
 	return w, nil
+}
+
+// MarkTriggered records that a workflow's trigger fired at at.
+func (s *Store) MarkTriggered(ctx context.Context, id string, at time.Time) error {
+	_, err := s.writer.ExecContext(ctx, `UPDATE workflows SET last_triggered_at = ? WHERE id = ?`, fmtTime(at), id)
+	return s.wrapNil("mark workflow "+id+" triggered", err)
+}
+
+// HasOpenRun reports whether a workflow has a run that has not ended
+// (queued, running or paused).
+func (s *Store) HasOpenRun(ctx context.Context, workflowID string) (bool, error) {
+	var one int
+	err := s.reader.QueryRowContext(ctx, `SELECT 1 FROM runs WHERE workflow_id = ? AND status IN ('queued', 'running', 'paused') LIMIT 1`, workflowID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, s.wrapNil("open runs of "+workflowID, err)
 }
 
 // GetWorkflow returns one workflow.

@@ -295,6 +295,8 @@ export interface Workflow {
   actions: WorkflowNode[];
   createdAt: string;
   updatedAt: string;
+  /** When the trigger last fired on its own (absent: never). */
+  lastTriggeredAt?: string;
 }
 
 /** What the New workflow form submits. */
