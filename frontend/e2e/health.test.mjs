@@ -70,6 +70,18 @@ describe('bell and banner', { timeout: 120_000 }, () => {
       await page.getByRole('img', { name: /Latency of the last \d+ checks/ }).waitFor({ timeout: T });
       await page.getByText(/Uptime 24 h:/).waitFor({ timeout: T });
 
+      // The status timeline shows when it broke; the check log filters down to failures.
+      await page.getByRole('list', { name: /Status timeline/ }).getByRole('listitem', { name: /Needs reauthorization/ }).first().waitFor({ timeout: T });
+      const log = page.getByRole('region', { name: 'Check log' });
+      await log.locator('td.ok').first().waitFor({ timeout: T });
+      await log.getByLabel('Result').selectOption('failures');
+      await log.locator('td.bad').first().waitFor({ timeout: T });
+      assert.equal(await log.locator('td.ok').count(), 0, 'Failures only still lists successful checks');
+      await log.getByLabel('Message').fill('no such text anywhere');
+      await log.getByText('No check matches these filters.').waitFor({ timeout: T });
+      await log.getByRole('button', { name: 'Clear filters' }).click();
+      await log.locator('td.ok').first().waitFor({ timeout: T });
+
       // The Health page summarises and exports a report with no secret in it.
       await page.getByRole('link', { name: 'Health', exact: true }).click();
       await page.getByRole('heading', { name: 'Needs attention' }).waitFor({ timeout: T });
