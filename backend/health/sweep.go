@@ -23,19 +23,7 @@ type Checker interface {
 }
 
 // Progress is a sweep's live state (event "sweep:progress").
-type Progress struct {
-	ID         string     `json:"id"`
-	Total      int        `json:"total"`
-	Done       int        `json:"done"`
-	Failures   int        `json:"failures"`
-	Skipped    int        `json:"skipped"`
-	Running    bool       `json:"running"`
-	Cancelled  bool       `json:"cancelled"`
-	StartedAt  time.Time  `json:"startedAt"`
-	FinishedAt *time.Time `json:"finishedAt,omitempty"`
-	// Notes lists skipped connections and why.
-	Notes []string `json:"notes"`
-}
+type Progress = domain.SweepProgress
 
 // Options tune a sweep.
 type Options struct {

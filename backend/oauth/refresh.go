@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/filelock"
 	"patchbay/backend/secrets"
 )
 
@@ -122,7 +123,7 @@ func (r *Refresher) refresh(ctx context.Context, key string, cfg *oauth2.Config)
 }
 
 func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.Config, force bool) (*oauth2.Token, error) {
-	unlock, err := lockFile(ctx, filepath.Join(r.LockDir, "refresh-"+unsafeName.ReplaceAllString(key, "_")+".lock"))
+	unlock, err := filelock.Lock(ctx, filepath.Join(r.LockDir, "refresh-"+unsafeName.ReplaceAllString(key, "_")+".lock"))
 	if err != nil {
 		return nil, fmt.Errorf("lock refresh of %s: %w", key, err)
 	}

@@ -51,11 +51,10 @@ func (s *Service) GetHealthOverview(ctx context.Context) (Overview, error) {
 	}
 	rank := map[domain.Status]int{domain.StatusError: 0, domain.StatusRevoked: 1, domain.StatusPending: 3, domain.StatusActive: 2}
 	sort.SliceStable(o.Attention, func(i, j int) bool { return rank[o.Attention[i].Status] < rank[o.Attention[j].Status] })
-	s.sweeps.mu.Lock()
-	if s.sweeps.last != nil {
-		p := *s.sweeps.last
+	if p, ok := s.lastSweep(ctx); ok {
 		o.LastSweep = &p
 	}
+	s.sweeps.mu.Lock()
 	o.Offline = s.sweeps.offline
 	s.sweeps.mu.Unlock()
 	return o, nil

@@ -46,6 +46,7 @@ type Service struct {
 	engine         *runs.Engine
 	consents       consents
 	consentTimeout time.Duration
+	lockDir        string
 }
 
 // Options wires a Service.
@@ -57,7 +58,7 @@ type Options struct {
 	Bus       *events.Bus
 	Info      domain.AppInfo
 	Log       *slog.Logger
-	// LockDir holds cross-process refresh locks (the data directory); a
+	// LockDir holds cross-process locks (refreshes, live sweeps: the data directory); a
 	// temporary directory when empty.
 	LockDir string
 	// ConsentTimeout bounds an OAuth consent (oauth.DefaultConsentTimeout if 0).
@@ -89,7 +90,7 @@ func New(o Options) *Service {
 	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout,
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, lockDir: o.LockDir,
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
 		notifier:     &notify.Notifier{Store: o.Store},
 		sweepOptions: o.Sweep,

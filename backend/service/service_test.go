@@ -30,6 +30,7 @@ type env struct {
 	ws      domain.Workspace
 	dbPath  string
 	clock   *clock
+	lockDir string
 }
 
 // clock is the service's time: the real time plus an offset a test can move.
@@ -88,7 +89,8 @@ func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env 
 	v := providers.NewValidator()
 	v.Timeout = 300 * time.Millisecond
 	clk := &clock{}
-	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now})
+	lockDir := t.TempDir()
+	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now, LockDir: lockDir})
 	ctx := context.Background()
 	if err := svc.EnsureDefaultWorkspace(ctx); err != nil {
 		t.Fatal(err)
@@ -97,7 +99,7 @@ func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env 
 	if err != nil || len(ws) != 1 || ws[0].Slug != "default" {
 		t.Fatalf("default workspace: %v %v", ws, err)
 	}
-	return &env{svc: svc, store: st, secrets: sec, fake: fake, url: srv.URL, ws: ws[0], dbPath: dbPath, clock: clk}
+	return &env{svc: svc, store: st, secrets: sec, fake: fake, url: srv.URL, ws: ws[0], dbPath: dbPath, clock: clk, lockDir: lockDir}
 }
 
 func (e *env) draft(key, path string) domain.ConnectionDraft {

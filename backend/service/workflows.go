@@ -283,10 +283,15 @@ func (s *Service) target(ctx context.Context, c domain.Connection) (providers.Ta
 	return providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values}, p, nil
 }
 
-// StartBackground resumes interrupted runs and, while ctx lasts, fires the
+// StartBackground marks sweeps a quit interrupted, resumes interrupted runs and, while ctx lasts, fires the
 // triggers of published workflows when due and resumes runs parked for
 // reauthorization when their connection becomes active.
 func (s *Service) StartBackground(ctx context.Context) {
+	if n, err := s.RecoverSweeps(ctx); err != nil {
+		s.log.Error("recover sweeps", "err", err)
+	} else if n > 0 {
+		s.log.Info("marked interrupted sweeps", "sweeps", n)
+	}
 	if n, err := s.engine.Recover(ctx); err != nil {
 		s.log.Error("recover runs", "err", err)
 	} else if n > 0 {

@@ -247,6 +247,8 @@ export interface SweepProgress {
   cancelled: boolean;
   startedAt: string;
   finishedAt?: string;
+  /** Patchbay stopped before the sweep finished. */
+  interrupted?: boolean;
   notes: string[] | null;
 }
 

@@ -49,7 +49,9 @@ export function bannerParts(b: Banner): { link: string; more: string } {
 /** The progress line of a sweep. */
 export function sweepText(p: SweepProgress): string {
   if (p.running) return `Checking ${p.done} of ${p.total}${p.failures ? ` · ${p.failures} failing` : ''}`;
-  const secs = p.finishedAt ? (Date.parse(p.finishedAt) - Date.parse(p.startedAt)) / 1000 : 0;
+  if (p.interrupted) return `The last sweep was interrupted when Patchbay stopped after ${p.done} of ${p.total} connections`;
+  if (!p.finishedAt) return `Another Patchbay process is checking connections (${p.done} of ${p.total} so far)`;
+  const secs = (Date.parse(p.finishedAt) - Date.parse(p.startedAt)) / 1000;
   const what = p.cancelled ? 'Cancelled after checking' : 'Checked';
   return `${what} ${p.done} of ${p.total} connections in ${secs.toFixed(1)} s · ${p.failures} failing${p.skipped ? ` · ${p.skipped} skipped` : ''}`;
 }

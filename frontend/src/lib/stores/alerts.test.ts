@@ -17,5 +17,7 @@ describe('banner and sweep text', () => {
     expect(sweepText({ ...base, running: false, cancelled: true, finishedAt: '2026-11-24T10:00:01Z', skipped: 1 })).toBe(
       'Cancelled after checking 7 of 15 connections in 1.0 s · 2 failing · 1 skipped',
     );
+    expect(sweepText({ ...base, running: false, interrupted: true })).toBe('The last sweep was interrupted when Patchbay stopped after 7 of 15 connections');
+    expect(sweepText({ ...base, running: false })).toBe('Another Patchbay process is checking connections (7 of 15 so far)');
   });
 });
