@@ -167,6 +167,20 @@ func (a *App) MarkNotificationRead(id string) error {
 	return toUI(a.svc.MarkNotificationRead(a.ctx, id))
 }
 
+// ShowDesktopNotification shows a new critical notification as an OS
+// notification (the window calls it while in the background).
+func (a *App) ShowDesktopNotification(id string) (bool, error) {
+	return call(a.svc.ShowDesktopNotification(a.ctx, id))
+}
+
+// GetSettings returns the user's settings.
+func (a *App) GetSettings() (domain.Settings, error) { return call(a.svc.GetSettings(a.ctx)) }
+
+// UpdateSettings saves the user's settings.
+func (a *App) UpdateSettings(in domain.Settings) (domain.Settings, error) {
+	return call(a.svc.UpdateSettings(a.ctx, in))
+}
+
 // GetBanner returns the reauthorization banner.
 func (a *App) GetBanner() (domain.Banner, error) { return call(a.svc.GetBanner(a.ctx)) }
 

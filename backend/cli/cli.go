@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"patchbay/backend/desktop"
 	"patchbay/backend/domain"
 	"patchbay/backend/fakes"
 	"patchbay/backend/httpapi"
@@ -329,7 +330,8 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 	if c.demo {
 		cat = cat.AllSelfHosted()
 	}
-	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir})
+	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir,
+		Desktop: desktop.Notifier{AppName: "Patchbay"}})
 	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
 		a.close()
 		return nil, err

@@ -39,9 +39,12 @@ func routes(s *service.Service) map[string]rpc {
 		"CancelConsent":         e1(s.CancelConsent),
 		"RefreshCredential":     h1(s.RefreshCredential),
 
-		"ListNotifications":    h1(s.ListNotifications),
-		"MarkNotificationRead": e1(s.MarkNotificationRead),
-		"GetBanner":            h0(s.GetBanner),
+		"ListNotifications":       h1(s.ListNotifications),
+		"MarkNotificationRead":    e1(s.MarkNotificationRead),
+		"ShowDesktopNotification": h1(s.ShowDesktopNotification),
+		"GetSettings":             h0(s.GetSettings),
+		"UpdateSettings":          h1(s.UpdateSettings),
+		"GetBanner":               h0(s.GetBanner),
 
 		"StartSweep":  h0(s.StartSweep),
 		"CancelSweep": e0(s.CancelSweep),

@@ -47,6 +47,7 @@ type Service struct {
 	consents       consents
 	consentTimeout time.Duration
 	lockDir        string
+	desktop        DesktopNotifier
 }
 
 // Options wires a Service.
@@ -67,6 +68,8 @@ type Options struct {
 	Sweep health.Options
 	// Now is the clock (time.Now if nil); tests move it to fire triggers.
 	Now func() time.Time
+	// Desktop shows OS notifications (none: ShowDesktopNotification says so).
+	Desktop DesktopNotifier
 }
 
 // New returns a Service. Missing optional parts get defaults.
@@ -90,7 +93,7 @@ func New(o Options) *Service {
 	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, lockDir: o.LockDir,
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, lockDir: o.LockDir, desktop: o.Desktop,
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
 		notifier:     &notify.Notifier{Store: o.Store},
 		sweepOptions: o.Sweep,

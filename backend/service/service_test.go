@@ -31,6 +31,26 @@ type env struct {
 	dbPath  string
 	clock   *clock
 	lockDir string
+	desktop *desktopRecorder
+}
+
+// desktopRecorder stands in for the OS notification service.
+type desktopRecorder struct {
+	mu    sync.Mutex
+	shown []string
+}
+
+func (d *desktopRecorder) Notify(_ context.Context, title, body string, critical bool) (uint32, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.shown = append(d.shown, title+" / "+body)
+	return uint32(len(d.shown)), nil
+}
+
+func (d *desktopRecorder) Shown() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.shown...)
 }
 
 // clock is the service's time: the real time plus an offset a test can move.
@@ -89,8 +109,8 @@ func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env 
 	v := providers.NewValidator()
 	v.Timeout = 300 * time.Millisecond
 	clk := &clock{}
-	lockDir := t.TempDir()
-	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now, LockDir: lockDir})
+	lockDir, rec := t.TempDir(), &desktopRecorder{}
+	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now, LockDir: lockDir, Desktop: rec})
 	ctx := context.Background()
 	if err := svc.EnsureDefaultWorkspace(ctx); err != nil {
 		t.Fatal(err)
@@ -99,7 +119,7 @@ func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env 
 	if err != nil || len(ws) != 1 || ws[0].Slug != "default" {
 		t.Fatalf("default workspace: %v %v", ws, err)
 	}
-	return &env{svc: svc, store: st, secrets: sec, fake: fake, url: srv.URL, ws: ws[0], dbPath: dbPath, clock: clk, lockDir: lockDir}
+	return &env{svc: svc, store: st, secrets: sec, fake: fake, url: srv.URL, ws: ws[0], dbPath: dbPath, clock: clk, lockDir: lockDir, desktop: rec}
 }
 
 func (e *env) draft(key, path string) domain.ConnectionDraft {

@@ -43,6 +43,22 @@ func (s *Store) ResolveNotifications(ctx context.Context, connectionID, kind str
 	return n, nil
 }
 
+// GetNotification returns one notification.
+func (s *Store) GetNotification(ctx context.Context, id string) (domain.Notification, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ?`, id)
+	if err != nil {
+		return domain.Notification{}, s.wrap("get notification", err)
+	}
+	list, err := scanNotifications(rows)
+	if err != nil {
+		return domain.Notification{}, s.wrap("get notification", err)
+	}
+	if len(list) == 0 {
+		return domain.Notification{}, domain.Errorf(domain.ENotFound, "Notification %s not found.", id)
+	}
+	return list[0], nil
+}
+
 // ListNotifications returns the newest notifications first.
 func (s *Store) ListNotifications(ctx context.Context, limit int) ([]domain.Notification, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications ORDER BY created_at DESC, id LIMIT ?`, limit)

@@ -93,6 +93,17 @@ describe('bell and banner', { timeout: 120_000 }, () => {
       const body = await readFile(file, 'utf8');
       assert.ok(body.includes('Patchbay health report') && body.includes('<svg'), 'report lacks its title or charts');
       assert.ok(!body.includes(JIRA), 'the report contains a secret');
+
+      // Desktop notifications can be switched off in Settings, and stay off.
+      await page.getByRole('link', { name: 'Settings', exact: true }).click();
+      const desktop = page.getByRole('checkbox', { name: 'Desktop notifications' });
+      await desktop.waitFor({ timeout: T });
+      assert.equal(await desktop.isChecked(), true, 'desktop notifications are not on by default');
+      await desktop.uncheck();
+      await page.getByText('Desktop notifications are off.').waitFor({ timeout: T });
+      await page.reload();
+      await desktop.waitFor({ timeout: T });
+      assert.equal(await desktop.isChecked(), false, 'the switch did not stay off after a reload');
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'health.png') }).catch(() => {});
       throw e;

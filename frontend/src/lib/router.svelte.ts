@@ -8,6 +8,7 @@ export type Route =
   | { name: 'health' }
   | { name: 'run'; workspace: string; workflowId: string; runId: string }
   | { name: 'clients' }
+  | { name: 'settings' }
   | { name: 'notfound'; path: string };
 
 interface Pattern {
@@ -32,6 +33,7 @@ const PATTERNS: Pattern[] = [
     runId: p.runId ?? '',
   })),
   pattern('/clients', () => ({ name: 'clients' })),
+  pattern('/settings', () => ({ name: 'settings' })),
 ];
 
 /** Matches a path (without query or hash) to a route; unknown paths are notfound. */
@@ -77,6 +79,8 @@ export function hrefFor(route: Route): string {
       return `/${encodeURIComponent(route.workspace)}/monitoring/workflow-runs/${encodeURIComponent(route.workflowId)}/${encodeURIComponent(route.runId)}`;
     case 'clients':
       return '/clients';
+    case 'settings':
+      return '/settings';
     case 'notfound':
       return route.path;
   }

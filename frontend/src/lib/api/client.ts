@@ -11,6 +11,7 @@ import type {
   CheckRecord,
   ConsentStatus,
   Notification,
+  Settings,
   ReauthDraft,
   ReauthorizeDraft,
   ReauthResult,
@@ -69,6 +70,9 @@ export interface PatchbayAPI {
   refreshCredential(id: string): Promise<Connection>;
   listNotifications(limit: number): Promise<Notification[]>;
   markNotificationRead(id: string): Promise<null>;
+  showDesktopNotification(id: string): Promise<boolean>;
+  getSettings(): Promise<Settings>;
+  updateSettings(s: Settings): Promise<Settings>;
   getBanner(): Promise<Banner>;
   startSweep(): Promise<SweepProgress>;
   cancelSweep(): Promise<null>;
@@ -134,6 +138,9 @@ export function createClient(t: Transport): PatchbayAPI {
       await invoke<unknown>('MarkNotificationRead', id);
       return null;
     },
+    showDesktopNotification: (id) => invoke('ShowDesktopNotification', id),
+    getSettings: () => invoke('GetSettings'),
+    updateSettings: (x) => invoke('UpdateSettings', x),
     getBanner: () => invoke('GetBanner'),
     startSweep: () => invoke('StartSweep'),
     cancelSweep: async () => {

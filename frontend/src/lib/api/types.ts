@@ -377,3 +377,9 @@ export interface HealthOverview {
   offline: boolean;
   oldestCheck?: string;
 }
+
+/** The user's settings (backend/domain/settings.go). */
+export interface Settings {
+  /** OS notification for a new critical notification while in the background. */
+  desktopNotifications: boolean;
+}

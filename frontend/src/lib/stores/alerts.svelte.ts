@@ -11,12 +11,38 @@ export class Alerts {
   sweep = $state<SweepProgress | null>(null);
   unread = $derived(this.notifications.filter((n) => !n.readAt).length);
 
-  constructor(public api: PatchbayAPI = defaultApi) {}
+  /** Critical notifications already known, so only new ones reach the desktop. */
+  private known: Set<string> | null = null;
+
+  constructor(
+    public api: PatchbayAPI = defaultApi,
+    private inBackground: () => boolean = () => typeof document !== 'undefined' && (document.hidden || !document.hasFocus()),
+  ) {}
 
   async reload(): Promise<void> {
     const [list, banner] = await Promise.all([this.api.listNotifications(50), this.api.getBanner()]);
     this.notifications = list;
     this.banner = banner.text ? banner : null;
+    await this.toDesktop(list);
+  }
+
+  /**
+   * Sends each new unread critical notification to the desktop while the app
+   * is in the background (the backend honours the Settings switch). The
+   * first load only learns what exists.
+   */
+  private async toDesktop(list: Notification[]): Promise<void> {
+    const open = list.filter((n) => n.severity === 'critical' && !n.readAt && !n.resolvedAt);
+    const fresh = this.known ? open.filter((n) => !this.known!.has(n.id)) : [];
+    this.known = new Set([...(this.known ?? []), ...open.map((n) => n.id)]);
+    if (fresh.length === 0 || !this.inBackground()) return;
+    for (const n of fresh) {
+      try {
+        await this.api.showDesktopNotification(n.id);
+      } catch {
+        // No notification service here: the bell and banner still show it.
+      }
+    }
   }
 
   /** Loads and follows the events; returns the unsubscribe function. */
