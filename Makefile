@@ -53,8 +53,9 @@ smoke: build
 test: vet test-go test-frontend build e2e smoke
 	@echo "== all tests passed"
 
-bench: frontend
+bench: build
 	go test -run '^$$' -bench . -benchtime 20x ./...
+	cd frontend && PATCHBAY_BIN=$(BIN) node bench/integrations.bench.mjs
 
 clean:
 	rm -rf build/bin frontend/dist

@@ -116,6 +116,7 @@ type common struct {
 	insecureFile bool
 	verbose      bool
 	demoEmpty    bool
+	demoBulk     int
 	sweepEvery   time.Duration
 	retention    time.Duration
 }
@@ -126,6 +127,7 @@ func (c *common) register(fl *flag.FlagSet) {
 	fl.BoolVar(&c.insecureFile, "insecure-file-secrets", false, "if no OS keyring is available, keep secrets in a 0600 file in the data directory")
 	fl.BoolVar(&c.verbose, "verbose", false, "log debug details")
 	fl.BoolVar(&c.demoEmpty, "demo-empty", false, "with --demo: start with no integrations instead of one per provider")
+	fl.IntVar(&c.demoBulk, "demo-bulk", 0, "with --demo: add this many display-only integrations (the 10,000-row render benchmark)")
 	fl.DurationVar(&c.sweepEvery, "sweep-interval", 15*time.Minute, "how often to check every connection in the background (0 turns it off)")
 	fl.DurationVar(&c.retention, "retention", 90*24*time.Hour, "how long to keep check history")
 }
@@ -347,6 +349,9 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		conns, err := a.svc.ListConnections(ctx)
 		if err == nil && len(conns) == 0 {
 			err = seedDemo(ctx, a.svc, a.fake, a.fakeURL)
+		}
+		if err == nil && c.demoBulk > 0 {
+			err = seedBulk(ctx, a.svc, st, c.demoBulk)
 		}
 		if err != nil {
 			a.close()

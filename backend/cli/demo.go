@@ -9,6 +9,7 @@ import (
 	"patchbay/backend/domain"
 	"patchbay/backend/fakes"
 	"patchbay/backend/service"
+	"patchbay/backend/store"
 )
 
 // Demo credentials whose state the seed changes after creating them.
@@ -84,4 +85,28 @@ func seedOAuth(ctx context.Context, svc *service.Service, base, workspace string
 		return fmt.Errorf("seed demo oauth: consent ended %s: %s %v", st.State, st.Message, err)
 	}
 	return nil
+}
+
+// seedBulk adds n display-only connections (no secret: a check of one says
+// its credential is missing) in a mix of statuses, for the benchmark that
+// renders and filters a 10,000-row Integrations page.
+func seedBulk(ctx context.Context, svc *service.Service, st *store.Store, n int) error {
+	ws, err := svc.ListWorkspaces(ctx)
+	if err != nil || len(ws) == 0 {
+		return fmt.Errorf("seed bulk: no workspace: %v", err)
+	}
+	providers := [][2]string{{"github", "pat"}, {"gitlab", "pat"}, {"jira_cloud", "api_token"}, {"slack", "token"}, {"sonarqube", "token"}, {"bitbucket", "api_token"}}
+	now := time.Now().UTC()
+	list := make([]domain.Connection, 0, n)
+	for i := 0; i < n; i++ {
+		c := domain.Connection{ID: fmt.Sprintf("conn_bulk_%05d", i), Provider: providers[i%len(providers)][0], AuthMode: providers[i%len(providers)][1],
+			Label: fmt.Sprintf("Bulk integration %05d", i), Owner: domain.OwnerTeam, WorkspaceIDs: []string{ws[0].ID},
+			Config: map[string]string{}, Status: domain.StatusActive, StatusDescription: "Connected and working.",
+			LastCheckedAt: &now, CreatedAt: now, UpdatedAt: now}
+		if i%50 == 7 {
+			c.Status, c.StatusDescription = domain.StatusError, "Reconnection needed."
+		}
+		list = append(list, c)
+	}
+	return st.CreateConnections(ctx, list)
 }

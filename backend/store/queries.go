@@ -234,15 +234,26 @@ func connectionArgs(c domain.Connection) ([]any, error) {
 
 // CreateConnection stores a new connection and its workspace links.
 func (s *Store) CreateConnection(ctx context.Context, c domain.Connection) error {
-	args, err := connectionArgs(c)
-	if err != nil {
-		return fmt.Errorf("encode connection %s: %w", c.ID, err)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO connections (`+connectionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
-			return err
+	return s.CreateConnections(ctx, []domain.Connection{c})
+}
+
+// CreateConnections stores new connections and their workspace links in one
+// transaction (all or none).
+func (s *Store) CreateConnections(ctx context.Context, list []domain.Connection) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, c := range list {
+			args, err := connectionArgs(c)
+			if err != nil {
+				return fmt.Errorf("encode connection %s: %w", c.ID, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO connections (`+connectionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
+				return err
+			}
+			if err := writeLinks(ctx, tx, c); err != nil {
+				return err
+			}
 		}
-		return writeLinks(ctx, tx, c)
+		return nil
 	})
 	return s.wrapNil("create connection", err)
 }

@@ -2,6 +2,7 @@
 // `patchbay serve --demo`, read the URL it prints, call its RPC API, and
 // launch Debian's chromium through playwright-core.
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const URL_LINE = /Patchbay is running at (http:\/\/\S+)/;
@@ -108,4 +109,25 @@ export async function rpc(page, method, args = []) {
   const { status, text } = await rpcInPage(page, method, args);
   if (status < 200 || status > 299) throw new Error(`${method} answered ${status}: ${text}`);
   return JSON.parse(text);
+}
+
+/**
+ * Registers before/after hooks of a node:test suite that start
+ * `patchbay serve --demo` with extraArgs and a Chromium, and stop both.
+ * Read `.server` and `.browser` inside the tests.
+ * @param {string[]} extraArgs
+ * @param {{timeoutMs?: number}} [opts]
+ */
+export function useDemo(extraArgs = [], opts = {}) {
+  /** @type {{server: Awaited<ReturnType<typeof startServer>>, browser: import('playwright-core').Browser}} */
+  const ctx = /** @type {any} */ ({});
+  before(async () => {
+    ctx.server = await startServer({ extraArgs, ...opts });
+    ctx.browser = await launchChromium();
+  });
+  after(async () => {
+    await ctx.browser?.close().catch(() => {});
+    await ctx.server?.stop();
+  });
+  return ctx;
 }

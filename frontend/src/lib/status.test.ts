@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckClass, CheckResult, Status } from './api/types';
-import { byAttention, isInterrupted, statusView } from './status';
+import { byAttention, isInterrupted, sortByAttention, statusView } from './status';
 
 function check(cls: CheckClass): CheckResult {
   return { class: cls, message: `failed: ${cls}`, latencyMs: 1, checkedAt: '2026-01-01T00:00:00Z' };
@@ -61,13 +61,8 @@ describe('byAttention', () => {
       c('pending', 'pending'),
       c('Broken', 'error', 'expired'),
     ];
-    expect(list.sort(byAttention).map((x) => x.label)).toEqual([
-      'Broken',
-      'interrupted',
-      'pending',
-      'revoked',
-      'a active',
-      'b active',
-    ]);
+    const want = ['Broken', 'interrupted', 'pending', 'revoked', 'a active', 'b active'];
+    expect(sortByAttention(list).map((x) => x.label)).toEqual(want);
+    expect(list.sort(byAttention).map((x) => x.label)).toEqual(want);
   });
 });

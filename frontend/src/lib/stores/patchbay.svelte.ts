@@ -10,7 +10,8 @@ export class Patchbay {
   info = $state<AppInfo | null>(null);
   providers = $state<Provider[]>([]);
   workspaces = $state<Workspace[]>([]);
-  connections = $state<Connection[]>([]);
+  // Raw: replaced whole on every change, so 10,000 rows cost no deep proxies.
+  connections = $state.raw<Connection[]>([]);
   /** True until the first load finished (with or without error). */
   loading = $state(true);
   /** Why the first load failed, if it did. */
@@ -99,8 +100,8 @@ export class Patchbay {
   /** Puts a connection the backend returned into the list without a re-read. */
   upsert(c: Connection): void {
     const i = this.connections.findIndex((x) => x.id === c.id);
-    if (i >= 0) this.connections[i] = c;
-    else this.connections.push(c);
+    if (i >= 0) this.connections = this.connections.map((x, j) => (j === i ? c : x));
+    else this.connections = [...this.connections, c];
   }
 
   /** Drops a connection from the list. */
