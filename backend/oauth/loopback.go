@@ -34,6 +34,12 @@ type ConsentOptions struct {
 	Port int
 	// Timeout bounds the wait for the browser (DefaultConsentTimeout if 0).
 	Timeout time.Duration
+	// RedirectURL is the redirect URI registered with the OAuth app when it
+	// is not the loopback listener itself: an HTTPS page the team hosts that
+	// forwards the browser (query intact) to http://127.0.0.1:Port/ — for
+	// providers that only accept HTTPS redirects. It requires a pinned Port;
+	// the listener then accepts the callback on any path.
+	RedirectURL string
 	// PKCE sends an S256 code challenge.
 	PKCE bool
 	// AuthParams are extra authorize parameters (audience, prompt…).
@@ -50,6 +56,7 @@ type Consent struct {
 	state    string
 	verifier string
 	srv      *http.Server
+	ln       net.Listener
 	once     sync.Once
 	done     chan result
 	cancel   chan struct{}
@@ -65,15 +72,22 @@ type result struct {
 // StartConsent listens on 127.0.0.1 (never another interface) and prepares
 // the authorize URL. cfg.RedirectURL is set to the listener's callback.
 func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
+	if o.RedirectURL != "" && o.Port == 0 {
+		return nil, domain.Errorf(domain.EInvalid, "A registered redirect URI needs the local port it forwards to.")
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port)))
 	if err != nil {
 		return nil, domain.Errorf(domain.EUnavailable, "Cannot listen on 127.0.0.1:%d for the OAuth callback (%v). Free the port or choose another.", o.Port, err)
 	}
-	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout}
+	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, ln: ln}
 	if c.timeout == 0 {
 		c.timeout = DefaultConsentTimeout
 	}
 	c.RedirectURI = fmt.Sprintf("http://127.0.0.1:%d/callback", ln.Addr().(*net.TCPAddr).Port)
+	callbackPath := "GET /callback"
+	if o.RedirectURL != "" {
+		c.RedirectURI, callbackPath = o.RedirectURL, "GET /"
+	}
 	cfg.RedirectURL = c.RedirectURI
 	c.cfg = cfg
 	opts := []oauth2.AuthCodeOption{}
@@ -86,7 +100,7 @@ func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
 	}
 	c.AuthURL = cfg.AuthCodeURL(c.state, opts...)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /callback", c.callback)
+	mux.HandleFunc(callbackPath, c.callback)
 	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = c.srv.Serve(ln) }()
 	return c, nil
@@ -172,6 +186,7 @@ func (c *Consent) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = c.srv.Shutdown(ctx)
+	_ = c.ln.Close() // at once, even if Serve has not started: the port is free when Wait returns
 }
 
 func randomString(n int) string {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -318,4 +320,70 @@ func TestHelperRefreshProcess(t *testing.T) {
 	}
 	b, _ := json.Marshal(tok.AccessToken)
 	os.Stdout.WriteString("ACCESS=" + strings.Trim(string(b), `"`) + "\n")
+}
+
+// freePort returns a loopback port nobody listens on right now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestPinnedPortAndRegisteredHTTPSRedirect(t *testing.T) {
+	_, _, cfg := fakeServer(t)
+	port := freePort(t)
+
+	// A pinned port: the exact redirect URI to register is known in advance.
+	c, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{Port: port, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("http://127.0.0.1:%d/callback", port); c.RedirectURI != want {
+		t.Fatalf("redirect %s, want %s", c.RedirectURI, want)
+	}
+	// The port is taken while the consent waits: a second one says so.
+	if _, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{Port: port}); err == nil || !strings.Contains(err.Error(), "Free the port") {
+		t.Fatalf("second listener on a pinned port: %v", err)
+	}
+	c.Cancel()
+	if _, err := c.Wait(context.Background()); err == nil {
+		t.Fatal("cancelled consent returned a token")
+	}
+
+	// A registered HTTPS redirect needs the port it forwards to.
+	relay := "https://relay.example.test/patchbay/oauth"
+	if _, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{RedirectURL: relay}); domain.ErrorCode(err) != domain.EInvalid {
+		t.Fatalf("HTTPS redirect without a port: %v", err)
+	}
+	c, err = oauth.StartConsent(*cfg, oauth.ConsentOptions{Port: port, RedirectURL: relay, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RedirectURI != relay || !strings.Contains(c.AuthURL, url.QueryEscape(relay)) {
+		t.Fatalf("redirect %s auth %s", c.RedirectURI, c.AuthURL)
+	}
+	// The provider sends the browser to the relay, which forwards the query
+	// to the pinned loopback port; the exchange repeats the registered URI.
+	back, err := fakes.ConsentRedirect(c.AuthURL, "approve", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(back)
+	if u.Scheme != "https" || u.Host != "relay.example.test" {
+		t.Fatalf("the provider redirected to %s", back)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s?%s", port, u.Path, u.RawQuery))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := readAll(resp); resp.StatusCode != 200 {
+		t.Fatalf("forwarded callback: %d %s", resp.StatusCode, page)
+	}
+	if tok, err := c.Wait(context.Background()); err != nil || tok.AccessToken == "" {
+		t.Fatalf("token %v err %v", tok, err)
+	}
 }

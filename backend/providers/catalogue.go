@@ -63,7 +63,21 @@ type OAuthSpec struct {
 	Scopes        []string `json:"scopes"`
 	PKCE          bool     `json:"pkce"`
 	RotatesTokens bool     `json:"rotatesTokens"`
+	// Redirect says which redirect URIs the provider accepts: "any-port"
+	// (a loopback URI with any port, RFC 8252; the default), "exact" (only
+	// the URI registered for the app: pin a port) or "https" (only HTTPS:
+	// the team registers an HTTPS page that forwards to the pinned port).
+	Redirect string `json:"redirect,omitempty"`
+	// RedirectHelp explains the provider's redirect rule in the form.
+	RedirectHelp string `json:"redirectHelp,omitempty"`
 }
+
+// Redirect rules of OAuthSpec.Redirect.
+const (
+	RedirectAnyPort = "any-port"
+	RedirectExact   = "exact"
+	RedirectHTTPS   = "https"
+)
 
 // Field is one input of an auth mode's form.
 type Field struct {
@@ -142,6 +156,7 @@ func Parse(data []byte) (*Catalogue, error) {
 			return nil, fmt.Errorf("provider catalogue: duplicate provider id %q", p.ID)
 		}
 		c.byID[p.ID] = p
+		p.addRedirectFields()
 	}
 	for _, p := range c.Providers {
 		for _, l := range p.Linked {
@@ -222,6 +237,13 @@ func (p *Provider) check() error {
 		if m.OAuth != nil && (m.OAuth.AuthorizeURL == "" || m.OAuth.TokenURL == "") {
 			return fmt.Errorf("provider %s mode %s: OAuth needs authorize and token URLs", p.ID, m.ID)
 		}
+		if m.OAuth != nil {
+			switch m.OAuth.Redirect {
+			case "", RedirectAnyPort, RedirectExact, RedirectHTTPS:
+			default:
+				return fmt.Errorf("provider %s mode %s: unknown redirect rule %q", p.ID, m.ID, m.OAuth.Redirect)
+			}
+		}
 		if m.Validate.Method == "" {
 			m.Validate.Method = "GET"
 		}
@@ -272,4 +294,25 @@ func (m *Mode) OAuthURLs(baseURL string, values map[string]string) (authorize, t
 		v[k] = x
 	}
 	return render(m.OAuth.AuthorizeURL, v), render(m.OAuth.TokenURL, v)
+}
+
+// addRedirectFields gives every OAuth mode the two optional fields of its
+// redirect: the pinned loopback port and the registered redirect URI
+// (required by "exact" and "https" providers respectively).
+func (p *Provider) addRedirectFields() {
+	for i := range p.Modes {
+		m := &p.Modes[i]
+		if m.OAuth == nil {
+			continue
+		}
+		if m.OAuth.Redirect == "" {
+			m.OAuth.Redirect = RedirectAnyPort
+		}
+		m.Fields = append(m.Fields,
+			Field{Key: "redirectPort", Label: "Callback port", Kind: "text", Required: m.OAuth.Redirect != RedirectAnyPort,
+				Help: "Pin the local port Patchbay listens on for the provider's redirect (1024–65535). Leave empty for a random port when the provider accepts any loopback port."},
+			Field{Key: "redirectUri", Label: "Registered HTTPS redirect URI", Kind: "url", Required: m.OAuth.Redirect == RedirectHTTPS,
+				Help: "Only for providers that require an HTTPS redirect: the URI registered with your OAuth app, served by a page that forwards the browser with its query string to http://127.0.0.1:<callback port>/."},
+		)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -60,7 +62,7 @@ func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (
 		return domain.ConsentStatus{}, err
 	}
 	cfg := oauthConfig(d.mode, d.baseURL, d.values())
-	return s.runConsent(cfg, d.mode, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+	return s.runConsent(cfg, d.mode, d.values(), func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
 		values := d.values()
 		values["accessToken"] = tok.AccessToken
 		res := s.validator.Validate(ctx, providers.Target{Provider: d.provider, Mode: d.mode, BaseURL: d.baseURL, Values: values})
@@ -122,7 +124,7 @@ func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domai
 		values["clientId"], values["clientSecret"] = strings.TrimSpace(in.ClientID), strings.TrimSpace(in.ClientSecret)
 	}
 	cfg := oauthConfig(m, c.BaseURL, values)
-	return s.runConsent(cfg, m, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+	return s.runConsent(cfg, m, values, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
 		v := map[string]string{}
 		for k, x := range values {
 			v[k] = x
@@ -169,9 +171,44 @@ func expiry(tok *oauth2.Token) *time.Time {
 // it returns the connection id, or a failed check, or an error.
 type finish func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error)
 
+// consentOptions reads the connection's redirect settings (pinned port,
+// registered HTTPS redirect) and checks them against the provider's rule.
+func consentOptions(m *providers.Mode, values map[string]string) (oauth.ConsentOptions, error) {
+	o := oauth.ConsentOptions{PKCE: m.OAuth.PKCE}
+	if raw := strings.TrimSpace(values["redirectPort"]); raw != "" {
+		port, err := strconv.Atoi(raw)
+		if err != nil || port < 1024 || port > 65535 {
+			return o, domain.FieldError("redirectPort", "Enter the callback port as a number from 1024 to 65535 (the port in the redirect URI you registered).")
+		}
+		o.Port = port
+	}
+	if raw := strings.TrimSpace(values["redirectUri"]); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return o, domain.FieldError("redirectUri", "Enter the HTTPS redirect URI registered with your OAuth app, like https://example.com/patchbay/callback.")
+		}
+		if o.Port == 0 {
+			return o, domain.FieldError("redirectPort", "Enter the local port your HTTPS redirect page forwards to.")
+		}
+		o.RedirectURL = u.String()
+	}
+	switch {
+	case m.OAuth.Redirect == providers.RedirectHTTPS && o.RedirectURL == "":
+		return o, domain.FieldError("redirectUri", "%s", m.OAuth.RedirectHelp)
+	case m.OAuth.Redirect == providers.RedirectExact && o.Port == 0:
+		return o, domain.FieldError("redirectPort", "%s", m.OAuth.RedirectHelp)
+	}
+	return o, nil
+}
+
 // runConsent starts the loopback consent and completes it in the background.
-func (s *Service) runConsent(cfg *oauth2.Config, m *providers.Mode, done finish) (domain.ConsentStatus, error) {
-	c, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: m.OAuth.PKCE, Timeout: s.consentTimeout})
+func (s *Service) runConsent(cfg *oauth2.Config, m *providers.Mode, values map[string]string, done finish) (domain.ConsentStatus, error) {
+	opts, err := consentOptions(m, values)
+	if err != nil {
+		return domain.ConsentStatus{}, err
+	}
+	opts.Timeout = s.consentTimeout
+	c, err := oauth.StartConsent(*cfg, opts)
 	if err != nil {
 		return domain.ConsentStatus{}, err
 	}

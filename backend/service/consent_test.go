@@ -2,6 +2,9 @@ package service_test
 
 import (
 	"context"
+	"net"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,7 @@ import (
 	"patchbay/backend/events"
 	"patchbay/backend/fakes"
 	"patchbay/backend/health"
+	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
 )
 
@@ -249,4 +253,59 @@ func TestOverviewAndOffline(t *testing.T) {
 		}
 	}
 	t.Fatalf("not offline after a sweep that reached nothing: %+v", o)
+}
+
+func TestConsentRedirectRules(t *testing.T) {
+	cat, _ := providers.Load()
+	e := newEnvWith(t, secrets.NewMemory(), cat.AllSelfHosted())
+	ctx := context.Background()
+	port := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
+	draft := func(provider string, config map[string]string) domain.ConnectionDraft {
+		cfg := map[string]string{"clientId": fakes.OAuthClientID}
+		for k, v := range config {
+			cfg[k] = v
+		}
+		return domain.ConnectionDraft{Provider: provider, AuthMode: "oauth2", Label: "OAuth " + provider, WorkspaceIDs: []string{e.ws.ID},
+			BaseURL: e.url, Config: cfg, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}
+	}
+	p := port()
+	tests := []struct {
+		name      string
+		draft     domain.ConnectionDraft
+		wantField string
+		wantURI   string
+	}{
+		{"any port: random loopback", draft("generic_oauth2", map[string]string{"authorizeUrl": e.url + "/oauth/authorize", "tokenUrl": e.url + "/oauth/token", "userinfoUrl": e.url + "/oauth/userinfo"}), "", "http://127.0.0.1:"},
+		{"exact: a port is required", draft("gitlab", nil), "redirectPort", ""},
+		{"exact: port out of range", draft("gitlab", map[string]string{"redirectPort": "80"}), "redirectPort", ""},
+		{"exact: the pinned URI", draft("gitlab", map[string]string{"redirectPort": p}), "", "http://127.0.0.1:" + p + "/callback"},
+		{"https: a registered URI is required", draft("slack", map[string]string{"redirectPort": p}), "redirectUri", ""},
+		{"https: plain http refused", draft("slack", map[string]string{"redirectPort": p, "redirectUri": "http://example.com/cb"}), "redirectUri", ""},
+		{"https: the registered URI", draft("slack", map[string]string{"redirectPort": p, "redirectUri": "https://relay.example.com/patchbay"}), "", "https://relay.example.com/patchbay"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := e.svc.StartConsent(ctx, tt.draft)
+			if tt.wantField != "" {
+				if de := domain.Public(err); err == nil || de.Field != tt.wantField {
+					t.Fatalf("err %v, want a message on %s", err, tt.wantField)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = e.svc.CancelConsent(ctx, st.ID); waitConsent(t, e, st.ID) }()
+			if !strings.HasPrefix(st.RedirectURI, tt.wantURI) || !strings.Contains(st.AuthURL, url.QueryEscape(st.RedirectURI)) {
+				t.Fatalf("redirect %q (auth %s), want %q", st.RedirectURI, st.AuthURL, tt.wantURI)
+			}
+		})
+	}
 }

@@ -52,6 +52,12 @@ describe('oauth consent', { timeout: 120_000 }, () => {
       await page.getByLabel('Scopes').fill('openid email offline_access');
       await page.getByLabel('Client ID').fill(h.oauthClientId);
       await page.getByRole('textbox', { name: 'Client secret' }).fill(h.oauthClientSecret);
+      // The form says which redirect URI to register; a pinned port changes it.
+      const redirect = page.getByRole('note', { name: 'Redirect URI' });
+      await redirect.getByText('http://127.0.0.1/callback (any port; Patchbay picks a free one)').waitFor({ timeout: T });
+      await page.getByLabel('Callback port').fill('8765');
+      await redirect.getByText('http://127.0.0.1:8765/callback', { exact: true }).waitFor({ timeout: T });
+      await page.getByLabel('Callback port').fill('');
       const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Connect' }).click()]);
       await approveIn(popup);
       await page.getByText('Integration added.').waitFor({ timeout: T });

@@ -99,7 +99,16 @@ export interface AuthMode {
   reauthNote?: string;
   fields: ProviderField[];
   /** Set for modes connected by OAuth consent rather than a typed token. */
-  oauth?: { authorizeUrl: string; tokenUrl: string; scopes: string[]; pkce: boolean; rotatesTokens: boolean };
+  oauth?: {
+    authorizeUrl: string;
+    tokenUrl: string;
+    scopes: string[];
+    pkce: boolean;
+    rotatesTokens: boolean;
+    /** Which redirect URIs the provider accepts. */
+    redirect?: 'any-port' | 'exact' | 'https';
+    redirectHelp?: string;
+  };
 }
 
 /** One catalogue entry. */

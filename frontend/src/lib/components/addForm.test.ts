@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatWarning, initialValues, requiredMessage } from './addForm';
+import { formatWarning, initialValues, redirectToRegister, requiredMessage } from './addForm';
 
 describe('initialValues', () => {
   it('fills catalogue defaults and leaves the rest empty', () => {
@@ -30,4 +30,15 @@ describe('formatWarning', () => {
   it('says which field is required', () => {
     expect(requiredMessage(f)).toBe('Token is required.');
   });
+});
+
+describe('redirectToRegister', () => {
+  it.each<[string | undefined, Record<string, string>, string]>([
+    ['any-port', {}, 'http://127.0.0.1/callback (any port; Patchbay picks a free one)'],
+    ['any-port', { redirectPort: '8765' }, 'http://127.0.0.1:8765/callback'],
+    ['exact', {}, 'http://127.0.0.1:<callback port>/callback — enter the callback port first'],
+    ['exact', { redirectPort: ' 8765 ' }, 'http://127.0.0.1:8765/callback'],
+    ['https', {}, 'an HTTPS page you host — enter it and the callback port'],
+    ['https', { redirectUri: 'https://relay.example.com/cb', redirectPort: '8765' }, 'https://relay.example.com/cb (forwarding to http://127.0.0.1:8765/)'],
+  ])('%s %o', (rule, values, want) => expect(redirectToRegister(rule, values)).toBe(want));
 });

@@ -27,3 +27,17 @@ export function formatWarning(f: ProviderField, value: string): string {
   if (re.test(value.trim())) return '';
   return f.formatHint || `This does not look like a ${f.label}. Check that you pasted the whole value.`;
 }
+
+/**
+ * The redirect URI the user registers with their OAuth app, from the form's
+ * callback port and registered HTTPS URI (backend: service.consentOptions).
+ */
+export function redirectToRegister(redirect: string | undefined, values: Record<string, string>): string {
+  const port = (values.redirectPort ?? '').trim();
+  const https = (values.redirectUri ?? '').trim();
+  if (https) return `${https} (forwarding to http://127.0.0.1:${port || '<callback port>'}/)`;
+  if (port) return `http://127.0.0.1:${port}/callback`;
+  if (redirect === 'exact') return 'http://127.0.0.1:<callback port>/callback — enter the callback port first';
+  if (redirect === 'https') return 'an HTTPS page you host — enter it and the callback port';
+  return 'http://127.0.0.1/callback (any port; Patchbay picks a free one)';
+}
