@@ -95,12 +95,19 @@ func Endpoint(base string) oauth2.Endpoint {
 	return oauth2.Endpoint{AuthURL: base + "/oauth/authorize", TokenURL: base + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}
 }
 
-// Register mounts the server's endpoints on mux under /oauth/.
+// Register mounts the server's endpoints on mux under /oauth/; the issuer
+// {base}/oauth publishes an OpenID Connect discovery document.
 func (o *OAuthServer) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /oauth/authorize", o.authorize)
 	mux.HandleFunc("POST /oauth/decide", o.decide)
 	mux.HandleFunc("POST /oauth/token", o.token)
 	mux.HandleFunc("GET /oauth/userinfo", o.userinfo)
+	mux.HandleFunc("GET /oauth/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		issuer := "http://" + r.Host + "/oauth"
+		writeJSON(w, http.StatusOK, map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/authorize",
+			"token_endpoint": issuer + "/token", "userinfo_endpoint": issuer + "/userinfo",
+			"code_challenge_methods_supported": []string{"S256"}})
+	})
 }
 
 func randToken(prefix string) string {

@@ -70,6 +70,9 @@ type OAuthSpec struct {
 	Redirect string `json:"redirect,omitempty"`
 	// RedirectHelp explains the provider's redirect rule in the form.
 	RedirectHelp string `json:"redirectHelp,omitempty"`
+	// Discovery fills empty authorizeUrl, tokenUrl and userinfoUrl fields
+	// from the OpenID Connect discovery document of the "issuer" field.
+	Discovery bool `json:"discovery,omitempty"`
 }
 
 // Redirect rules of OAuthSpec.Redirect.

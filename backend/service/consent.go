@@ -61,6 +61,9 @@ func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (
 	if err != nil {
 		return domain.ConsentStatus{}, err
 	}
+	if err := discoverEndpoints(ctx, d.mode, d.config); err != nil {
+		return domain.ConsentStatus{}, err
+	}
 	cfg := oauthConfig(d.mode, d.baseURL, d.values())
 	return s.runConsent(cfg, d.mode, d.values(), func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
 		values := d.values()
@@ -157,6 +160,37 @@ func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domai
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 		return c.ID, nil, nil
 	})
+}
+
+// discoverEndpoints fills a generic OAuth connection's empty endpoint URLs
+// from its issuer's OpenID Connect discovery document, and makes sure every
+// endpoint is known before a consent starts.
+func discoverEndpoints(ctx context.Context, m *providers.Mode, config map[string]string) error {
+	if !m.OAuth.Discovery {
+		return nil
+	}
+	keys := []struct{ key, label string }{{"authorizeUrl", "authorize"}, {"tokenUrl", "token"}, {"userinfoUrl", "userinfo"}}
+	missing := false
+	for _, k := range keys {
+		missing = missing || strings.TrimSpace(config[k.key]) == ""
+	}
+	if missing && strings.TrimSpace(config["issuer"]) != "" {
+		d, err := oauth.Discover(ctx, nil, config["issuer"])
+		if err != nil {
+			return err
+		}
+		for k, v := range map[string]string{"authorizeUrl": d.AuthorizationEndpoint, "tokenUrl": d.TokenEndpoint, "userinfoUrl": d.UserinfoEndpoint} {
+			if strings.TrimSpace(config[k]) == "" {
+				config[k] = v
+			}
+		}
+	}
+	for _, k := range keys {
+		if strings.TrimSpace(config[k.key]) == "" {
+			return domain.FieldError(k.key, "Enter the %s URL, or an OpenID Connect issuer whose discovery document lists it.", k.label)
+		}
+	}
+	return nil
 }
 
 func expiry(tok *oauth2.Token) *time.Time {

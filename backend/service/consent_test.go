@@ -309,3 +309,37 @@ func TestConsentRedirectRules(t *testing.T) {
 		})
 	}
 }
+
+func TestConnectByOpenIDConnectDiscovery(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	d := e.oauthDraft()
+	for _, k := range []string{"authorizeUrl", "tokenUrl", "userinfoUrl"} {
+		delete(d.Config, k)
+	}
+	if _, err := e.svc.StartConsent(ctx, d); domain.Public(err).Field != "authorizeUrl" {
+		t.Fatalf("no URLs and no issuer: %v", err)
+	}
+	d.Config["issuer"] = e.url + "/oauth"
+	st, err := e.svc.StartConsent(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(st.AuthURL, e.url+"/oauth/authorize?") {
+		t.Fatalf("authorize URL %s", st.AuthURL)
+	}
+	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
+		t.Fatal(err)
+	}
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+		t.Fatalf("consent %+v", st)
+	}
+	c, _ := e.svc.GetConnection(ctx, st.ConnectionID)
+	if c.Status != domain.StatusActive || c.Config["tokenUrl"] != e.url+"/oauth/token" || c.Config["userinfoUrl"] != e.url+"/oauth/userinfo" {
+		t.Fatalf("connection %+v", c)
+	}
+	// The discovered token endpoint keeps working for refreshes.
+	if _, err := e.svc.RefreshCredential(ctx, c.ID); err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+}
