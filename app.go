@@ -173,6 +173,12 @@ func (a *App) ShowDesktopNotification(id string) (bool, error) {
 	return call(a.svc.ShowDesktopNotification(a.ctx, id))
 }
 
+// SetWorkspaceSweep sets how often a workspace's connections are checked
+// (minutes; 0 only "Check all now"; nil the app's default).
+func (a *App) SetWorkspaceSweep(id string, minutes *int) (domain.Workspace, error) {
+	return call(a.svc.SetWorkspaceSweep(a.ctx, id, minutes))
+}
+
 // GetSettings returns the user's settings.
 func (a *App) GetSettings() (domain.Settings, error) { return call(a.svc.GetSettings(a.ctx)) }
 

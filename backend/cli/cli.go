@@ -128,7 +128,7 @@ func (c *common) register(fl *flag.FlagSet) {
 	fl.BoolVar(&c.verbose, "verbose", false, "log debug details")
 	fl.BoolVar(&c.demoEmpty, "demo-empty", false, "with --demo: start with no integrations instead of one per provider")
 	fl.IntVar(&c.demoBulk, "demo-bulk", 0, "with --demo: add this many display-only integrations (the 10,000-row render benchmark)")
-	fl.DurationVar(&c.sweepEvery, "sweep-interval", 15*time.Minute, "how often to check every connection in the background (0 turns it off)")
+	fl.DurationVar(&c.sweepEvery, "sweep-interval", 15*time.Minute, "how often to check the connections of workspaces without their own interval (Settings) in the background; 0 turns background checks off")
 	fl.DurationVar(&c.retention, "retention", 90*24*time.Hour, "how long to keep check history")
 }
 

@@ -45,6 +45,9 @@ type Workspace struct {
 	Slug      string    `json:"slug"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"createdAt"`
+	// SweepMinutes is how often its connections are checked in the
+	// background; nil means the app's default and 0 only "Check all now".
+	SweepMinutes *int `json:"sweepMinutes,omitempty"`
 }
 
 // Connection is one integration instance. It never carries a secret: secrets

@@ -43,6 +43,7 @@ func routes(s *service.Service) map[string]rpc {
 		"MarkNotificationRead":    e1(s.MarkNotificationRead),
 		"ShowDesktopNotification": h1(s.ShowDesktopNotification),
 		"GetSettings":             h0(s.GetSettings),
+		"SetWorkspaceSweep":       h2(s.SetWorkspaceSweep),
 		"UpdateSettings":          h1(s.UpdateSettings),
 		"GetBanner":               h0(s.GetBanner),
 

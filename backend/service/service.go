@@ -48,6 +48,7 @@ type Service struct {
 	consentTimeout time.Duration
 	lockDir        string
 	desktop        DesktopNotifier
+	started        time.Time
 }
 
 // Options wires a Service.
@@ -93,7 +94,7 @@ func New(o Options) *Service {
 	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, lockDir: o.LockDir, desktop: o.Desktop,
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, lockDir: o.LockDir, desktop: o.Desktop, started: o.Now(),
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
 		notifier:     &notify.Notifier{Store: o.Store},
 		sweepOptions: o.Sweep,

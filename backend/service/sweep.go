@@ -20,11 +20,42 @@ type sweeps struct {
 	last    *health.Progress
 	cancel  context.CancelFunc
 	offline bool // the last sweep reached no provider at all
+	// swept is when each workspace's connections were last swept here.
+	swept map[string]time.Time
+}
+
+// scoped is the service as a sweep's Checker, limited to some workspaces.
+type scoped struct {
+	*Service
+	workspaces map[string]bool // nil: every connection
+}
+
+// ListConnections lists the connections in the sweep's workspaces.
+func (c scoped) ListConnections(ctx context.Context) ([]domain.Connection, error) {
+	all, err := c.Service.ListConnections(ctx)
+	if err != nil || c.workspaces == nil {
+		return all, err
+	}
+	out := all[:0:0]
+	for _, x := range all {
+		for _, w := range x.WorkspaceIDs {
+			if c.workspaces[w] {
+				out = append(out, x)
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // StartSweep starts "Check all now" in the background (or returns the sweep
 // already running); progress arrives as "sweep:progress" events.
 func (s *Service) StartSweep(ctx context.Context) (health.Progress, error) {
+	return s.startSweep(ctx, nil)
+}
+
+// startSweep sweeps the connections of the given workspaces (nil: all).
+func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (health.Progress, error) {
 	s.sweeps.mu.Lock()
 	if s.sweeps.cancel != nil && s.sweeps.last != nil {
 		p := *s.sweeps.last
@@ -49,6 +80,16 @@ func (s *Service) StartSweep(ctx context.Context) (health.Progress, error) {
 		return health.Progress{}, fmt.Errorf("start sweep: %w", err)
 	}
 	s.sweeps.cancel, s.sweeps.last = cancel, &first
+	if s.sweeps.swept == nil {
+		s.sweeps.swept = map[string]time.Time{}
+	}
+	if wss, err := s.store.ListWorkspaces(ctx); err == nil {
+		for _, w := range wss {
+			if workspaces == nil || workspaces[w.ID] {
+				s.sweeps.swept[w.ID] = first.StartedAt
+			}
+		}
+	}
 	s.sweeps.mu.Unlock()
 	go func() {
 		defer cancel()
@@ -57,7 +98,7 @@ func (s *Service) StartSweep(ctx context.Context) (health.Progress, error) {
 			_ = os.Remove(s.sweepLock(id))
 		}()
 		saved := time.Now()
-		p, err := health.Sweep(runCtx, id, s, s.sweepOptions, func(p health.Progress) {
+		p, err := health.Sweep(runCtx, id, scoped{s, workspaces}, s.sweepOptions, func(p health.Progress) {
 			s.sweeps.mu.Lock()
 			s.sweeps.last = &p
 			s.sweeps.mu.Unlock()
@@ -166,19 +207,6 @@ func (s *Service) RecoverSweeps(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// firstSweepWait is how long the schedule waits before its first sweep: at
-// once when the last sweep was interrupted or none ran, otherwise the rest
-// of the interval since the last one finished.
-func (s *Service) firstSweepWait(ctx context.Context, interval time.Duration) time.Duration {
-	p, ok, err := s.store.LastSweep(ctx)
-	if err != nil || !ok || p.Interrupted || p.FinishedAt == nil {
-		return 0
-	}
-	if left := interval - s.now().Sub(*p.FinishedAt); left > 0 {
-		return left
-	}
-	return 0
-}
 
 // allUnreachable reports whether every connection's last check failed with
 // a network error (no provider answered: the machine is offline).
@@ -195,27 +223,104 @@ func (s *Service) allUnreachable(ctx context.Context) bool {
 	return true
 }
 
-// RunSchedule sweeps every interval until ctx ends (the scheduled health
-// sweeps of the window and serve mode). While offline it probes more often
-// (every minute, at most the interval) and resumes full sweeps once a
-// provider answers again.
-func (s *Service) RunSchedule(ctx context.Context, interval time.Duration) {
-	wait := s.firstSweepWait(ctx, interval)
+// DueWorkspaces returns the workspaces whose scheduled sweep is due: their
+// own interval (or def when they have none; 0 turns a workspace's schedule
+// off) has passed since they were last swept here — or, after a restart,
+// since the last stored sweep finished (at once if it was interrupted, one
+// interval after the start when no sweep ever ran).
+func (s *Service) DueWorkspaces(ctx context.Context, def time.Duration) (map[string]bool, error) {
+	wss, err := s.store.ListWorkspaces(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("due sweeps: %w", err)
+	}
+	// For workspaces not swept by this process yet: the last stored sweep's
+	// end, at once after an interrupted one, or this start when none ran.
+	since := s.started
+	if p, ok, err := s.store.LastSweep(ctx); err == nil && ok {
+		switch {
+		case p.Interrupted:
+			since = time.Time{}
+		case p.FinishedAt != nil:
+			since = *p.FinishedAt
+		}
+	}
+	now := s.now()
+	s.sweeps.mu.Lock()
+	defer s.sweeps.mu.Unlock()
+	due := map[string]bool{}
+	for _, w := range wss {
+		every := def
+		if w.SweepMinutes != nil {
+			every = time.Duration(*w.SweepMinutes) * time.Minute
+		}
+		if every <= 0 {
+			continue
+		}
+		last, ok := s.sweeps.swept[w.ID]
+		if !ok {
+			last = since
+		}
+		if !now.Before(last.Add(every)) {
+			due[w.ID] = true
+		}
+	}
+	return due, nil
+}
+
+// SweepDue starts a sweep of the workspaces that are due (all of them while
+// offline, to notice the network coming back); ok is false when none is due
+// or a sweep is already running.
+func (s *Service) SweepDue(ctx context.Context, def time.Duration) (p health.Progress, ok bool, err error) {
+	s.sweeps.mu.Lock()
+	running, offline := s.sweeps.cancel != nil, s.sweeps.offline
+	s.sweeps.mu.Unlock()
+	if running {
+		return p, false, nil
+	}
+	due, err := s.DueWorkspaces(ctx, def)
+	if err != nil || len(due) == 0 && !offline {
+		return p, false, err
+	}
+	if offline {
+		due = nil // probe everything
+	}
+	p, err = s.startSweep(ctx, due)
+	return p, err == nil, err
+}
+
+// SetWorkspaceSweep sets how often a workspace's connections are checked in
+// the background: minutes from 1 to 1440, 0 for only "Check all now", or nil
+// for the app's default.
+func (s *Service) SetWorkspaceSweep(ctx context.Context, id string, minutes *int) (domain.Workspace, error) {
+	if minutes != nil && (*minutes < 0 || *minutes > 1440) {
+		return domain.Workspace{}, domain.FieldError("sweepMinutes", "Enter how often to check this workspace's connections: 1 to 1440 minutes, or 0 for only Check all now.")
+	}
+	if err := s.store.SetWorkspaceSweep(ctx, id, minutes); err != nil {
+		return domain.Workspace{}, err
+	}
+	s.log.Info("workspace sweep interval set", "workspace", id, "minutes", minutes)
+	return s.store.GetWorkspace(ctx, id)
+}
+
+// RunSchedule runs the scheduled health sweeps of the window and serve
+// mode until ctx ends: each minute (at most every def) it sweeps the
+// workspaces whose interval has passed, def being the interval of those
+// without their own. After an interrupted sweep the first comes at once;
+// while offline every connection is probed each minute until a provider
+// answers again.
+func (s *Service) RunSchedule(ctx context.Context, def time.Duration) {
+	tick := time.Minute
+	if def > 0 && def < tick {
+		tick = def
+	}
 	for {
+		if _, _, err := s.SweepDue(ctx, def); err != nil && ctx.Err() == nil {
+			s.log.Error("scheduled sweep", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(wait):
-		}
-		if _, err := s.StartSweep(ctx); err != nil {
-			s.log.Error("scheduled sweep", "err", err)
-		}
-		s.sweeps.mu.Lock()
-		offline := s.sweeps.offline
-		s.sweeps.mu.Unlock()
-		wait = interval
-		if offline && interval > time.Minute {
-			wait = time.Minute
+		case <-time.After(tick):
 		}
 	}
 }

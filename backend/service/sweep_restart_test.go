@@ -78,3 +78,81 @@ func TestRestartInTheMiddleOfASweep(t *testing.T) {
 		t.Fatalf("the finished sweep was not stored: %+v %v", stored, err)
 	}
 }
+
+func TestScheduledSweepsFollowEachWorkspaceInterval(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	fast, _ := e.svc.CreateWorkspace(ctx, domain.WorkspaceDraft{Name: "Fast"})
+	off, _ := e.svc.CreateWorkspace(ctx, domain.WorkspaceDraft{Name: "Manual only"})
+	five, zero, tooMany := 5, 0, 2000
+	if _, err := e.svc.SetWorkspaceSweep(ctx, fast.ID, &tooMany); domain.Public(err).Field != "sweepMinutes" {
+		t.Fatalf("2000 minutes accepted: %v", err)
+	}
+	if w, err := e.svc.SetWorkspaceSweep(ctx, fast.ID, &five); err != nil || w.SweepMinutes == nil || *w.SweepMinutes != 5 {
+		t.Fatalf("set 5 minutes: %+v %v", w, err)
+	}
+	if _, err := e.svc.SetWorkspaceSweep(ctx, off.ID, &zero); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for name, ws := range map[string]string{"default": e.ws.ID, "fast": fast.ID, "off": off.ID} {
+		d := e.draft(fakes.GenericGoodKey, fakes.GenericValidate)
+		d.Label, d.WorkspaceIDs = "In "+name, []string{ws}
+		c, err := e.svc.CreateConnection(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = c.ID
+	}
+	const def = 15 * time.Minute
+	sweep := func(wantDue ...string) {
+		t.Helper()
+		due, err := e.svc.DueWorkspaces(ctx, def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]bool{}
+		for _, w := range wantDue {
+			want[map[string]string{"default": e.ws.ID, "fast": fast.ID}[w]] = true
+		}
+		if len(due) != len(want) {
+			t.Fatalf("due %v, want %v", due, wantDue)
+		}
+		for w := range want {
+			if !due[w] {
+				t.Fatalf("due %v, want %v", due, wantDue)
+			}
+		}
+		p, started, err := e.svc.SweepDue(ctx, def)
+		if err != nil || started != (len(want) > 0) {
+			t.Fatalf("SweepDue started=%v %v", started, err)
+		}
+		for started {
+			if p, _ = e.svc.GetSweep(ctx); !p.Running {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	checks := func(name string) int {
+		list, _ := e.svc.ListChecks(ctx, ids[name], 100)
+		return len(list)
+	}
+	sweep() // nothing is due right after the start
+	e.clock.Advance(6 * time.Minute)
+	sweep("fast")
+	if checks("fast") != 2 || checks("default") != 1 || checks("off") != 1 {
+		t.Fatalf("after 6 minutes: fast %d, default %d, off %d checks", checks("fast"), checks("default"), checks("off"))
+	}
+	e.clock.Advance(10 * time.Minute)
+	sweep("default", "fast")
+	if checks("fast") != 3 || checks("default") != 2 || checks("off") != 1 {
+		t.Fatalf("after 16 minutes: fast %d, default %d, off %d checks", checks("fast"), checks("default"), checks("off"))
+	}
+	// Back to the default interval.
+	if w, err := e.svc.SetWorkspaceSweep(ctx, fast.ID, nil); err != nil || w.SweepMinutes != nil {
+		t.Fatalf("reset: %+v %v", w, err)
+	}
+	e.clock.Advance(6 * time.Minute)
+	sweep()
+}

@@ -38,7 +38,7 @@ func parseTimePtr(s sql.NullString) *time.Time {
 
 // ListWorkspaces returns all workspaces, oldest first.
 func (s *Store) ListWorkspaces(ctx context.Context) ([]domain.Workspace, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT id, slug, name, created_at FROM workspaces ORDER BY created_at, name`)
+	rows, err := s.reader.QueryContext(ctx, `SELECT id, slug, name, created_at, sweep_minutes FROM workspaces ORDER BY created_at, name`)
 	if err != nil {
 		return nil, s.wrap("list workspaces", err)
 	}
@@ -47,9 +47,11 @@ func (s *Store) ListWorkspaces(ctx context.Context) ([]domain.Workspace, error) 
 	for rows.Next() {
 		var w domain.Workspace
 		var created string
-		if err := rows.Scan(&w.ID, &w.Slug, &w.Name, &created); err != nil {
+		var minutes sql.NullInt64
+		if err := rows.Scan(&w.ID, &w.Slug, &w.Name, &created, &minutes); err != nil {
 			return nil, s.wrap("list workspaces", err)
 		}
+		w.SweepMinutes = nullInt(minutes)
 		w.CreatedAt = parseTime(created)
 		out = append(out, w)
 	}
@@ -60,14 +62,40 @@ func (s *Store) ListWorkspaces(ctx context.Context) ([]domain.Workspace, error) 
 func (s *Store) GetWorkspace(ctx context.Context, id string) (domain.Workspace, error) {
 	var w domain.Workspace
 	var created string
-	err := s.reader.QueryRowContext(ctx, `SELECT id, slug, name, created_at FROM workspaces WHERE id = ?`, id).Scan(&w.ID, &w.Slug, &w.Name, &created)
+	var minutes sql.NullInt64
+	err := s.reader.QueryRowContext(ctx, `SELECT id, slug, name, created_at, sweep_minutes FROM workspaces WHERE id = ?`, id).Scan(&w.ID, &w.Slug, &w.Name, &created, &minutes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, domain.Errorf(domain.ENotFound, "Workspace %s not found. It may have been deleted; reload the list.", id)
 	} else if err != nil {
 		return w, s.wrap("get workspace "+id, err)
 	}
-	w.CreatedAt = parseTime(created)
+	w.CreatedAt, w.SweepMinutes = parseTime(created), nullInt(minutes)
 	return w, nil
+}
+
+func nullInt(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
+
+// SetWorkspaceSweep sets a workspace's sweep interval in minutes (nil: the
+// app's default).
+func (s *Store) SetWorkspaceSweep(ctx context.Context, id string, minutes *int) error {
+	var v any
+	if minutes != nil {
+		v = *minutes
+	}
+	res, err := s.writer.ExecContext(ctx, `UPDATE workspaces SET sweep_minutes = ? WHERE id = ?`, v, id)
+	if err != nil {
+		return s.wrap("set sweep interval of "+id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.Errorf(domain.ENotFound, "Workspace %s not found. It may have been deleted; reload the list.", id)
+	}
+	return nil
 }
 
 // CreateWorkspace stores a new workspace; a taken slug is a conflict.

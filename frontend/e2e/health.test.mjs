@@ -104,6 +104,14 @@ describe('bell and banner', { timeout: 120_000 }, () => {
       await page.reload();
       await desktop.waitFor({ timeout: T });
       assert.equal(await desktop.isChecked(), false, 'the switch did not stay off after a reload');
+
+      // Each workspace has its own background check interval.
+      const interval = page.getByRole('combobox', { name: 'Default' });
+      await interval.selectOption({ label: 'Every 5 minutes' });
+      await page.getByText(/Health checks for Default: every 5 minutes/).waitFor({ timeout: T });
+      await page.reload();
+      await interval.waitFor({ timeout: T });
+      assert.equal(await interval.inputValue(), '5', 'the interval did not persist');
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'health.png') }).catch(() => {});
       throw e;

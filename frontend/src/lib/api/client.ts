@@ -72,6 +72,7 @@ export interface PatchbayAPI {
   markNotificationRead(id: string): Promise<null>;
   showDesktopNotification(id: string): Promise<boolean>;
   getSettings(): Promise<Settings>;
+  setWorkspaceSweep(id: string, minutes: number | null): Promise<Workspace>;
   updateSettings(s: Settings): Promise<Settings>;
   getBanner(): Promise<Banner>;
   startSweep(): Promise<SweepProgress>;
@@ -140,6 +141,7 @@ export function createClient(t: Transport): PatchbayAPI {
     },
     showDesktopNotification: (id) => invoke('ShowDesktopNotification', id),
     getSettings: () => invoke('GetSettings'),
+    setWorkspaceSweep: (id, minutes) => invoke('SetWorkspaceSweep', id, minutes),
     updateSettings: (x) => invoke('UpdateSettings', x),
     getBanner: () => invoke('GetBanner'),
     startSweep: () => invoke('StartSweep'),

@@ -67,6 +67,8 @@ export interface Workspace {
   slug: string;
   name: string;
   createdAt: string;
+  /** Background sweep interval in minutes; absent: the app's default; 0: only Check all now. */
+  sweepMinutes?: number;
 }
 
 /** What the New workspace form submits. */
