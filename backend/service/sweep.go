@@ -207,7 +207,6 @@ func (s *Service) RecoverSweeps(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-
 // allUnreachable reports whether every connection's last check failed with
 // a network error (no provider answered: the machine is offline).
 func (s *Service) allUnreachable(ctx context.Context) bool {
