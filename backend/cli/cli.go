@@ -188,8 +188,16 @@ func withApp(c common, env Env, fn func(context.Context, *app) int) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	defer app.close()
-	return fn(ctx, app)
+	bg, cancel := context.WithCancel(ctx)
+	defer func() {
+		// Stop the background work (sweeps, triggers, runs) before the
+		// database closes under it.
+		cancel()
+		app.svc.CancelSweepIfRunning()
+		app.svc.Wait()
+		app.close()
+	}()
+	return fn(bg, app)
 }
 
 // scheduleSweeps runs background health sweeps and the runs engine's
@@ -197,7 +205,7 @@ func withApp(c common, env Env, fn func(context.Context, *app) int) int {
 func scheduleSweeps(ctx context.Context, app *app, every time.Duration) {
 	app.svc.StartBackground(ctx)
 	if every > 0 {
-		go app.svc.RunSchedule(ctx, every)
+		app.svc.Go(func() { app.svc.RunSchedule(ctx, every) })
 	}
 }
 
@@ -330,7 +338,7 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		return nil, err
 	}
 	if c.demo {
-		cat = cat.AllSelfHosted()
+		cat = cat.AllSelfHosted().WithCloudAt(a.fakeURL)
 	}
 	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir,
 		Desktop: desktop.Notifier{AppName: "Patchbay"}})

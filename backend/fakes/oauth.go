@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,7 @@ type OAuthServer struct {
 	refreshes int                    // successful refresh grants
 	AccessTTL time.Duration          // access token lifetime (default 1 h)
 	now       func() time.Time
+	sites     []string // Atlassian sites the next consents grant (paths on this server)
 }
 
 type authCode struct {
@@ -102,6 +104,8 @@ func (o *OAuthServer) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth/decide", o.decide)
 	mux.HandleFunc("POST /oauth/token", o.token)
 	mux.HandleFunc("GET /oauth/userinfo", o.userinfo)
+	mux.HandleFunc("GET /oauth/accessible-resources", o.accessibleResources)
+	mux.HandleFunc("GET /atlassian/ex/jira/{cloud}/{rest...}", o.jiraViaGateway)
 	mux.HandleFunc("GET /oauth/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		issuer := "http://" + r.Host + "/oauth"
 		writeJSON(w, http.StatusOK, map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/authorize",
@@ -243,6 +247,72 @@ func (o *OAuthServer) token(w http.ResponseWriter, r *http.Request) {
 
 // userinfo answers for a live access token of a grant that is not revoked.
 func (o *OAuthServer) userinfo(w http.ResponseWriter, r *http.Request) {
+	if o.authorized(w, r) {
+		writeJSON(w, http.StatusOK, map[string]string{"sub": "demo-user", "email": "demo-user@example.com"})
+	}
+}
+
+// SetSites sets the Atlassian sites (paths on this server, like "/jira")
+// that accessible-resources lists; the default is one site, "/jira".
+func (o *OAuthServer) SetSites(paths ...string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sites = paths
+}
+
+// CloudID is the fake Atlassian cloud id of the site at path.
+func CloudID(path string) string { return "cloud" + strings.ReplaceAll(path, "/", "-") }
+
+func (o *OAuthServer) grantedSites() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.sites == nil {
+		return []string{"/jira"}
+	}
+	return append([]string(nil), o.sites...)
+}
+
+// accessibleResources answers like api.atlassian.com's
+// /oauth/token/accessible-resources: the sites the token may use.
+func (o *OAuthServer) accessibleResources(w http.ResponseWriter, r *http.Request) {
+	if !o.authorized(w, r) {
+		return
+	}
+	out := []map[string]any{}
+	for _, p := range o.grantedSites() {
+		out = append(out, map[string]any{"id": CloudID(p), "name": strings.Trim(p, "/"), "url": "http://" + r.Host + p,
+			"scopes": []string{"read:jira-work", "read:jira-user"}})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// jiraViaGateway answers Jira Cloud REST calls made with an OAuth token
+// through api.atlassian.com/ex/jira/{cloudId}.
+func (o *OAuthServer) jiraViaGateway(w http.ResponseWriter, r *http.Request) {
+	if !o.authorized(w, r) {
+		return
+	}
+	granted := false
+	for _, p := range o.grantedSites() {
+		granted = granted || CloudID(p) == r.PathValue("cloud")
+	}
+	if !granted {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "No site with this cloud id is available to the token."})
+		return
+	}
+	switch r.PathValue("rest") {
+	case "rest/api/3/myself":
+		writeJSON(w, http.StatusOK, map[string]string{"accountId": "5b10a2844c20165700ede21g", "emailAddress": "oauth-user@example.com"})
+	case "rest/api/3/project/search":
+		writeJSON(w, http.StatusOK, map[string]any{"values": []map[string]string{{"name": "Platform"}, {"name": "Mobile"}}})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// authorized checks the request's Bearer access token and answers 401 when
+// it is unknown, revoked or expired.
+func (o *OAuthServer) authorized(w http.ResponseWriter, r *http.Request) bool {
 	o.mu.Lock()
 	tok, ok := o.access[bearer(r)]
 	o.mu.Unlock()
@@ -254,8 +324,9 @@ func (o *OAuthServer) userinfo(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token expired"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": "Token has expired"})
 	default:
-		writeJSON(w, http.StatusOK, map[string]string{"sub": tok.g.subject, "email": "demo-user@example.com"})
+		return true
 	}
+	return false
 }
 
 var hiddenField = regexp.MustCompile(`type="hidden" name="([a-z_]+)" value="([^"]*)"`)

@@ -73,6 +73,20 @@ type OAuthSpec struct {
 	// Discovery fills empty authorizeUrl, tokenUrl and userinfoUrl fields
 	// from the OpenID Connect discovery document of the "issuer" field.
 	Discovery bool `json:"discovery,omitempty"`
+	// Sites is set for providers whose OAuth tokens reach a site through a
+	// gateway (Jira Cloud 3LO): which sites a token was granted, and where
+	// its API calls go once the connection's site is known.
+	Sites *SitesSpec `json:"sites,omitempty"`
+	// AuthParams are extra authorize parameters (Atlassian: audience, prompt).
+	AuthParams map[string]string `json:"authParams,omitempty"`
+}
+
+// SitesSpec describes a token's accessible sites and the API gateway.
+type SitesSpec struct {
+	// URL lists the sites a token may use: [{id, name, url, scopes}].
+	URL string `json:"url"`
+	// APIBase is the base of API calls, with {{cloudId}} for the site's id.
+	APIBase string `json:"apiBase"`
 }
 
 // Redirect rules of OAuthSpec.Redirect.
@@ -285,6 +299,33 @@ func (c *Catalogue) AllSelfHosted() *Catalogue {
 	for i := range out.Providers {
 		out.Providers[i].SelfHosted = true
 		out.byID[out.Providers[i].ID] = &out.Providers[i]
+	}
+	return out
+}
+
+// WithCloudAt returns a copy of the catalogue whose fixed cloud OAuth
+// endpoints (authorize, token, accessible sites and their API gateway) are
+// those of the fake server at base: --demo and tests never reach a real
+// provider. Generic modes, whose URLs the user types, are left alone.
+func (c *Catalogue) WithCloudAt(base string) *Catalogue {
+	out := &Catalogue{Providers: make([]Provider, len(c.Providers)), byID: map[string]*Provider{}}
+	copy(out.Providers, c.Providers)
+	for i := range out.Providers {
+		p := &out.Providers[i]
+		p.Modes = append([]Mode(nil), p.Modes...)
+		for j := range p.Modes {
+			m := &p.Modes[j]
+			if m.OAuth == nil || strings.Contains(m.OAuth.AuthorizeURL, "{{") {
+				continue
+			}
+			o := *m.OAuth
+			o.AuthorizeURL, o.TokenURL = base+"/oauth/authorize", base+"/oauth/token"
+			if o.Sites != nil {
+				o.Sites = &SitesSpec{URL: base + "/oauth/accessible-resources", APIBase: base + "/atlassian/ex/jira/{{cloudId}}"}
+			}
+			m.OAuth = &o
+		}
+		out.byID[p.ID] = p
 	}
 	return out
 }

@@ -55,6 +55,39 @@ type Target struct {
 	Values   map[string]string
 }
 
+// apiBase is where t's API calls go: the mode's site gateway once the
+// connection's site is known (Jira Cloud OAuth: api.atlassian.com/ex/jira/
+// {cloudId}), else its base URL.
+func (t Target) apiBase() string {
+	if t.Mode.OAuth != nil && t.Mode.OAuth.Sites != nil && t.Values["cloudId"] != "" {
+		return render(t.Mode.OAuth.Sites.APIBase, t.Values)
+	}
+	return t.BaseURL
+}
+
+// Site is one site an OAuth token was granted (Atlassian accessible-resources).
+type Site struct {
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	URL    string   `json:"url"`
+	Scopes []string `json:"scopes"`
+}
+
+// Sites lists the sites t's access token was granted.
+func (v *Validator) Sites(ctx context.Context, t Target) ([]Site, domain.CheckResult) {
+	spec := t.Mode.OAuth.Sites
+	res, body := v.call(ctx, Target{Provider: t.Provider, Mode: t.Mode, BaseURL: t.BaseURL, Values: map[string]string{"accessToken": t.Values["accessToken"]}},
+		http.MethodGet, spec.URL, nil, ValidateSpec{})
+	if !res.OK() {
+		return nil, res
+	}
+	var sites []Site
+	if err := json.Unmarshal(body, &sites); err != nil {
+		return nil, domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("The list of granted sites could not be read (%v).", err)}
+	}
+	return sites, res
+}
+
 // Validate sends the mode's validation request and classifies the answer.
 // It never returns an error: every failure is a classified CheckResult.
 func (v *Validator) Validate(ctx context.Context, t Target) domain.CheckResult {
@@ -82,7 +115,7 @@ func (v *Validator) validate(ctx context.Context, t Target) domain.CheckResult {
 // and classifies the answer; it returns the body for callers that read it.
 func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, body []byte, spec ValidateSpec) (domain.CheckResult, []byte) {
 	values := withBase(t)
-	target, err := JoinURL("validationUrl", t.BaseURL, render(urlTpl, values))
+	target, err := JoinURL("validationUrl", t.apiBase(), render(urlTpl, values))
 	if err != nil {
 		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil
 	}

@@ -138,6 +138,18 @@ func (e *Engine) launch(id string) {
 // shutdown).
 func (e *Engine) Wait() { e.wg.Wait() }
 
+// Stop interrupts every run executing in this process and waits for them:
+// a step cut short stays recorded as running, and Recover at the next
+// start runs it again.
+func (e *Engine) Stop() {
+	e.mu.Lock()
+	for _, cancel := range e.active {
+		cancel()
+	}
+	e.mu.Unlock()
+	e.wg.Wait()
+}
+
 func (e *Engine) log() *slog.Logger {
 	if e.Log != nil {
 		return e.Log

@@ -68,6 +68,13 @@ func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (
 	return s.runConsent(cfg, d.mode, d.values(), func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
 		values := d.values()
 		values["accessToken"] = tok.AccessToken
+		if d.mode.OAuth.Sites != nil {
+			site, res, err := s.grantedSite(ctx, providers.Target{Provider: d.provider, Mode: d.mode, BaseURL: d.baseURL, Values: values}, "")
+			if err != nil || res != nil {
+				return "", res, err
+			}
+			values["cloudId"], d.config["cloudId"] = site.ID, site.ID
+		}
 		res := s.validator.Validate(ctx, providers.Target{Provider: d.provider, Mode: d.mode, BaseURL: d.baseURL, Values: values})
 		if !res.OK() {
 			return "", &res, nil
@@ -133,6 +140,12 @@ func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domai
 			v[k] = x
 		}
 		v["accessToken"] = tok.AccessToken
+		if m.OAuth.Sites != nil {
+			// Reauthorization keeps the site the connection was made for.
+			if _, _, err := s.grantedSite(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: v}, c.Config["cloudId"]); err != nil {
+				return "", nil, err
+			}
+		}
 		res := s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: v})
 		if !res.OK() {
 			return "", &res, nil
@@ -160,6 +173,44 @@ func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domai
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 		return c.ID, nil, nil
 	})
+}
+
+// grantedSite finds the connection's site among those the new token was
+// granted: by cloud id when reauthorizing (keep), else by the site URL the
+// user entered. A site the token cannot reach is a clear failure that
+// changes nothing (the old token stays).
+func (s *Service) grantedSite(ctx context.Context, t providers.Target, keep string) (providers.Site, *domain.CheckResult, error) {
+	sites, res := s.validator.Sites(ctx, t)
+	if !res.OK() {
+		return providers.Site{}, &res, nil
+	}
+	names := make([]string, 0, len(sites))
+	for _, x := range sites {
+		if (keep != "" && x.ID == keep) || (keep == "" && sameSite(x.URL, t.BaseURL)) {
+			return x, nil, nil
+		}
+		names = append(names, fmt.Sprintf("%s (%s)", x.Name, x.URL))
+	}
+	granted := "none"
+	if len(names) > 0 {
+		granted = strings.Join(names, ", ")
+	}
+	if keep != "" {
+		return providers.Site{}, nil, domain.Errorf(domain.EValidation, "The site %s is no longer granted to this app (granted now: %s). Reauthorize again and choose that site on Atlassian's consent page, or ask its admin to allow the app. The old token is kept.", t.BaseURL, granted)
+	}
+	return providers.Site{}, nil, domain.Errorf(domain.EValidation, "Atlassian did not grant this app access to %s (granted: %s). Connect again and choose that site on the consent page, or check the site URL.", t.BaseURL, granted)
+}
+
+// sameSite compares two site URLs by scheme, host and path.
+func sameSite(a, b string) bool {
+	norm := func(s string) string {
+		u, err := url.Parse(strings.TrimSpace(s))
+		if err != nil {
+			return s
+		}
+		return strings.ToLower(u.Scheme+"://"+u.Host) + strings.TrimRight(u.Path, "/")
+	}
+	return norm(a) == norm(b)
 }
 
 // discoverEndpoints fills a generic OAuth connection's empty endpoint URLs
@@ -208,7 +259,7 @@ type finish func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckR
 // consentOptions reads the connection's redirect settings (pinned port,
 // registered HTTPS redirect) and checks them against the provider's rule.
 func consentOptions(m *providers.Mode, values map[string]string) (oauth.ConsentOptions, error) {
-	o := oauth.ConsentOptions{PKCE: m.OAuth.PKCE}
+	o := oauth.ConsentOptions{PKCE: m.OAuth.PKCE, AuthParams: m.OAuth.AuthParams}
 	if raw := strings.TrimSpace(values["redirectPort"]); raw != "" {
 		port, err := strconv.Atoi(raw)
 		if err != nil || port < 1024 || port > 65535 {

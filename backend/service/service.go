@@ -5,6 +5,7 @@
 package service
 
 import (
+	"sync"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -49,6 +50,25 @@ type Service struct {
 	lockDir        string
 	desktop        DesktopNotifier
 	started        time.Time
+	bg             sync.WaitGroup // background goroutines (Wait)
+}
+
+// Go runs fn in a background goroutine that Wait waits for.
+func (s *Service) Go(fn func()) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		fn()
+	}()
+}
+
+// Wait blocks until the background work started by this service (sweeps,
+// the trigger and event loops) has stopped — cancel their context first —
+// and interrupts the runs executing here (they resume at the next start).
+// Call it before closing the store.
+func (s *Service) Wait() {
+	s.bg.Wait()
+	s.engine.Stop()
 }
 
 // Options wires a Service.

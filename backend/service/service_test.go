@@ -96,10 +96,17 @@ func catalogue(t *testing.T, doc string) *providers.Catalogue {
 // newEnvWith is newEnv with a given provider catalogue.
 func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env {
 	t.Helper()
+	return newEnvWithURL(t, sec, func(string) *providers.Catalogue { return cat })
+}
+
+// newEnvWithURL is newEnv with a catalogue made for the fake server's URL.
+func newEnvWithURL(t *testing.T, sec secrets.Store, catFor func(url string) *providers.Catalogue) *env {
+	t.Helper()
 	fake := fakes.New()
 	fake.HangFor = 5 * time.Second
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
+	cat := catFor(srv.URL)
 	dbPath := filepath.Join(t.TempDir(), "patchbay.db")
 	st, err := store.Open(dbPath)
 	if err != nil {

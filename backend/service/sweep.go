@@ -91,7 +91,7 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 		}
 	}
 	s.sweeps.mu.Unlock()
-	go func() {
+	s.Go(func() {
 		defer cancel()
 		defer func() {
 			unlock()
@@ -132,7 +132,7 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 			s.log.Info("network state changed", "offline", offline)
 			s.bus.Publish(events.SweepProgress, p)
 		}
-	}()
+	})
 	return first, nil
 }
 
@@ -145,6 +145,15 @@ func (s *Service) CancelSweep(ctx context.Context) error {
 	}
 	s.sweeps.cancel()
 	return nil
+}
+
+// CancelSweepIfRunning stops the running sweep, if any (at shutdown).
+func (s *Service) CancelSweepIfRunning() {
+	s.sweeps.mu.Lock()
+	defer s.sweeps.mu.Unlock()
+	if s.sweeps.cancel != nil {
+		s.sweeps.cancel()
+	}
 }
 
 // GetSweep returns the running or last sweep's progress (zero when none ran).

@@ -297,9 +297,9 @@ func (s *Service) StartBackground(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Info("resumed interrupted runs", "runs", n)
 	}
-	go s.runTriggers(ctx)
+	s.Go(func() { s.runTriggers(ctx) })
 	ch, stop := s.bus.Subscribe()
-	go func() {
+	s.Go(func() {
 		defer stop()
 		for {
 			select {
@@ -322,7 +322,7 @@ func (s *Service) StartBackground(ctx context.Context) {
 				}
 			}
 		}
-	}()
+	})
 }
 
 // fetched is the outcome of listing a connection's items into the database.

@@ -195,7 +195,7 @@ func TestLockedDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec("INSERT INTO workspaces VALUES ('lock','lock','L','x')"); err != nil {
+	if _, err := tx.Exec("INSERT INTO workspaces (id, slug, name, created_at) VALUES ('lock','lock','L','x')"); err != nil {
 		t.Fatal(err)
 	}
 	err = s.CreateWorkspace(context.Background(), domain.Workspace{ID: "w", Slug: "w", Name: "W"})

@@ -1,0 +1,96 @@
+package service_test
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/providers"
+	"patchbay/backend/secrets"
+)
+
+// TestJiraCloudOAuthKeepsItsSite connects Jira Cloud by 3LO consent: the
+// site typed by the user must be among the token's accessible resources,
+// API calls go through the gateway with its cloud id, and a
+// reauthorization that no longer grants that site changes nothing.
+func TestJiraCloudOAuthKeepsItsSite(t *testing.T) {
+	cat, _ := providers.Load()
+	sec := secrets.NewMemory()
+	e := newEnvWithURL(t, sec, func(url string) *providers.Catalogue { return cat.AllSelfHosted().WithCloudAt(url) })
+	ctx := context.Background()
+	port := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
+	consent := func(start func() (domain.ConsentStatus, error)) domain.ConsentStatus {
+		t.Helper()
+		st, err := start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
+			t.Fatal(err)
+		}
+		return waitConsent(t, e, st.ID)
+	}
+	draft := func(site string) domain.ConnectionDraft {
+		return domain.ConnectionDraft{Provider: "jira_cloud", AuthMode: "oauth2", Label: "Jira by OAuth", WorkspaceIDs: []string{e.ws.ID},
+			BaseURL: e.url + site, Config: map[string]string{"clientId": fakes.OAuthClientID, "redirectPort": port()},
+			Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}
+	}
+
+	st, err := e.svc.StartConsent(ctx, draft("/jira"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.AuthURL, "audience=api.atlassian.com") || !strings.Contains(st.AuthURL, "prompt=consent") {
+		t.Fatalf("authorize URL lacks Atlassian's parameters: %s", st.AuthURL)
+	}
+	_ = e.svc.CancelConsent(ctx, st.ID)
+	waitConsent(t, e, st.ID)
+
+	st = consent(func() (domain.ConsentStatus, error) { return e.svc.StartConsent(ctx, draft("/jira")) })
+	if st.State != domain.ConsentDone {
+		t.Fatalf("consent %+v", st)
+	}
+	c, _ := e.svc.GetConnection(ctx, st.ConnectionID)
+	if c.Status != domain.StatusActive || c.Config["cloudId"] != fakes.CloudID("/jira") || c.Identity != "oauth-user@example.com" {
+		t.Fatalf("connection %+v", c)
+	}
+	if c, err = e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusActive {
+		t.Fatalf("a check through the gateway: %+v %v", c, err)
+	}
+
+	// A site the consent did not grant is refused with the granted ones named.
+	if st := consent(func() (domain.ConsentStatus, error) { return e.svc.StartConsent(ctx, draft("/jira-elsewhere")) }); st.State != domain.ConsentFailed ||
+		!strings.Contains(st.Message, "did not grant this app access") || !strings.Contains(st.Message, "jira (") {
+		t.Fatalf("ungranted site: %+v", st)
+	}
+
+	// The user reauthorizes but picks another site: nothing changes.
+	before, _ := sec.Get(ctx, "oauth-token/"+c.ID)
+	e.fake.OAuth.SetSites("/jira-other")
+	if st := consent(func() (domain.ConsentStatus, error) { return e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{}) }); st.State != domain.ConsentFailed ||
+		!strings.Contains(st.Message, "no longer granted") || !strings.Contains(st.Message, "old token is kept") {
+		t.Fatalf("reauthorization without the site: %+v", st)
+	}
+	if after, _ := sec.Get(ctx, "oauth-token/"+c.ID); after != before {
+		t.Fatal("a failed reauthorization replaced the token")
+	}
+	// With the site granted again, reauthorization keeps the same site.
+	e.fake.OAuth.SetSites("/jira-other", "/jira")
+	if st := consent(func() (domain.ConsentStatus, error) { return e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{}) }); st.State != domain.ConsentDone {
+		t.Fatalf("reauthorization: %+v", st)
+	}
+	if c, _ = e.svc.GetConnection(ctx, c.ID); c.Config["cloudId"] != fakes.CloudID("/jira") || c.Status != domain.StatusActive {
+		t.Fatalf("after reauthorization: %+v", c)
+	}
+}
