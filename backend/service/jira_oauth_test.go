@@ -78,7 +78,9 @@ func TestJiraCloudOAuthKeepsItsSite(t *testing.T) {
 	// The user reauthorizes but picks another site: nothing changes.
 	before, _ := sec.Get(ctx, "oauth-token/"+c.ID)
 	e.fake.OAuth.SetSites("/jira-other")
-	if st := consent(func() (domain.ConsentStatus, error) { return e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{}) }); st.State != domain.ConsentFailed ||
+	if st := consent(func() (domain.ConsentStatus, error) {
+		return e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{})
+	}); st.State != domain.ConsentFailed ||
 		!strings.Contains(st.Message, "no longer granted") || !strings.Contains(st.Message, "old token is kept") {
 		t.Fatalf("reauthorization without the site: %+v", st)
 	}
@@ -87,7 +89,9 @@ func TestJiraCloudOAuthKeepsItsSite(t *testing.T) {
 	}
 	// With the site granted again, reauthorization keeps the same site.
 	e.fake.OAuth.SetSites("/jira-other", "/jira")
-	if st := consent(func() (domain.ConsentStatus, error) { return e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{}) }); st.State != domain.ConsentDone {
+	if st := consent(func() (domain.ConsentStatus, error) {
+		return e.svc.ReauthorizeConnection(ctx, c.ID, domain.ReauthorizeDraft{})
+	}); st.State != domain.ConsentDone {
 		t.Fatalf("reauthorization: %+v", st)
 	}
 	if c, _ = e.svc.GetConnection(ctx, c.ID); c.Config["cloudId"] != fakes.CloudID("/jira") || c.Status != domain.StatusActive {

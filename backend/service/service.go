@@ -5,7 +5,6 @@
 package service
 
 import (
-	"sync"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,6 +15,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"patchbay/backend/domain"
