@@ -134,6 +134,26 @@ func (a *App) StartConsent(d domain.ConnectionDraft) (domain.ConsentStatus, erro
 	return call(st, err)
 }
 
+// StartOAuth1 gets a request token from Jira ("Generate URL") and opens the
+// Authorization URL in the system browser.
+func (a *App) StartOAuth1(in service.OAuth1Start) (service.OAuth1Flow, error) {
+	f, err := a.svc.StartOAuth1(a.ctx, in)
+	if err == nil {
+		runtime.BrowserOpenURL(a.ctx, f.AuthorizeURL)
+	}
+	return call(f, err)
+}
+
+// VerifyOAuth1 exchanges the pasted verification code and checks the token.
+func (a *App) VerifyOAuth1(id, code string) (service.OAuth1Flow, error) {
+	return call(a.svc.VerifyOAuth1(a.ctx, id, code))
+}
+
+// CompleteOAuth1 saves a verified OAuth 1.0a authorization.
+func (a *App) CompleteOAuth1(id string) (domain.Connection, error) {
+	return call(a.svc.CompleteOAuth1(a.ctx, id))
+}
+
 // ReauthorizeConnection reconnects an OAuth integration by consent, with the
 // existing or a new OAuth client, and opens the consent page.
 func (a *App) ReauthorizeConnection(id string, d domain.ReauthorizeDraft) (domain.ConsentStatus, error) {

@@ -317,6 +317,7 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 			GenericGoodKey: fakes.GenericGoodKey, GenericBadKey: fakes.GenericBadKey, FakeBaseURL: base,
 			OAuthAuthorizeURL: base + "/oauth/authorize", OAuthTokenURL: base + "/oauth/token", OAuthUserinfoURL: base + "/oauth/userinfo",
 			OAuthClientID: fakes.OAuthClientID, OAuthClientSecret: fakes.OAuthClientSecret,
+			OAuth1ConsumerKey: fakes.OAuth1ConsumerKey, OAuth1PrivateKey: fakes.OAuth1PrivateKeyPEM(),
 		}
 		sec = secrets.NewMemory()
 		log.Info("demo mode: fake providers running", "url", base, "data_dir", dir)

@@ -27,6 +27,10 @@ type DemoHints struct {
 	OAuthUserinfoURL  string `json:"oauthUserinfoUrl"`
 	OAuthClientID     string `json:"oauthClientId"`
 	OAuthClientSecret string `json:"oauthClientSecret"`
+	// The fake Jira Data Center's OAuth 1.0a application link (under /jiradc);
+	// POST /_fake/oauth1/revoke revokes its access tokens.
+	OAuth1ConsumerKey string `json:"oauth1ConsumerKey"`
+	OAuth1PrivateKey  string `json:"oauth1PrivateKey"`
 }
 
 // ConnectionDraft is what the Add integration form submits. Config holds the

@@ -36,6 +36,7 @@ const (
 //	/generic/v1/html      200 with an HTML sign-in page
 //	/_fake/keys           POST {"key":…,"valid":bool} to add or revoke a key
 //	/_fake/oauth/revoke   POST: the user revokes every OAuth grant
+//	/_fake/oauth1/revoke  POST: the Jira admin revokes every OAuth 1.0a token
 type Server struct {
 	mu        sync.Mutex
 	validKeys map[string]bool
@@ -50,6 +51,8 @@ type Server struct {
 
 	// OAuth is the fake OAuth 2.0 authorization server under /oauth/.
 	OAuth *OAuthServer
+	// oauth1 is the fake Jira Data Center's OAuth 1.0a application link.
+	oauth1 *oauth1Server
 
 	http *http.Server
 	ln   net.Listener
@@ -63,6 +66,7 @@ func New() *Server {
 		used:      map[string]int{},
 		down:      map[string]bool{},
 		OAuth:     NewOAuth(),
+		oauth1:    newOAuth1(),
 		HangFor:   time.Minute,
 	}
 	for _, d := range Demos() {
@@ -171,6 +175,11 @@ func (s *Server) Handler() http.Handler {
 		fmt.Fprint(w, "<html><body><form>Sign in</form></body></html>")
 	})
 	s.OAuth.Register(mux)
+	s.oauth1.register(mux)
+	mux.HandleFunc("POST /_fake/oauth1/revoke", func(w http.ResponseWriter, r *http.Request) {
+		s.RevokeOAuth1()
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("POST /_fake/oauth/revoke", func(w http.ResponseWriter, r *http.Request) {
 		s.OAuth.RevokeAll()
 		w.WriteHeader(http.StatusNoContent)

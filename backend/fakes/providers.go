@@ -154,6 +154,10 @@ func (s *Server) providerAPIs() []fakeAPI {
 			writeJSON(w, 200, map[string]any{"emailAddress": u, "displayName": "Ops Team", "accountId": "5b10ac8d82e05b22cc7d4ef5"})
 		}, unauthorizedJSON("Client must be authenticated to access this resource.")},
 		{"GET /jiradc/rest/api/2/myself", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
+			if strings.HasPrefix(r.Header.Get("Authorization"), "OAuth ") {
+				writeJSON(w, 200, map[string]any{"name": "oauth1-user", "emailAddress": "oauth1-user@example.com", "displayName": "OAuth 1 User"})
+				return
+			}
 			writeJSON(w, 200, map[string]any{"name": "jdoe", "displayName": "Jane Doe"})
 		}, func(w http.ResponseWriter, _ bool) {
 			w.Header().Set("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
@@ -225,6 +229,12 @@ func (s *Server) githubOK(w http.ResponseWriter, r *http.Request, tok string) {
 func (s *Server) provider(api fakeAPI) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.count(r)
+		if strings.HasPrefix(r.URL.Path, "/jiradc/") && strings.HasPrefix(r.Header.Get("Authorization"), "OAuth ") {
+			if s.oauth1.authorized(w, r) {
+				api.ok(w, r, "")
+			}
+			return
+		}
 		tok := api.token(r)
 		switch {
 		case strings.Contains(tok, MarkHang):

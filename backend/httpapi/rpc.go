@@ -38,6 +38,9 @@ func routes(s *service.Service) map[string]rpc {
 		"GetConsent":            h1(s.GetConsent),
 		"CancelConsent":         e1(s.CancelConsent),
 		"RefreshCredential":     h1(s.RefreshCredential),
+		"StartOAuth1":           h1(s.StartOAuth1),
+		"VerifyOAuth1":          h2(s.VerifyOAuth1),
+		"CompleteOAuth1":        h1(s.CompleteOAuth1),
 
 		"ListNotifications":       h1(s.ListNotifications),
 		"MarkNotificationRead":    e1(s.MarkNotificationRead),

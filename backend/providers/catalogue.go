@@ -54,6 +54,9 @@ type Mode struct {
 	// OAuth describes a consent-based mode (authorization code + PKCE); such
 	// modes are connected through the provider's consent screen, not a form.
 	OAuth *OAuthSpec `json:"oauth,omitempty"`
+	// OAuth1 is set for the OAuth 1.0a (RSA-SHA1) application-link flow:
+	// Generate URL, allow, paste the verification code, Verify, Complete.
+	OAuth1 *OAuth1Spec `json:"oauth1,omitempty"`
 }
 
 // OAuthSpec holds a provider's OAuth 2.0 endpoints and scopes.
@@ -79,6 +82,19 @@ type OAuthSpec struct {
 	Sites *SitesSpec `json:"sites,omitempty"`
 	// AuthParams are extra authorize parameters (Atlassian: audience, prompt).
 	AuthParams map[string]string `json:"authParams,omitempty"`
+}
+
+// OAuth1Spec holds the OAuth 1.0a endpoint templates ({{baseUrl}}).
+type OAuth1Spec struct {
+	RequestTokenURL string `json:"requestTokenUrl"`
+	AuthorizeURL    string `json:"authorizeUrl"`
+	AccessTokenURL  string `json:"accessTokenUrl"`
+}
+
+// OAuth1Endpoints renders the mode's OAuth 1.0a endpoints for a base URL.
+func (m *Mode) OAuth1Endpoints(baseURL string) (requestToken, authorize, accessToken string) {
+	v := map[string]string{"baseUrl": strings.TrimRight(baseURL, "/")}
+	return render(m.OAuth1.RequestTokenURL, v), render(m.OAuth1.AuthorizeURL, v), render(m.OAuth1.AccessTokenURL, v)
 }
 
 // SitesSpec describes a token's accessible sites and the API gateway.
@@ -111,6 +127,8 @@ type Field struct {
 	// Multiple lets a secret field hold several values, one per line (a pool
 	// of GitHub PATs from service accounts, used to spread rate limits).
 	Multiple bool `json:"multiple,omitempty"`
+	// Multiline is one value over several lines (a PEM private key).
+	Multiline bool `json:"multiline,omitempty"`
 }
 
 // Secret reports whether the field's value belongs in the secret store.
@@ -219,7 +237,8 @@ func (p *Provider) check() error {
 	if !p.SelfHosted && p.CloudBaseURL == "" {
 		return fmt.Errorf("provider %s: a cloud base URL is required unless self-hosted", p.ID)
 	}
-	for _, m := range p.Modes {
+	for i := range p.Modes {
+		m := &p.Modes[i]
 		known := map[string]bool{"baseUrl": true}
 		if m.OAuth != nil {
 			known["accessToken"] = true // minted by consent, not typed

@@ -9,11 +9,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/oauth1"
 )
 
 // DefaultTimeout bounds one validation request; a hung provider answers with
@@ -130,6 +132,12 @@ func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, b
 		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("Cannot build the request: %v.", err)}, nil
 	}
 	name, value := render(t.Mode.Auth.Header, values), authValue(t.Mode.Auth.Value, values)
+	if t.Mode.OAuth1 != nil {
+		// Every OAuth 1.0a request carries its own RSA-SHA1 signature.
+		if value, err = signOAuth1(req.Method, req.URL, values); err != nil {
+			return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil
+		}
+	}
 	if !validHeaderName(name) {
 		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("%q is not a valid HTTP header name. Use letters, digits and dashes, e.g. X-API-Key.", name)}, nil
 	}
@@ -149,6 +157,20 @@ func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, b
 		return classifyTransport(err, v.Timeout), nil
 	}
 	return Classify(resp, data, spec, v.Now()), data
+}
+
+// signOAuth1 signs a request with the connection's consumer key, private
+// key and OAuth 1.0a access token ("oauth1Token").
+func signOAuth1(method string, u *url.URL, values map[string]string) (string, error) {
+	key, err := oauth1.ParsePrivateKey(values["privateKey"])
+	if err != nil {
+		return "", err
+	}
+	extra := map[string]string{}
+	if tok := values["oauth1Token"]; tok != "" {
+		extra["oauth_token"] = tok
+	}
+	return oauth1.Consumer{Key: values["consumerKey"], PrivateKey: key}.Authorization(method, u, extra, time.Now())
 }
 
 // withBase returns the field values plus baseUrl, for templates.

@@ -27,6 +27,9 @@ func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in do
 	if !m.Reauth {
 		return domain.ReauthResult{}, domain.Errorf(domain.EConflict, "%s", m.ReauthNote)
 	}
+	if m.OAuth1 != nil {
+		return domain.ReauthResult{}, domain.Errorf(domain.EInvalid, "This connection uses Jira's application link: select Reauthorize connection, then Generate URL.")
+	}
 	values := map[string]string{}
 	for k, v := range c.Config {
 		values[k] = v

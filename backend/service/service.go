@@ -46,6 +46,7 @@ type Service struct {
 	sweepOptions   health.Options
 	engine         *runs.Engine
 	consents       consents
+	oauth1         oauth1Flows
 	consentTimeout time.Duration
 	lockDir        string
 	desktop        DesktopNotifier
@@ -233,6 +234,9 @@ func (s *Service) prepareMode(ctx context.Context, in domain.ConnectionDraft, al
 	}
 	if m.OAuth != nil && !allowOAuth {
 		return d, domain.FieldError("authMode", "%s connects by OAuth consent: use Connect (consent) instead of Validate Connection.", m.Name)
+	}
+	if m.OAuth1 != nil && !allowOAuth {
+		return d, domain.FieldError("authMode", "%s connects through Jira's authorization page: select Generate URL instead of Validate Connection.", m.Name)
 	}
 	d.provider, d.mode = p, m
 	d.label = strings.TrimSpace(in.Label)

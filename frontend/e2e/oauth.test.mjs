@@ -91,4 +91,65 @@ describe('oauth consent', { timeout: 120_000 }, () => {
       throw e;
     }
   });
+
+  /** Allows access on the fake Jira's Authorization URL page; returns the code. */
+  async function allowIn(popup) {
+    await popup.waitForLoadState();
+    await popup.getByRole('button', { name: 'Allow' }).click();
+    await popup.getByRole('heading', { name: 'Access Approved' }).waitFor({ timeout: T });
+    const code = (await popup.locator('#verifier').textContent()) ?? '';
+    await popup.close();
+    return code;
+  }
+
+  test('Jira Data Center OAuth 1.0a: Generate URL, Allow, Verify, Complete connection; reauthorize after revocation', async (t) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    try {
+      await page.goto(server.url);
+      const h = (await rpc(page, 'GetAppInfo')).demoHints;
+
+      await page.getByRole('button', { name: 'Add integration' }).first().click();
+      await page.getByLabel('Provider').selectOption({ label: 'Jira Data Center' });
+      await page.getByLabel('Authentication').selectOption({ label: 'OAuth 1.0a (application link)' });
+      await page.getByLabel('Label').fill('Jira DC link');
+      await page.getByLabel('Base URL').fill(`${h.fakeBaseUrl}/jiradc`);
+      await page.getByLabel('Consumer key').fill(h.oauth1ConsumerKey);
+      await page.getByRole('textbox', { name: 'Private key', exact: true }).fill(h.oauth1PrivateKey);
+      const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Generate URL' }).click()]);
+      const code = await allowIn(popup);
+      await page.getByLabel('Verification code from the Access Approved page').fill('wrong');
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByText(/Jira did not accept the verification code/).waitFor({ timeout: T });
+      await page.getByLabel('Verification code from the Access Approved page').fill(code);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.getByText('Verified — signed in as oauth1-user@example.com.').waitFor({ timeout: T });
+      await page.getByRole('button', { name: 'Complete connection' }).click();
+      await page.getByText('Integration added.').waitFor({ timeout: T });
+      await page.getByRole('link', { name: 'Jira DC link' }).click();
+      await page.getByText('Connected and working.').first().waitFor({ timeout: T });
+
+      // The Jira admin revokes the link; the next check needs a human.
+      assert.equal((await fetch(`${h.fakeBaseUrl}/_fake/oauth1/revoke`, { method: 'POST' })).status, 204);
+      await page.getByRole('button', { name: 'Check now' }).click();
+      await page.getByText('Reconnection needed.').first().waitFor({ timeout: T });
+
+      await page.getByRole('button', { name: 'Reauthorize connection' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Reauthorize Jira DC link' });
+      await dialog.getByRole('button', { name: 'Continue' }).click();
+      const [again] = await Promise.all([context.waitForEvent('page'), dialog.getByRole('button', { name: 'Generate URL' }).click()]);
+      const code2 = await allowIn(again);
+      await dialog.getByLabel('Verification code from the Access Approved page').fill(code2);
+      await dialog.getByRole('button', { name: 'Verify' }).click();
+      await dialog.getByRole('button', { name: 'Complete connection' }).click();
+      await page.getByText('Connection reauthorized.').waitFor({ timeout: T });
+      await page.getByText('Connected and working.').first().waitFor({ timeout: T });
+      const conns = await rpc(page, 'ListConnections');
+      assert.ok(!JSON.stringify(conns).includes('PRIVATE KEY'), 'the private key reached the frontend');
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'oauth1.png') }).catch(() => {});
+      throw e;
+    }
+  });
 });

@@ -11,6 +11,7 @@ import type {
   CheckRecord,
   ConsentStatus,
   Notification,
+  OAuth1Flow,
   Settings,
   ReauthDraft,
   ReauthorizeDraft,
@@ -68,6 +69,9 @@ export interface PatchbayAPI {
   getConsent(id: string): Promise<ConsentStatus>;
   cancelConsent(id: string): Promise<null>;
   refreshCredential(id: string): Promise<Connection>;
+  startOAuth1(start: { connectionId?: string; draft?: ConnectionDraft }): Promise<OAuth1Flow>;
+  verifyOAuth1(id: string, code: string): Promise<OAuth1Flow>;
+  completeOAuth1(id: string): Promise<Connection>;
   listNotifications(limit: number): Promise<Notification[]>;
   markNotificationRead(id: string): Promise<null>;
   showDesktopNotification(id: string): Promise<boolean>;
@@ -134,6 +138,9 @@ export function createClient(t: Transport): PatchbayAPI {
       return null;
     },
     refreshCredential: (id) => invoke('RefreshCredential', id),
+    startOAuth1: (start) => invoke('StartOAuth1', start),
+    verifyOAuth1: (id, code) => invoke('VerifyOAuth1', id, code),
+    completeOAuth1: (id) => invoke('CompleteOAuth1', id),
     listNotifications: async (limit) => (await invoke<Notification[] | null>('ListNotifications', limit)) ?? [],
     markNotificationRead: async (id) => {
       await invoke<unknown>('MarkNotificationRead', id);

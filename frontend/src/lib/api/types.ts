@@ -91,6 +91,8 @@ export interface ProviderField {
   formatHint?: string;
   /** A secret field that holds several values, one per line (a PAT pool). */
   multiple?: boolean;
+  /** One value over several lines (a PEM private key). */
+  multiline?: boolean;
 }
 
 /** One way to authenticate with a provider. */
@@ -101,6 +103,8 @@ export interface AuthMode {
   reauthNote?: string;
   fields: ProviderField[];
   /** Set for modes connected by OAuth consent rather than a typed token. */
+  /** OAuth 1.0a (RSA-SHA1) application-link flow. */
+  oauth1?: { requestTokenUrl: string; authorizeUrl: string; accessTokenUrl: string };
   oauth?: {
     authorizeUrl: string;
     tokenUrl: string;
@@ -138,6 +142,8 @@ export interface DemoHints {
   oauthUserinfoUrl?: string;
   oauthClientId?: string;
   oauthClientSecret?: string;
+  oauth1ConsumerKey?: string;
+  oauth1PrivateKey?: string;
 }
 
 /** The running app: version, data directory, secret backend, demo mode. */
@@ -393,4 +399,14 @@ export interface HealthOverview {
 export interface Settings {
   /** OS notification for a new critical notification while in the background. */
   desktopNotifications: boolean;
+}
+
+/** A running OAuth 1.0a authorization (Jira Data Center application link). */
+export interface OAuth1Flow {
+  id: string;
+  authorizeUrl: string;
+  verified: boolean;
+  identity?: string;
+  check?: CheckResult;
+  connectionId?: string;
 }
