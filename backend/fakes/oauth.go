@@ -85,6 +85,15 @@ func (o *OAuthServer) RevokeAll() {
 	}
 }
 
+// ValidAccess reports whether tok is a live access token of this server
+// (issued, not expired, its grant not revoked).
+func (o *OAuthServer) ValidAccess(tok string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a, ok := o.access[tok]
+	return ok && !a.g.revoked && !o.now().After(a.expires)
+}
+
 // Refreshes returns how many refresh grants succeeded.
 func (o *OAuthServer) Refreshes() int {
 	o.mu.Lock()

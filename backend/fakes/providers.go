@@ -235,6 +235,12 @@ func (s *Server) provider(api fakeAPI) http.HandlerFunc {
 			}
 			return
 		}
+		// Every provider API also accepts the fake OAuth server's live access
+		// tokens (OAuth modes of the catalogue, pointed here by WithCloudAt).
+		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.OAuth.ValidAccess(b) {
+			api.ok(w, r, b)
+			return
+		}
 		tok := api.token(r)
 		switch {
 		case strings.Contains(tok, MarkHang):

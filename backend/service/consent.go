@@ -29,8 +29,13 @@ type consentRun struct {
 	consent *oauth.Consent
 }
 
-// tokenKey is where a connection's OAuth token lives in the secret store.
+// tokenKey is where a connection's OAuth token lives in the secret store:
+// linked connections (Azure DevOps Boards, Repos, Pipelines) share their
+// group's token, so one reauthorization or refresh serves them all.
 func tokenKey(c domain.Connection) string {
+	if g := c.Config[GroupKey]; g != "" {
+		return "oauth-token/" + g
+	}
 	return "oauth-token/" + c.ID
 }
 
@@ -85,18 +90,21 @@ func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (
 			SecretHint: domain.MaskSecret(tok.AccessToken), CreatedAt: now, UpdatedAt: now}
 		c.ApplyCheck(res)
 		c.TokenExpiresAt = expiry(tok)
+		linked := s.linkedConnections(&c, d) // share the token with Repos and Pipelines
 		if err := s.putSecrets(ctx, secretKeyOf(c), d.secrets); err != nil {
 			return "", nil, err
 		}
 		if err := (oauth.SecretTokens{Secrets: s.secrets}).SaveToken(ctx, tokenKey(c), tok); err != nil {
 			return "", nil, err
 		}
-		if err := s.store.CreateConnection(ctx, c); err != nil {
-			return "", nil, fmt.Errorf("create connection %s: %w", c.Label, err)
+		for _, x := range append([]domain.Connection{c}, linked...) {
+			if err := s.store.CreateConnection(ctx, x); err != nil {
+				return "", nil, fmt.Errorf("create connection %s: %w", x.Label, err)
+			}
+			s.recordCheck(ctx, x)
+			s.log.Info("connection created", "connection", x.ID, "provider", x.Provider, "mode", x.AuthMode)
+			s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		}
-		s.recordCheck(ctx, c)
-		s.log.Info("connection created", "connection", c.ID, "provider", c.Provider, "mode", c.AuthMode)
-		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 		return c.ID, nil, nil
 	})
 }
@@ -163,14 +171,24 @@ func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domai
 		if err := (oauth.SecretTokens{Secrets: s.secrets}).SaveToken(ctx, tokenKey(c), tok); err != nil {
 			return "", nil, err
 		}
-		c.ApplyCheck(res)
-		c.TokenExpiresAt, c.SecretHint, c.UpdatedAt = expiry(tok), domain.MaskSecret(tok.AccessToken), s.now().UTC()
-		if err := s.store.UpdateConnection(ctx, c); err != nil {
-			return "", nil, fmt.Errorf("record reauthorization of %s: %w", id, err)
+		members, err := s.groupMembers(ctx, c)
+		if err != nil {
+			return "", nil, err
 		}
-		s.recordCheck(ctx, c)
-		s.log.Info("connection reauthorized", "connection", c.ID, "new_client", newClient)
-		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+		// Linked connections share the token: their status moves with it.
+		for _, x := range append([]domain.Connection{c}, members...) {
+			if newClient {
+				x.Config["clientId"] = values["clientId"]
+			}
+			x.ApplyCheck(res)
+			x.TokenExpiresAt, x.SecretHint, x.UpdatedAt = expiry(tok), domain.MaskSecret(tok.AccessToken), s.now().UTC()
+			if err := s.store.UpdateConnection(ctx, x); err != nil {
+				return "", nil, fmt.Errorf("record reauthorization of %s: %w", x.ID, err)
+			}
+			s.recordCheck(ctx, x)
+			s.log.Info("connection reauthorized", "connection", x.ID, "new_client", newClient)
+			s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
+		}
 		return c.ID, nil, nil
 	})
 }

@@ -98,3 +98,62 @@ func TestJiraCloudOAuthKeepsItsSite(t *testing.T) {
 		t.Fatalf("after reauthorization: %+v", c)
 	}
 }
+
+// TestAzureDevOpsOAuthReauthorizesItsLinkedConnections connects Azure DevOps
+// Boards through Microsoft Entra ID consent: Repos and Pipelines come with
+// it and share its token, so reauthorizing Boards restores all three.
+func TestAzureDevOpsOAuthReauthorizesItsLinkedConnections(t *testing.T) {
+	cat, _ := providers.Load()
+	e := newEnvWithURL(t, secrets.NewMemory(), func(url string) *providers.Catalogue { return cat.AllSelfHosted().WithCloudAt(url) })
+	ctx := context.Background()
+	approve := func(st domain.ConsentStatus, err error) domain.ConsentStatus {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
+			t.Fatal(err)
+		}
+		return waitConsent(t, e, st.ID)
+	}
+	st := approve(e.svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "azure_devops_boards", AuthMode: "oauth2", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url + "/ado/contoso", Config: map[string]string{"clientId": fakes.OAuthClientID}, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}))
+	if st.State != domain.ConsentDone {
+		t.Fatalf("consent %+v", st)
+	}
+	statuses := func() map[string]domain.Status {
+		all, _ := e.svc.ListConnections(ctx)
+		out := map[string]domain.Status{}
+		for _, c := range all {
+			out[c.Provider] = c.Status
+		}
+		return out
+	}
+	want := func(s domain.Status) {
+		t.Helper()
+		got := statuses()
+		for _, p := range []string{"azure_devops_boards", "azure_devops_repos", "azure_devops_pipelines"} {
+			if got[p] != s {
+				t.Fatalf("%s is %s, want %s (%v)", p, got[p], s, got)
+			}
+		}
+	}
+	want(domain.StatusActive)
+	// The user revokes the app at Microsoft: every linked connection breaks.
+	e.fake.OAuth.RevokeAll()
+	all, _ := e.svc.ListConnections(ctx)
+	for _, c := range all {
+		_, _ = e.svc.CheckConnection(ctx, c.ID)
+	}
+	want(domain.StatusError)
+	// Reauthorizing Boards restores Repos and Pipelines too.
+	if st = approve(e.svc.ReauthorizeConnection(ctx, st.ConnectionID, domain.ReauthorizeDraft{})); st.State != domain.ConsentDone {
+		t.Fatalf("reauthorize %+v", st)
+	}
+	want(domain.StatusActive)
+	for _, c := range all {
+		if c, err := e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusActive {
+			t.Fatalf("%s after reauthorization: %+v %v", c.Provider, c, err)
+		}
+	}
+}
