@@ -187,6 +187,12 @@ func (a *App) MarkNotificationRead(id string) error {
 	return toUI(a.svc.MarkNotificationRead(a.ctx, id))
 }
 
+// RequestCredentials asks a client to connect a new integration by consent
+// and returns the link to send them.
+func (a *App) RequestCredentials(in domain.RequestCredentialsDraft) (domain.ReconnectRequest, error) {
+	return call(a.svc.RequestCredentials(a.ctx, in))
+}
+
 // ShowDesktopNotification shows a new critical notification as an OS
 // notification (the window calls it while in the background).
 func (a *App) ShowDesktopNotification(id string) (bool, error) {

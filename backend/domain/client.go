@@ -46,4 +46,20 @@ type PortalConnection struct {
 	Status      Status `json:"status"`
 	Description string `json:"description"`
 	CanRefresh  bool   `json:"canRefresh"`
+	// AwaitingClient is set for a requested connection the client has not
+	// connected yet: the portal offers Connect instead of Reconnect.
+	AwaitingClient bool `json:"awaitingClient,omitempty"`
+}
+
+// ConfigAwaitingClient marks (in Connection.Config) a connection requested
+// from a client that their consent has not created yet.
+const ConfigAwaitingClient = "awaitingClient"
+
+// RequestCredentialsDraft asks a client to connect a new integration by
+// consent: the provider, mode, label, base URL and the team's OAuth client
+// (Draft), the client, and the portal's public address.
+type RequestCredentialsDraft struct {
+	ClientID string          `json:"clientId"`
+	BaseURL  string          `json:"baseUrl"`
+	Draft    ConnectionDraft `json:"draft"`
 }

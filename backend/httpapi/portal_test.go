@@ -29,6 +29,7 @@ type portalWorld struct {
 	teamConn         string
 	connA, connB     string
 	clientA, clientB string
+	fakeURL          string
 }
 
 func newPortalWorld(t *testing.T) *portalWorld {
@@ -46,7 +47,7 @@ func newPortalWorld(t *testing.T) *portalWorld {
 	ctx := context.Background()
 	_ = svc.EnsureDefaultWorkspace(ctx)
 	ws, _ := svc.ListWorkspaces(ctx)
-	w := &portalWorld{svc: svc, fake: fake}
+	w := &portalWorld{svc: svc, fake: fake, fakeURL: fsrv.URL}
 	mk := func(label string) string {
 		st, err := svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "generic_oauth2", AuthMode: "oauth2", Label: label, WorkspaceIDs: []string{ws[0].ID},
 			Config: map[string]string{"authorizeUrl": fsrv.URL + "/oauth/authorize", "tokenUrl": fsrv.URL + "/oauth/token",
@@ -242,5 +243,64 @@ func TestPortalRateLimit(t *testing.T) {
 	}
 	if !limited {
 		t.Fatal("40 quick link attempts from one address were never rate limited")
+	}
+}
+
+// TestPortalRequestCredentials: the operator asks a client to connect an
+// integration that does not exist yet; the client's consent creates it.
+func TestPortalRequestCredentials(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	ws, _ := w.svc.ListWorkspaces(ctx)
+	draft := domain.ConnectionDraft{Provider: "generic_oauth2", AuthMode: "oauth2", Label: "Acme Analytics", WorkspaceIDs: []string{ws[0].ID},
+		Config: map[string]string{"issuer": w.fakeURL + "/oauth", "clientId": fakes.OAuthClientID}, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}
+	tokenMode := domain.ConnectionDraft{Provider: "generic_api_key", AuthMode: "api_key", Label: "Key", WorkspaceIDs: []string{ws[0].ID}, BaseURL: w.fakeURL,
+		Config: map[string]string{"headerName": "X-API-Key", "validationUrl": "/generic/v1/me"}, Secrets: map[string]string{"apiKey": "x"}}
+	if _, err := w.svc.RequestCredentials(ctx, domain.RequestCredentialsDraft{ClientID: w.clientA, BaseURL: w.ts.URL, Draft: tokenMode}); domain.Public(err).Field != "authMode" {
+		t.Fatalf("a token mode was requested from a client: %v", err)
+	}
+	if _, err := w.svc.RequestCredentials(ctx, domain.RequestCredentialsDraft{ClientID: "nobody", BaseURL: w.ts.URL, Draft: draft}); domain.Public(err).Field != "clientId" {
+		t.Fatalf("unknown client: %v", err)
+	}
+	req, err := w.svc.RequestCredentials(ctx, domain.RequestCredentialsDraft{ClientID: w.clientA, BaseURL: w.ts.URL, Draft: draft})
+	if err != nil || !strings.HasPrefix(req.URL, w.ts.URL+"/portal/r/") || !strings.Contains(req.Mailto, "Please%20connect%20Acme%20Analytics") {
+		t.Fatalf("request: %+v %v", req, err)
+	}
+	// Until the client connects it, it is pending and never checked.
+	c, err := w.svc.CheckConnection(ctx, req.ConnectionID)
+	if err != nil || c.Status != domain.StatusPending || c.Owner != w.clientA || c.LastCheckedAt != nil {
+		t.Fatalf("requested connection: %+v %v", c, err)
+	}
+
+	a := w.browser(t)
+	if status, _ := a.open(req.URL); status != 200 {
+		t.Fatalf("open: %d", status)
+	}
+	_, body := a.do("GET", "/portal/api/connections")
+	if !strings.Contains(body, `"awaitingClient":true`) || !strings.Contains(body, "Waiting for you to connect it.") {
+		t.Fatalf("portal list: %s", body)
+	}
+	status, body := a.do("POST", "/portal/api/connections/"+req.ConnectionID+"/reconnect")
+	var rc struct{ ConsentID, AuthURL string }
+	_ = json.Unmarshal([]byte(body), &rc)
+	if status != 200 || rc.AuthURL == "" {
+		t.Fatalf("connect: %d %s", status, body)
+	}
+	if _, _, err := fakes.Browse(rc.AuthURL, "approve", nil); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, body = a.do("GET", "/portal/api/consents/"+rc.ConsentID); !strings.Contains(body, `"pending"`) {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	c, _ = w.svc.GetConnection(ctx, req.ConnectionID)
+	if c.Status != domain.StatusActive || c.Config[domain.ConfigAwaitingClient] != "" || c.Identity == "" {
+		t.Fatalf("after the client's consent: %+v", c)
+	}
+	reqs, _ := w.svc.ListRequests(ctx, w.clientA)
+	if len(reqs) != 1 || reqs[0].State != domain.RequestActive {
+		t.Fatalf("request state: %+v", reqs)
 	}
 }

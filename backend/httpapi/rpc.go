@@ -77,6 +77,7 @@ func routes(s *service.Service) map[string]rpc {
 		"ListClients":            h0(s.ListClients),
 		"SetConnectionOwner":     h2(s.SetConnectionOwner),
 		"CreateReconnectRequest": h2(s.CreateReconnectRequest),
+		"RequestCredentials":     h1(s.RequestCredentials),
 		"RevokeRequest":          e1(s.RevokeRequest),
 		"ListRequests":           h1(s.ListRequests),
 	}

@@ -123,11 +123,61 @@ func (s *Service) CreateReconnectRequest(ctx context.Context, connectionID, base
 		return r, err
 	}
 	r.URL = strings.TrimRight(baseURL, "/") + "/portal/r/" + sg.Sign(r.ID, r.ExpiresAt)
-	body := fmt.Sprintf("Hello %s,\n\nYour %s connection needs to be reconnected. Open this link, then choose Reconnect and approve access at the provider:\n\n%s\n\nThe link works once and expires on %s. You will never be asked for a password or token.\n",
-		client.Name, c.Label, r.URL, r.ExpiresAt.Format("2 Jan 2006"))
-	r.Mailto = "mailto:?subject=" + url.PathEscape("Please reconnect "+c.Label) + "&body=" + url.PathEscape(body)
+	subject, ask, action := "Please reconnect "+c.Label, "Your "+c.Label+" connection needs to be reconnected", "Reconnect"
+	if c.Config[domain.ConfigAwaitingClient] != "" {
+		subject, ask, action = "Please connect "+c.Label, "We would like you to connect "+c.Label+" for us", "Connect"
+	}
+	body := fmt.Sprintf("Hello %s,\n\n%s. Open this link, then choose %s and approve access at the provider:\n\n%s\n\nThe link works once and expires on %s. You will never be asked for a password or token.\n",
+		client.Name, ask, action, r.URL, r.ExpiresAt.Format("2 Jan 2006"))
+	r.Mailto = "mailto:?subject=" + url.PathEscape(subject) + "&body=" + url.PathEscape(body)
 	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: r.State})
 	return r, nil
+}
+
+// RequestCredentials asks a client to connect an integration that does not
+// exist yet: it saves it as pending (owned by the client, with the team's
+// OAuth client but no token, never checked) and returns a signed link like a
+// reconnection request. The client's consent in the portal creates the
+// token; only consent modes qualify, so the client never types a secret.
+func (s *Service) RequestCredentials(ctx context.Context, in domain.RequestCredentialsDraft) (domain.ReconnectRequest, error) {
+	client, err := s.store.GetClient(ctx, in.ClientID)
+	if err != nil {
+		return domain.ReconnectRequest{}, domain.FieldError("clientId", "Choose the client who should connect it.")
+	}
+	if client.Archived {
+		return domain.ReconnectRequest{}, domain.Errorf(domain.EConflict, "%s is archived. Restore the client first.", client.Name)
+	}
+	d, err := s.prepareMode(ctx, in.Draft, true)
+	if err != nil {
+		return domain.ReconnectRequest{}, err
+	}
+	if d.mode.OAuth == nil {
+		return domain.ReconnectRequest{}, domain.FieldError("authMode", "Choose a way of connecting by consent (OAuth): a client is never asked to type a token.")
+	}
+	wsIDs, err := s.checkWorkspaces(ctx, in.Draft.WorkspaceIDs)
+	if err != nil {
+		return domain.ReconnectRequest{}, err
+	}
+	if err := discoverEndpoints(ctx, d.mode, d.config); err != nil {
+		return domain.ReconnectRequest{}, err
+	}
+	if _, err := consentOptions(d.mode, d.values()); err != nil {
+		return domain.ReconnectRequest{}, err
+	}
+	now := s.now().UTC()
+	d.config[domain.ConfigAwaitingClient] = "1"
+	c := domain.Connection{ID: newID("conn"), Provider: d.provider.ID, AuthMode: d.mode.ID, Label: d.label, Owner: client.ID,
+		WorkspaceIDs: wsIDs, BaseURL: d.baseURL, Config: d.config, Status: domain.StatusPending,
+		StatusDescription: "Waiting for " + client.Name + " to connect it.", CreatedAt: now, UpdatedAt: now}
+	if err := s.putSecrets(ctx, secretKeyOf(c), d.secrets); err != nil {
+		return domain.ReconnectRequest{}, err
+	}
+	if err := s.store.CreateConnection(ctx, c); err != nil {
+		return domain.ReconnectRequest{}, fmt.Errorf("create requested connection %s: %w", c.Label, err)
+	}
+	s.log.Info("credentials requested", "connection", c.ID, "client", client.ID, "provider", c.Provider)
+	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+	return s.CreateReconnectRequest(ctx, c.ID, in.BaseURL)
 }
 
 // RevokeRequest revokes a pending reconnection link.
@@ -219,8 +269,12 @@ func (s *Service) PortalConnections(ctx context.Context, clientID string) ([]dom
 		}
 		_, m, err := s.providerMode(c)
 		oauthMode := err == nil && m.OAuth != nil
-		out = append(out, domain.PortalConnection{ID: c.ID, Label: c.Label, Provider: name, Status: c.Status,
-			Description: c.Status.Description(), CanRefresh: oauthMode})
+		pc := domain.PortalConnection{ID: c.ID, Label: c.Label, Provider: name, Status: c.Status,
+			Description: c.Status.Description(), CanRefresh: oauthMode}
+		if c.Config[domain.ConfigAwaitingClient] != "" {
+			pc.AwaitingClient, pc.CanRefresh, pc.Description = true, false, "Waiting for you to connect it."
+		}
+		out = append(out, pc)
 	}
 	return out, nil
 }

@@ -180,6 +180,7 @@ func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domai
 			if newClient {
 				x.Config["clientId"] = values["clientId"]
 			}
+			delete(x.Config, domain.ConfigAwaitingClient) // a requested connection is now connected
 			x.ApplyCheck(res)
 			x.TokenExpiresAt, x.SecretHint, x.UpdatedAt = expiry(tok), domain.MaskSecret(tok.AccessToken), s.now().UTC()
 			if err := s.store.UpdateConnection(ctx, x); err != nil {

@@ -432,6 +432,9 @@ func (s *Service) check(ctx context.Context, c domain.Connection, forceRefresh b
 	if err != nil {
 		return domain.Connection{}, err
 	}
+	if c.Config[domain.ConfigAwaitingClient] != "" {
+		return c, nil // requested from a client: nothing to check until they connect it
+	}
 	sec, err := s.getSecrets(ctx, secretKeyOf(c))
 	switch {
 	case errors.Is(err, secrets.ErrNotFound):

@@ -80,8 +80,34 @@ describe('client portal', { timeout: 120_000 }, () => {
       await again.getByText(/already used/).waitFor({ timeout: T });
 
       // The operator sees the connection active again.
-      const conns = await rpc(page, 'ListConnections');
+      let conns = await rpc(page, 'ListConnections');
       assert.equal(conns.find((c) => c.label === 'Demo OAuth app')?.status, 'active');
+
+      // Request credentials for a connection that does not exist yet: the
+      // client's consent creates it.
+      await page.getByRole('button', { name: 'Request credentials from Acme' }).click();
+      const form = page.getByRole('form', { name: 'Request credentials from Acme' });
+      await form.getByLabel('Provider').selectOption({ label: 'Generic OAuth 2.0 — OAuth 2.0 consent' });
+      await form.getByLabel('Label').fill('Acme analytics');
+      await form.getByLabel('OpenID Connect issuer (optional)').fill(`${fake}/oauth`);
+      await form.getByLabel('Client ID').fill((await rpc(page, 'GetAppInfo')).demoHints.oauthClientId);
+      await form.getByLabel('Client secret').fill('demo-client-secret-0001');
+      await form.getByRole('button', { name: 'Create link' }).click();
+      await page.getByText('Link created: send it to Acme.').waitFor({ timeout: T });
+      const link2 = await page.getByLabel('Reconnection link').inputValue();
+      await page.getByText(/Acme analytics — Waiting for Acme to connect it./).waitFor({ timeout: T });
+
+      const portal2 = await client.newPage();
+      await portal2.goto(link2);
+      await portal2.getByText('Waiting for you to connect it.').waitFor({ timeout: T });
+      const [consent2] = await Promise.all([client.waitForEvent('page'), portal2.getByRole('button', { name: 'Connect Acme analytics' }).click()]);
+      await consent2.getByRole('button', { name: 'Approve' }).click();
+      await consent2.getByText('You can close this tab.').waitFor({ timeout: T });
+      await consent2.close();
+      await portal2.getByText('Connected. Thank you!').waitFor({ timeout: T });
+      await page.getByText(/Request for Acme analytics: active/).waitFor({ timeout: T });
+      conns = await rpc(page, 'ListConnections');
+      assert.equal(conns.find((c) => c.label === 'Acme analytics')?.status, 'active');
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'portal-operator.png') }).catch(() => {});
       await portal?.screenshot({ path: path.join(ARTIFACTS, 'portal-client.png') }).catch(() => {});

@@ -96,6 +96,7 @@ export interface PatchbayAPI {
   archiveClient(id: string, archived: boolean): Promise<Client>;
   setConnectionOwner(connectionId: string, clientId: string): Promise<Connection>;
   createReconnectRequest(connectionId: string, baseUrl: string): Promise<ReconnectRequest>;
+  requestCredentials(req: { clientId: string; baseUrl: string; draft: ConnectionDraft }): Promise<ReconnectRequest>;
   revokeRequest(id: string): Promise<null>;
   listRequests(clientId: string): Promise<ReconnectRequest[]>;
   getUptime(id: string): Promise<{ h24: Uptime; d7: Uptime; d30: Uptime }>;
@@ -171,6 +172,7 @@ export function createClient(t: Transport): PatchbayAPI {
     archiveClient: (id, archived) => invoke('ArchiveClient', id, archived),
     setConnectionOwner: (connectionId, clientId) => invoke('SetConnectionOwner', connectionId, clientId),
     createReconnectRequest: (connectionId, baseUrl) => invoke('CreateReconnectRequest', connectionId, baseUrl),
+    requestCredentials: (req) => invoke('RequestCredentials', req),
     revokeRequest: async (id) => {
       await invoke<unknown>('RevokeRequest', id);
       return null;

@@ -102,9 +102,9 @@ export interface AuthMode {
   reauth: boolean;
   reauthNote?: string;
   fields: ProviderField[];
-  /** Set for modes connected by OAuth consent rather than a typed token. */
   /** OAuth 1.0a (RSA-SHA1) application-link flow. */
   oauth1?: { requestTokenUrl: string; authorizeUrl: string; accessTokenUrl: string };
+  /** Set for modes connected by OAuth consent rather than a typed token. */
   oauth?: {
     authorizeUrl: string;
     tokenUrl: string;
