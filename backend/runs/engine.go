@@ -365,30 +365,34 @@ const interrupted = "Interrupted when Patchbay stopped; retried."
 // to pending; runs parked for reauthorization whose connection became active
 // while Patchbay was not running resume. It returns how many runs resumed.
 func (e *Engine) Recover(ctx context.Context) (int, error) {
-	n := 0
+	// Read every unfinished run before launching any: a launched run moves
+	// from queued to running and must not be counted twice.
+	var unfinished []domain.Run
 	for _, status := range []string{domain.RunQueued, domain.RunRunning, domain.RunPaused} {
 		list, err := e.Store.ListRuns(ctx, status, "", 100000)
 		if err != nil {
-			return n, fmt.Errorf("recover %s runs: %w", status, err)
+			return 0, fmt.Errorf("recover %s runs: %w", status, err)
 		}
-		for _, r := range list {
-			if r.CurrentStep < len(r.Steps) && r.Steps[r.CurrentStep].Status == domain.StepRunning {
-				r.Steps[r.CurrentStep].Status = domain.StepPending
-				r.Steps[r.CurrentStep].Error = interrupted
-				if err := e.save(ctx, &r); err != nil {
-					return n, fmt.Errorf("recover run %s: %w", r.ID, err)
-				}
+		unfinished = append(unfinished, list...)
+	}
+	n := 0
+	for _, r := range unfinished {
+		if r.CurrentStep < len(r.Steps) && r.Steps[r.CurrentStep].Status == domain.StepRunning {
+			r.Steps[r.CurrentStep].Status = domain.StepPending
+			r.Steps[r.CurrentStep].Error = interrupted
+			if err := e.save(ctx, &r); err != nil {
+				return n, fmt.Errorf("recover run %s: %w", r.ID, err)
 			}
-			switch {
-			case r.Status != domain.RunPaused:
-				e.launch(r.ID)
-				n++
-			case r.PauseReason == domain.PauseReauth && e.connectionActive(ctx, r.PausedConnectionID):
-				if _, err := e.Resume(ctx, r.ID); err != nil {
-					return n, fmt.Errorf("recover run %s: %w", r.ID, err)
-				}
-				n++
+		}
+		switch {
+		case r.Status != domain.RunPaused:
+			e.launch(r.ID)
+			n++
+		case r.PauseReason == domain.PauseReauth && e.connectionActive(ctx, r.PausedConnectionID):
+			if _, err := e.Resume(ctx, r.ID); err != nil {
+				return n, fmt.Errorf("recover run %s: %w", r.ID, err)
 			}
+			n++
 		}
 	}
 	return n, nil
