@@ -24,6 +24,7 @@ import (
 
 	"patchbay/backend/desktop"
 	"patchbay/backend/domain"
+	evts "patchbay/backend/events"
 	"patchbay/backend/fakes"
 	"patchbay/backend/httpapi"
 	"patchbay/backend/providers"
@@ -168,7 +169,7 @@ func runDesktop(args []string, env Env) int {
 		return code
 	}
 	return withApp(c, env, func(ctx context.Context, app *app) int {
-		scheduleSweeps(ctx, app, c.sweepEvery)
+		scheduleSweeps(ctx, app, c.sweepEvery, env.Assets)
 		if env.Desktop == nil {
 			return fail(env, errors.New("this build has no desktop window; use 'patchbay serve'"))
 		}
@@ -200,12 +201,72 @@ func withApp(c common, env Env, fn func(context.Context, *app) int) int {
 	return fn(bg, app)
 }
 
-// scheduleSweeps runs background health sweeps and the runs engine's
-// background work while ctx lasts.
-func scheduleSweeps(ctx context.Context, app *app, every time.Duration) {
+// scheduleSweeps runs background health sweeps, the runs engine's
+// background work and the client portal's own listener while ctx lasts.
+func scheduleSweeps(ctx context.Context, app *app, every time.Duration, assets fs.FS) {
 	app.svc.StartBackground(ctx)
 	if every > 0 {
 		app.svc.Go(func() { app.svc.RunSchedule(ctx, every) })
+	}
+	app.svc.Go(func() { runPortal(ctx, app, assets) })
+}
+
+// runPortal serves the client portal alone on the portal address of
+// Settings (none by default), following changes to it until ctx ends.
+func runPortal(ctx context.Context, app *app, assets fs.FS) {
+	events, stop := app.svc.Bus().Subscribe()
+	defer stop()
+	var (
+		current string
+		srv     *http.Server
+	)
+	shutdown := func() {
+		if srv != nil {
+			c, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			_ = srv.Shutdown(c)
+			cancel()
+			srv = nil
+		}
+	}
+	defer shutdown()
+	apply := func() {
+		set, err := app.svc.GetSettings(ctx)
+		if err != nil || (set.PortalAddress == current && (srv != nil || current == "")) {
+			return
+		}
+		shutdown()
+		current = set.PortalAddress
+		if current == "" {
+			app.svc.SetPortalStatus("")
+			return
+		}
+		ln, err := net.Listen("tcp", current)
+		if err != nil {
+			app.log.Warn("client portal not listening", "addr", current, "err", err)
+			app.svc.SetPortalStatus(fmt.Sprintf("Not listening: %v. Choose another port.", err))
+			return
+		}
+		if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+			app.log.Warn("the client portal is reachable from other machines", "addr", ln.Addr().String())
+		}
+		srv = &http.Server{Handler: httpapi.NewPortal(app.svc, assets, ln.Addr(), app.log).Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func(s *http.Server) { _ = s.Serve(ln) }(srv)
+		app.log.Info("client portal listening", "addr", ln.Addr().String())
+		app.svc.SetPortalStatus("Listening on " + ln.Addr().String())
+	}
+	apply()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if ev.Topic == evts.SettingsChanged {
+				apply()
+			}
+		}
 	}
 }
 
@@ -218,7 +279,7 @@ func runServe(args []string, env Env) int {
 		return code
 	}
 	return withApp(c, env, func(ctx context.Context, app *app) int {
-		scheduleSweeps(ctx, app, c.sweepEvery)
+		scheduleSweeps(ctx, app, c.sweepEvery, env.Assets)
 		return serve(ctx, app, *addr, env)
 	})
 }

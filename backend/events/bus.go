@@ -20,6 +20,8 @@ const (
 	// RequestChanged carries RequestRef when a client's reconnection request
 	// moved on (opened, consent done, active, revoked).
 	RequestChanged = "request:changed"
+	// SettingsChanged follows a saved Settings (payload domain.Settings).
+	SettingsChanged = "settings:changed"
 )
 
 // RequestRef is the payload of RequestChanged.

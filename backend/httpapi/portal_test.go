@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -302,5 +303,67 @@ func TestPortalRequestCredentials(t *testing.T) {
 	reqs, _ := w.svc.ListRequests(ctx, w.clientA)
 	if len(reqs) != 1 || reqs[0].State != domain.RequestActive {
 		t.Fatalf("request state: %+v", reqs)
+	}
+}
+
+// TestPortalConsentComesBackToThePortal: with a public base URL in Settings,
+// links start with it and the provider sends the client back to the portal's
+// own callback (no loopback listener on the operator's machine).
+func TestPortalConsentComesBackToThePortal(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	if _, err := w.svc.UpdateSettings(ctx, domain.Settings{PublicBaseURL: "ftp://x"}); domain.Public(err).Field != "publicBaseUrl" {
+		t.Fatalf("ftp accepted: %v", err)
+	}
+	if _, err := w.svc.UpdateSettings(ctx, domain.Settings{PortalAddress: "everywhere"}); domain.Public(err).Field != "portalAddress" {
+		t.Fatalf("bad address accepted: %v", err)
+	}
+	if _, err := w.svc.UpdateSettings(ctx, domain.Settings{PublicBaseURL: w.ts.URL + "/"}); err != nil {
+		t.Fatal(err)
+	}
+	req, err := w.svc.CreateReconnectRequest(ctx, w.connA, "http://ignored.example")
+	if err != nil || !strings.HasPrefix(req.URL, w.ts.URL+"/portal/r/") {
+		t.Fatalf("link %q %v", req.URL, err)
+	}
+	a := w.browser(t)
+	if status, _ := a.open(req.URL); status != 200 {
+		t.Fatalf("open: %d", status)
+	}
+	w.fake.OAuth.RevokeAll()
+	status, body := a.do("POST", "/portal/api/connections/"+w.connA+"/reconnect")
+	var rc struct{ ConsentID, AuthURL string }
+	_ = json.Unmarshal([]byte(body), &rc)
+	if status != 200 || !strings.Contains(rc.AuthURL, "redirect_uri="+url.QueryEscape(w.ts.URL+"/portal/oauth/callback")) {
+		t.Fatalf("reconnect: %d %s", status, body)
+	}
+	// A callback no consent waits for is refused.
+	if status, _ := a.do("GET", "/portal/oauth/callback?state=forged&code=x"); status != 400 {
+		t.Fatalf("forged callback: %d", status)
+	}
+	back, err := fakes.ConsentRedirect(rc.AuthURL, "approve", nil)
+	if err != nil || !strings.HasPrefix(back, w.ts.URL+"/portal/oauth/callback?") {
+		t.Fatalf("the provider redirected to %q (%v)", back, err)
+	}
+	noFollow := *a.c
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noFollow.Get(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), w.ts.URL+"/portal/connections?connected=") {
+		t.Fatalf("callback answered %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	for {
+		if _, body = a.do("GET", "/portal/api/consents/"+rc.ConsentID); !strings.Contains(body, `"pending"`) {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if !strings.Contains(body, `"done"`) {
+		t.Fatalf("consent: %s", body)
+	}
+	if c, _ := w.svc.GetConnection(ctx, w.connA); c.Status != domain.StatusActive {
+		t.Fatalf("after the portal callback: %s", c.Status)
 	}
 }

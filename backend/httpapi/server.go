@@ -47,6 +47,9 @@ type Server struct {
 	session string
 	hosts   map[string]bool
 	log     *slog.Logger
+	// portalOnly serves nothing but the client portal (NewPortal).
+	portalOnly bool
+	anyHost    bool
 }
 
 // New returns a server for svc with the built frontend in assets (the
@@ -87,6 +90,15 @@ func allowedHosts(addr net.Addr) map[string]bool {
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	if s.portalOnly {
+		portal.New(s.svc).Register(mux)
+		mux.HandleFunc("/portal/", s.handleApp)
+		mux.HandleFunc("/assets/", s.handleApp)
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "Only the client portal is served here. Open the link you were sent.", http.StatusNotFound)
+		})
+		return s.secure(mux)
+	}
 	mux.HandleFunc("POST /api/rpc/{method}", s.requireSession(s.handleRPC))
 	mux.HandleFunc("GET /api/events", s.requireSession(s.handleEvents))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -106,12 +118,32 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if !s.hosts[r.Host] {
+		if !s.anyHost && !s.hosts[r.Host] && !(isPortalPath(r.URL.Path) && s.svc.PortalHostAllowed(r.Context(), r.Host)) {
 			http.Error(w, "Patchbay refuses requests for host "+r.Host+". Open the URL that `patchbay serve` printed.", http.StatusMisdirectedRequest)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isPortalPath reports whether a path belongs to the client portal (its
+// pages, API, OAuth callback and the built assets the page loads).
+func isPortalPath(p string) bool {
+	return strings.HasPrefix(p, "/portal/") || strings.HasPrefix(p, "/assets/")
+}
+
+// NewPortal returns a server for the client portal alone, for the portal
+// address of Settings: /portal/ and the assets its page loads; the
+// operator's pages and API are not served there. When the address is a
+// wildcard (every network), any Host is answered: clients reach it by the
+// machine's LAN name or a tunnel, and the portal needs a signed link anyway.
+func NewPortal(svc *service.Service, assets fs.FS, addr net.Addr, log *slog.Logger) *Server {
+	s := New(svc, assets, addr, log)
+	s.portalOnly = true
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		s.anyHost = true
+	}
+	return s
 }
 
 // requireSession admits API calls that carry the session cookie or the
@@ -159,7 +191,7 @@ func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if tok := r.URL.Query().Get("token"); tok != "" {
+	if tok := r.URL.Query().Get("token"); tok != "" && !s.portalOnly {
 		if !equal(tok, s.token) {
 			http.Error(w, "This link's token is not valid for this Patchbay session. Open the URL that `patchbay serve` printed.", http.StatusUnauthorized)
 			return

@@ -40,6 +40,11 @@ type ConsentOptions struct {
 	// providers that only accept HTTPS redirects. It requires a pinned Port;
 	// the listener then accepts the callback on any path.
 	RedirectURL string
+	// Handoff starts no listener: RedirectURL is a callback on the app's own
+	// HTTP server (the client portal), which passes the browser's request
+	// to Callback. DoneURL, if set, is where the browser goes on success.
+	Handoff bool
+	DoneURL string
 	// PKCE sends an S256 code challenge.
 	PKCE bool
 	// AuthParams are extra authorize parameters (audience, prompt…).
@@ -57,6 +62,7 @@ type Consent struct {
 	verifier string
 	srv      *http.Server
 	ln       net.Listener
+	doneURL  string
 	once     sync.Once
 	done     chan result
 	cancel   chan struct{}
@@ -72,6 +78,13 @@ type result struct {
 // StartConsent listens on 127.0.0.1 (never another interface) and prepares
 // the authorize URL. cfg.RedirectURL is set to the listener's callback.
 func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
+	if o.Handoff {
+		if o.RedirectURL == "" {
+			return nil, domain.Errorf(domain.EInvalid, "A handed-off consent needs the callback URL of the app's server.")
+		}
+		return finishStart(&Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout,
+			RedirectURI: o.RedirectURL, doneURL: o.DoneURL}, cfg, o), nil
+	}
 	if o.RedirectURL != "" && o.Port == 0 {
 		return nil, domain.Errorf(domain.EInvalid, "A registered redirect URI needs the local port it forwards to.")
 	}
@@ -80,13 +93,23 @@ func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
 		return nil, domain.Errorf(domain.EUnavailable, "Cannot listen on 127.0.0.1:%d for the OAuth callback (%v). Free the port or choose another.", o.Port, err)
 	}
 	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, ln: ln}
-	if c.timeout == 0 {
-		c.timeout = DefaultConsentTimeout
-	}
 	c.RedirectURI = fmt.Sprintf("http://127.0.0.1:%d/callback", ln.Addr().(*net.TCPAddr).Port)
 	callbackPath := "GET /callback"
 	if o.RedirectURL != "" {
 		c.RedirectURI, callbackPath = o.RedirectURL, "GET /"
+	}
+	finishStart(c, cfg, o)
+	mux := http.NewServeMux()
+	mux.HandleFunc(callbackPath, c.callback)
+	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = c.srv.Serve(ln) }()
+	return c, nil
+}
+
+// finishStart prepares the authorize URL of a consent.
+func finishStart(c *Consent, cfg oauth2.Config, o ConsentOptions) *Consent {
+	if c.timeout == 0 {
+		c.timeout = DefaultConsentTimeout
 	}
 	cfg.RedirectURL = c.RedirectURI
 	c.cfg = cfg
@@ -99,12 +122,14 @@ func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
 		opts = append(opts, oauth2.SetAuthURLParam(k, v))
 	}
 	c.AuthURL = cfg.AuthCodeURL(c.state, opts...)
-	mux := http.NewServeMux()
-	mux.HandleFunc(callbackPath, c.callback)
-	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = c.srv.Serve(ln) }()
-	return c, nil
+	return c
 }
+
+// State is the consent's state parameter (a handed-off callback is routed by it).
+func (c *Consent) State() string { return c.state }
+
+// Callback completes a handed-off consent with the browser's request.
+func (c *Consent) Callback(w http.ResponseWriter, r *http.Request) { c.callback(w, r) }
 
 // callback accepts the provider's redirect exactly once.
 func (c *Consent) callback(w http.ResponseWriter, r *http.Request) {
@@ -141,6 +166,10 @@ func (c *Consent) callback(w http.ResponseWriter, r *http.Request) {
 		c.done <- res
 		if res.err != nil {
 			page(w, http.StatusBadRequest, domain.Public(res.err).Message)
+			return
+		}
+		if c.doneURL != "" {
+			http.Redirect(w, r, c.doneURL, http.StatusSeeOther)
 			return
 		}
 		page(w, http.StatusOK, "Patchbay is connected. You can close this tab.")
@@ -185,8 +214,10 @@ func (c *Consent) stop() {
 	c.Cancel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_ = c.srv.Shutdown(ctx)
-	_ = c.ln.Close() // at once, even if Serve has not started: the port is free when Wait returns
+	if c.srv != nil {
+		_ = c.srv.Shutdown(ctx)
+		_ = c.ln.Close() // at once, even if Serve has not started: the port is free when Wait returns
+	}
 }
 
 func randomString(n int) string {

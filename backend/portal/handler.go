@@ -35,6 +35,9 @@ type Service interface {
 	PortalRefresh(ctx context.Context, clientID, id string) (domain.PortalConnection, error)
 	PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error)
 	PortalConsent(ctx context.Context, clientID, consentID string) (domain.ConsentStatus, error)
+	// ConsentCallback completes a consent the provider redirected back to
+	// the portal (its state parameter names it).
+	ConsentCallback(w http.ResponseWriter, r *http.Request)
 }
 
 type session struct {
@@ -64,6 +67,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/api/connections/{id}/refresh", h.limited(h.withSession(h.refresh)))
 	mux.HandleFunc("POST /portal/api/connections/{id}/reconnect", h.limited(h.withSession(h.reconnect)))
 	mux.HandleFunc("GET /portal/api/consents/{id}", h.limited(h.withSession(h.consent)))
+	mux.HandleFunc("GET /portal/oauth/callback", h.limited(h.svc.ConsentCallback))
 	mux.HandleFunc("/portal/api/", h.limited(func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "No such portal endpoint.")
 	}))

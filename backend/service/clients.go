@@ -99,8 +99,9 @@ func (s *Service) signer(ctx context.Context) (portal.Signer, error) {
 }
 
 // CreateReconnectRequest creates a signed, expiring, single-use link for a
-// client-owned connection and a prepared email. baseURL is the portal's
-// public address (the serve address unless the operator set another).
+// client-owned connection and a prepared email. The link starts with the
+// public base URL from Settings, else the portal address, else baseURL (the
+// address the operator uses in patchbay serve).
 func (s *Service) CreateReconnectRequest(ctx context.Context, connectionID, baseURL string) (domain.ReconnectRequest, error) {
 	c, err := s.store.GetConnection(ctx, connectionID)
 	if err != nil {
@@ -117,12 +118,16 @@ func (s *Service) CreateReconnectRequest(ctx context.Context, connectionID, base
 	if err != nil {
 		return domain.ReconnectRequest{}, err
 	}
+	base := s.portalBase(ctx, strings.TrimRight(baseURL, "/"))
+	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+		return domain.ReconnectRequest{}, domain.Errorf(domain.EConflict, "Clients open this link in their own browser: set the client portal's address in Settings first, so it points at a portal they can reach.")
+	}
 	now := s.now().UTC()
 	r := domain.ReconnectRequest{ID: newID("req"), ClientID: client.ID, ConnectionID: c.ID, State: domain.RequestPending, CreatedAt: now, ExpiresAt: now.Add(DefaultRequestTTL)}
 	if err := s.store.SaveRequest(ctx, r); err != nil {
 		return r, err
 	}
-	r.URL = strings.TrimRight(baseURL, "/") + "/portal/r/" + sg.Sign(r.ID, r.ExpiresAt)
+	r.URL = base + "/portal/r/" + sg.Sign(r.ID, r.ExpiresAt)
 	subject, ask, action := "Please reconnect "+c.Label, "Your "+c.Label+" connection needs to be reconnected", "Reconnect"
 	if c.Config[domain.ConfigAwaitingClient] != "" {
 		subject, ask, action = "Please connect "+c.Label, "We would like you to connect "+c.Label+" for us", "Connect"
@@ -297,8 +302,16 @@ func (s *Service) PortalReconnect(ctx context.Context, clientID, id string) (dom
 	if _, err := s.portalConnection(ctx, clientID, id); err != nil {
 		return domain.ConsentStatus{}, err
 	}
+	// With a public address, the provider sends the client back to the
+	// portal itself (register {base}/portal/oauth/callback with the app).
+	if base := s.portalBase(ctx, ""); base != "" {
+		return s.reauthorize(ctx, id, domain.ReauthorizeDraft{}, &handoff{callback: base + PortalCallbackPath, done: base + "/portal/connections?connected=" + url.QueryEscape(id)})
+	}
 	return s.ReauthorizeConnection(ctx, id, domain.ReauthorizeDraft{})
 }
+
+// PortalCallbackPath is where providers send clients back to the portal.
+const PortalCallbackPath = "/portal/oauth/callback"
 
 // PortalConsent returns a consent's status to the client that started it.
 func (s *Service) PortalConsent(ctx context.Context, clientID, consentID string) (domain.ConsentStatus, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -113,6 +114,14 @@ func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (
 // existing OAuth client or a new Client ID and Client Secret. The old token
 // and client stay in place until the new consent succeeds and validates.
 func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domain.ReauthorizeDraft) (domain.ConsentStatus, error) {
+	return s.reauthorize(ctx, id, in, nil)
+}
+
+// handoff sends a consent's callback to the app's own server (the client
+// portal) instead of a loopback listener, and the browser back to done.
+type handoff struct{ callback, done string }
+
+func (s *Service) reauthorize(ctx context.Context, id string, in domain.ReauthorizeDraft, via *handoff) (domain.ConsentStatus, error) {
 	c, p, m, err := s.resolve(ctx, id)
 	if err != nil {
 		return domain.ConsentStatus{}, err
@@ -142,7 +151,7 @@ func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domai
 		values["clientId"], values["clientSecret"] = strings.TrimSpace(in.ClientID), strings.TrimSpace(in.ClientSecret)
 	}
 	cfg := oauthConfig(m, c.BaseURL, values)
-	return s.runConsent(cfg, m, values, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+	return s.runConsentVia(cfg, m, values, via, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
 		v := map[string]string{}
 		for k, x := range values {
 			v[k] = x
@@ -307,9 +316,17 @@ func consentOptions(m *providers.Mode, values map[string]string) (oauth.ConsentO
 
 // runConsent starts the loopback consent and completes it in the background.
 func (s *Service) runConsent(cfg *oauth2.Config, m *providers.Mode, values map[string]string, done finish) (domain.ConsentStatus, error) {
+	return s.runConsentVia(cfg, m, values, nil, done)
+}
+
+// runConsentVia is runConsent with an optional handoff to the app's server.
+func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values map[string]string, via *handoff, done finish) (domain.ConsentStatus, error) {
 	opts, err := consentOptions(m, values)
 	if err != nil {
 		return domain.ConsentStatus{}, err
+	}
+	if via != nil {
+		opts = oauth.ConsentOptions{PKCE: opts.PKCE, AuthParams: opts.AuthParams, Handoff: true, RedirectURL: via.callback, DoneURL: via.done}
 	}
 	opts.Timeout = s.consentTimeout
 	c, err := oauth.StartConsent(*cfg, opts)
@@ -350,6 +367,28 @@ func (s *Service) runConsent(cfg *oauth2.Config, m *providers.Mode, values map[s
 		s.bus.Publish(events.ConsentChanged, events.ConsentRef{ID: run.status.ID, State: st.State})
 	}()
 	return run.status, nil
+}
+
+// ConsentCallback completes a handed-off consent with the browser's request
+// to the portal's callback (routed by the state parameter); a state no
+// consent is waiting for gets a page that says so.
+func (s *Service) ConsentCallback(w http.ResponseWriter, r *http.Request) {
+	state := r.URL.Query().Get("state")
+	s.consents.mu.Lock()
+	var found *oauth.Consent
+	for _, run := range s.consents.runs {
+		if run.status.State == domain.ConsentPending && state != "" && run.consent.State() == state {
+			found = run.consent
+		}
+	}
+	s.consents.mu.Unlock()
+	if found == nil {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, "This sign-in is no longer waiting. Go back to the portal and choose Reconnect again.")
+		return
+	}
+	found.Callback(w, r)
 }
 
 // GetConsent returns a consent's current status.

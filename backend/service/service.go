@@ -52,6 +52,8 @@ type Service struct {
 	desktop        DesktopNotifier
 	started        time.Time
 	bg             sync.WaitGroup // background goroutines (Wait)
+	portalMu       sync.Mutex
+	portalStatus   string // the portal listener's state, for Settings
 }
 
 // Go runs fn in a background goroutine that Wait waits for.

@@ -2,13 +2,21 @@ package service
 
 import (
 	"context"
+	"net"
+	"net/url"
+	"strings"
 
 	"strconv"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/events"
 )
 
-const settingDesktopNotifications = "desktop_notifications"
+const (
+	settingDesktopNotifications = "desktop_notifications"
+	settingPortalAddress        = "portal_address"
+	settingPublicBaseURL        = "public_base_url"
+)
 
 // DesktopNotifier shows OS notifications (backend/desktop over D-Bus).
 type DesktopNotifier interface {
@@ -25,16 +33,79 @@ func (s *Service) GetSettings(ctx context.Context) (domain.Settings, error) {
 	if ok {
 		out.DesktopNotifications, _ = strconv.ParseBool(v)
 	}
+	for key, dst := range map[string]*string{settingPortalAddress: &out.PortalAddress, settingPublicBaseURL: &out.PublicBaseURL} {
+		if *dst, _, err = s.store.Setting(ctx, key); err != nil {
+			return out, err
+		}
+	}
+	s.portalMu.Lock()
+	out.PortalListening = s.portalStatus
+	s.portalMu.Unlock()
 	return out, nil
+}
+
+// PortalHostAllowed reports whether host (a request's Host header) is the
+// portal's public address from Settings, which the operator's server also
+// answers for portal pages (a tunnel to patchbay serve).
+func (s *Service) PortalHostAllowed(ctx context.Context, host string) bool {
+	set, err := s.GetSettings(ctx)
+	if err != nil || set.PublicBaseURL == "" {
+		return false
+	}
+	u, err := url.Parse(set.PublicBaseURL)
+	return err == nil && strings.EqualFold(u.Host, host)
+}
+
+// SetPortalStatus records the portal listener's state for the Settings page.
+func (s *Service) SetPortalStatus(status string) {
+	s.portalMu.Lock()
+	s.portalStatus = status
+	s.portalMu.Unlock()
+}
+
+// portalBase is the address links and portal redirects start with: the
+// public base URL, else the portal address, else fallback (the operator's
+// own address in patchbay serve).
+func (s *Service) portalBase(ctx context.Context, fallback string) string {
+	set, err := s.GetSettings(ctx)
+	switch {
+	case err != nil:
+		return fallback
+	case set.PublicBaseURL != "":
+		return strings.TrimRight(set.PublicBaseURL, "/")
+	case set.PortalAddress != "":
+		return "http://" + set.PortalAddress
+	}
+	return fallback
 }
 
 // UpdateSettings saves the user's settings.
 func (s *Service) UpdateSettings(ctx context.Context, in domain.Settings) (domain.Settings, error) {
-	if err := s.store.SetSetting(ctx, settingDesktopNotifications, strconv.FormatBool(in.DesktopNotifications)); err != nil {
-		return domain.Settings{}, err
+	addr := strings.TrimSpace(in.PortalAddress)
+	if addr != "" {
+		host, port, err := net.SplitHostPort(addr)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 || (host != "" && net.ParseIP(host) == nil && host != "localhost") {
+			return domain.Settings{}, domain.FieldError("portalAddress", "Enter the portal address as IP:port, like 127.0.0.1:8788 (this machine only) or 0.0.0.0:8788 (every network it is on).")
+		}
 	}
-	s.log.Info("settings saved", "desktop_notifications", in.DesktopNotifications)
-	return s.GetSettings(ctx)
+	public := strings.TrimRight(strings.TrimSpace(in.PublicBaseURL), "/")
+	if public != "" {
+		u, err := url.Parse(public)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || (u.Path != "" && u.Path != "/") {
+			return domain.Settings{}, domain.FieldError("publicBaseUrl", "Enter the address clients open, like https://patchbay.example.com or http://my-laptop.local:8788 (no path).")
+		}
+	}
+	for key, v := range map[string]string{settingDesktopNotifications: strconv.FormatBool(in.DesktopNotifications), settingPortalAddress: addr, settingPublicBaseURL: public} {
+		if err := s.store.SetSetting(ctx, key, v); err != nil {
+			return domain.Settings{}, err
+		}
+	}
+	s.log.Info("settings saved", "desktop_notifications", in.DesktopNotifications, "portal_address", addr, "public_base_url", public)
+	out, err := s.GetSettings(ctx)
+	if err == nil {
+		s.bus.Publish(events.SettingsChanged, out)
+	}
+	return out, err
 }
 
 // ShowDesktopNotification shows an unread, unresolved critical notification

@@ -4,6 +4,7 @@
 // the 400 message), reconnects by consent, and sees "Connected and working.";
 // the operator's view turns active. Run: PATCHBAY_BIN=… node --test e2e/
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +109,31 @@ describe('client portal', { timeout: 120_000 }, () => {
       await page.getByText(/Request for Acme analytics: active/).waitFor({ timeout: T });
       conns = await rpc(page, 'ListConnections');
       assert.equal(conns.find((c) => c.label === 'Acme analytics')?.status, 'active');
+
+      // The portal gets its own address (Settings): links point there, and
+      // only the portal is served on it.
+      const port = await new Promise((resolve) => {
+        const srv = net.createServer().listen(0, '127.0.0.1', () => {
+          const p = srv.address().port;
+          srv.close(() => resolve(p));
+        });
+      });
+      await page.getByRole('link', { name: 'Settings', exact: true }).click();
+      await page.getByLabel('Portal address').fill(`127.0.0.1:${port}`);
+      await page.getByRole('button', { name: 'Save portal settings' }).click();
+      await page.getByText(`Listening on 127.0.0.1:${port}`).waitFor({ timeout: T });
+      await page.getByLabel('Portal address').fill('0.0.0.0:1');
+      await page.getByText(/This exposes the client portal to every machine/).waitFor({ timeout: T });
+      await page.getByLabel('Portal address').fill(`127.0.0.1:${port}`);
+      await page.getByRole('link', { name: 'Clients', exact: true }).click();
+      await page.getByRole('button', { name: 'Request reconnection for Acme analytics' }).click();
+      const link3 = await page.getByLabel('Reconnection link').inputValue();
+      assert.ok(link3.startsWith(`http://127.0.0.1:${port}/portal/r/`), `link ${link3} does not use the portal address`);
+      const portal3 = await client.newPage();
+      await portal3.goto(link3);
+      await portal3.locator('strong', { hasText: 'Acme analytics' }).waitFor({ timeout: T });
+      const api = await fetch(`http://127.0.0.1:${port}/api/rpc/GetAppInfo`, { method: 'POST', body: '[]' });
+      assert.equal(api.status, 404, 'the operator API answers on the portal address');
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'portal-operator.png') }).catch(() => {});
       await portal?.screenshot({ path: path.join(ARTIFACTS, 'portal-client.png') }).catch(() => {});

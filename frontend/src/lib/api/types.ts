@@ -399,6 +399,12 @@ export interface HealthOverview {
 export interface Settings {
   /** OS notification for a new critical notification while in the background. */
   desktopNotifications: boolean;
+  /** Where the client portal listens (host:port); empty: off (serve mode still serves it). */
+  portalAddress: string;
+  /** The address clients reach the portal at (LAN name or tunnel). */
+  publicBaseUrl: string;
+  /** The portal listener's state (read-only). */
+  portalListening?: string;
 }
 
 /** A running OAuth 1.0a authorization (Jira Data Center application link). */

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"patchbay/backend/domain"
+)
+
+// TestPortalListenerFollowsSettings: the portal address of Settings starts a
+// portal-only listener (no operator page or API there), moving it or
+// clearing it takes effect without a restart.
+func TestPortalListenerFollowsSettings(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app, err := start(ctx, common{demo: true, demoEmpty: true}, Env{Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	defer func() { cancel(); app.svc.Wait(); app.close() }()
+	assets := fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay portal</title>")}, "assets/app.js": {Data: []byte("//js")}}
+	app.svc.Go(func() { runPortal(ctx, app, assets) })
+
+	listening := func(want string) string {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			set, _ := app.svc.GetSettings(ctx)
+			if (want == "" && set.PortalListening == "") || (want != "" && strings.HasPrefix(set.PortalListening, want)) {
+				return strings.TrimPrefix(set.PortalListening, "Listening on ")
+			}
+		}
+		set, _ := app.svc.GetSettings(ctx)
+		t.Fatalf("portal status %q, want %q", set.PortalListening, want)
+		return ""
+	}
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	listening("") // off by default
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := free.Addr().String()
+	free.Close()
+	if _, err := app.svc.UpdateSettings(ctx, domain.Settings{DesktopNotifications: true, PortalAddress: port}); err != nil {
+		t.Fatal(err)
+	}
+	addr := listening("Listening on 127.0.0.1:")
+	base := "http://" + addr
+	tests := []struct {
+		path string
+		want int
+		body string
+	}{
+		{"/portal/connections", 200, "Patchbay portal"},
+		{"/assets/app.js", 200, "//js"},
+		{"/", 404, "Only the client portal"},
+		{"/integrations", 404, "Only the client portal"},
+		{"/portal/api/connections", 401, "session"},
+		{"/portal/r/forged.token", 401, ""},
+	}
+	for _, tt := range tests {
+		if status, body := get(base + tt.path); status != tt.want || !strings.Contains(body, tt.body) {
+			t.Errorf("GET %s: %d %q, want %d with %q", tt.path, status, body, tt.want, tt.body)
+		}
+	}
+	resp, err := http.Post(base+"/api/rpc/GetAppInfo", "application/json", strings.NewReader("[]"))
+	if err != nil || resp.StatusCode != 404 {
+		t.Fatalf("the operator API is reachable on the portal address: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	// Cleared: the listener stops.
+	if _, err := app.svc.UpdateSettings(ctx, domain.Settings{DesktopNotifications: true}); err != nil {
+		t.Fatal(err)
+	}
+	listening("")
+	if status, _ := get(base + "/portal/connections"); status != 0 {
+		t.Fatalf("the portal still answers after it was turned off: %d", status)
+	}
+}
