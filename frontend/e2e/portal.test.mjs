@@ -134,6 +134,13 @@ describe('client portal', { timeout: 120_000 }, () => {
       await portal3.locator('strong', { hasText: 'Acme analytics' }).waitFor({ timeout: T });
       const api = await fetch(`http://127.0.0.1:${port}/api/rpc/GetAppInfo`, { method: 'POST', body: '[]' });
       assert.equal(api.status, 404, 'the operator API answers on the portal address');
+
+      // Clients can be renamed.
+      await page.getByRole('button', { name: 'Rename Acme' }).click();
+      const rename = page.getByRole('dialog', { name: 'Rename client' });
+      await rename.getByLabel('Label').fill('Acme Corp');
+      await rename.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('heading', { name: 'Acme Corp' }).waitFor({ timeout: T });
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'portal-operator.png') }).catch(() => {});
       await portal?.screenshot({ path: path.join(ARTIFACTS, 'portal-client.png') }).catch(() => {});

@@ -94,6 +94,7 @@ export interface PatchbayAPI {
   listClients(): Promise<Client[]>;
   createClient(name: string): Promise<Client>;
   archiveClient(id: string, archived: boolean): Promise<Client>;
+  renameClient(id: string, name: string): Promise<Client>;
   setConnectionOwner(connectionId: string, clientId: string): Promise<Connection>;
   createReconnectRequest(connectionId: string, baseUrl: string): Promise<ReconnectRequest>;
   requestCredentials(req: { clientId: string; baseUrl: string; draft: ConnectionDraft }): Promise<ReconnectRequest>;
@@ -170,6 +171,7 @@ export function createClient(t: Transport): PatchbayAPI {
     listClients: async () => (await invoke<Client[] | null>('ListClients')) ?? [],
     createClient: (name) => invoke('CreateClient', name),
     archiveClient: (id, archived) => invoke('ArchiveClient', id, archived),
+    renameClient: (id, name) => invoke('RenameClient', id, name),
     setConnectionOwner: (connectionId, clientId) => invoke('SetConnectionOwner', connectionId, clientId),
     createReconnectRequest: (connectionId, baseUrl) => invoke('CreateReconnectRequest', connectionId, baseUrl),
     requestCredentials: (req) => invoke('RequestCredentials', req),
