@@ -329,7 +329,30 @@ func TestPortalConsentComesBackToThePortal(t *testing.T) {
 	if status, _ := a.open(req.URL); status != 200 {
 		t.Fatalf("open: %d", status)
 	}
+	// The client's connection breaks under a running workflow: its run parks.
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	w.svc.StartBackground(bg)
+	ws, _ := w.svc.ListWorkspaces(ctx)
+	wf, err := w.svc.CreateWorkflow(ctx, service.WorkflowDraft{WorkspaceID: ws[0].ID, Name: "Acme nightly",
+		Trigger: domain.Node{Kind: "schedule"}, Actions: []domain.Node{{Kind: "check", ConnectionID: w.connA}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.fake.OAuth.RevokeAll()
+	if _, err := w.svc.RefreshCredential(ctx, w.connA); err == nil {
+		t.Fatal("a revoked grant refreshed")
+	}
+	run, err := w.svc.RunWorkflow(ctx, wf.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); run.Status != domain.RunPaused && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		run, _ = w.svc.GetRun(ctx, run.ID)
+	}
+	if run.Status != domain.RunPaused || run.PauseReason != domain.PauseReauth {
+		t.Fatalf("run %+v", run)
+	}
 	status, body := a.do("POST", "/portal/api/connections/"+w.connA+"/reconnect")
 	var rc struct{ ConsentID, AuthURL string }
 	_ = json.Unmarshal([]byte(body), &rc)
@@ -365,5 +388,12 @@ func TestPortalConsentComesBackToThePortal(t *testing.T) {
 	}
 	if c, _ := w.svc.GetConnection(ctx, w.connA); c.Status != domain.StatusActive {
 		t.Fatalf("after the portal callback: %s", c.Status)
+	}
+	// The client's reconnection resumed the parked run by itself.
+	for deadline := time.Now().Add(5 * time.Second); run.Status != domain.RunCompleted && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		run, _ = w.svc.GetRun(ctx, run.ID)
+	}
+	if run.Status != domain.RunCompleted {
+		t.Fatalf("the parked run did not resume: %+v", run)
 	}
 }
