@@ -3,39 +3,26 @@
 // Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, rpc, rpcInPage, startServer } from './server.mjs';
+import { rpc, rpcInPage, useDemo } from './server.mjs';
 
 const T = 10_000; // per-step wait
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
 
 describe('foundation', { timeout: 120_000 }, () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */
-  let server;
-  /** @type {import('playwright-core').Browser} */
-  let browser;
-
-  before(async () => {
-    server = await startServer({ extraArgs: ['--demo-empty'] });
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  });
+  const demo = useDemo(['--demo-empty']);
 
   /** A fresh page logged in through the printed URL, with error collection. */
   async function openApp() {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const problems = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
     });
-    await page.goto(server.url);
+    await page.goto(demo.server.url);
     return { context, page, problems };
   }
 
@@ -163,7 +150,7 @@ describe('foundation', { timeout: 120_000 }, () => {
       assert.deepEqual(problems, []);
     } catch (err) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'foundation-failure.png') }).catch(() => {});
-      err.message += `\n--- server ${server.logs()}`;
+      err.message += `\n--- server ${demo.server.logs()}`;
       throw err;
     }
   });
@@ -206,7 +193,7 @@ describe('foundation', { timeout: 120_000 }, () => {
     await page.getByText('No clients yet.').waitFor({ timeout: T });
     await page.goBack();
     await page.getByText('No workflow runs yet.').waitFor({ timeout: T });
-    await page.goto(new URL('/no/such/page', server.origin).href);
+    await page.goto(new URL('/no/such/page', demo.server.origin).href);
     await page.getByRole('heading', { name: 'Not found' }).waitFor({ timeout: T });
     await page.getByRole('link', { name: 'Go to Your Integrations' }).click();
     await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
@@ -215,7 +202,7 @@ describe('foundation', { timeout: 120_000 }, () => {
 
   test('API refuses calls without the session; connections never carry the secret', async (t) => {
     // A plain call from outside the page has no cookie: 401.
-    const res = await fetch(`${server.origin}/api/rpc/ListConnections`, {
+    const res = await fetch(`${demo.server.origin}/api/rpc/ListConnections`, {
       method: 'POST',
       headers: { 'X-Patchbay': '1', 'Content-Type': 'application/json' },
       body: '[]',

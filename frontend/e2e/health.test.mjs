@@ -3,35 +3,24 @@
 // Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, rpc, startServer } from './server.mjs';
+import { rpc, useDemo } from './server.mjs';
 
 const T = 15_000;
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
 const JIRA = 'ATATT3xFfGF0demoJiraCloudToken=A1B2C3D4';
 
 describe('bell and banner', { timeout: 120_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  });
+  const demo = useDemo([]);
 
   test('banner counts broken connections, deep-links, and clears as they are fixed', async (t) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
     t.after(() => context.close());
     const page = await context.newPage();
     const banner = page.getByRole('alert').filter({ hasText: 'reauthorized' });
     try {
-      await page.goto(server.url);
+      await page.goto(demo.server.url);
       const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
       const setKey = (key, valid) => fetch(`${fake}/_fake/keys`, { method: 'POST', body: JSON.stringify({ key, valid }) });
 
@@ -54,7 +43,7 @@ describe('bell and banner', { timeout: 120_000 }, () => {
 
       // Fix Jira at the provider and check again: back to the singular text.
       await setKey(JIRA, true);
-      await page.goto(new URL('/integrations', server.url).toString());
+      await page.goto(new URL('/integrations', demo.server.url).toString());
       await page.getByRole('button', { name: 'Check all now' }).click();
       await banner.getByText('A connection needs to be reauthorized').waitFor({ timeout: T });
 

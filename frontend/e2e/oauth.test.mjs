@@ -4,26 +4,15 @@
 // reconnect by consent. Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, rpc, startServer } from './server.mjs';
+import { rpc, useDemo } from './server.mjs';
 
 const T = 15_000;
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
 
 describe('oauth consent', { timeout: 120_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer({ extraArgs: ['--demo-empty'] });
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  });
+  const demo = useDemo(['--demo-empty']);
 
   /** Approves access on the consent page the app opened in a new tab. */
   async function approveIn(popup) {
@@ -35,11 +24,11 @@ describe('oauth consent', { timeout: 120_000 }, () => {
   }
 
   test('connect by consent, grant revoked, reconnect by consent', async (t) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
     t.after(() => context.close());
     const page = await context.newPage();
     try {
-      await page.goto(server.url);
+      await page.goto(demo.server.url);
       await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
       const h = (await rpc(page, 'GetAppInfo')).demoHints;
 
@@ -103,11 +92,11 @@ describe('oauth consent', { timeout: 120_000 }, () => {
   }
 
   test('Jira Data Center OAuth 1.0a: Generate URL, Allow, Verify, Complete connection; reauthorize after revocation', async (t) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
     t.after(() => context.close());
     const page = await context.newPage();
     try {
-      await page.goto(server.url);
+      await page.goto(demo.server.url);
       const h = (await rpc(page, 'GetAppInfo')).demoHints;
 
       await page.getByRole('button', { name: 'Add integration' }).first().click();

@@ -6,30 +6,19 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, rpc, startServer } from './server.mjs';
+import { rpc, useDemo } from './server.mjs';
 
 const T = 15_000;
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
 
 describe('client portal', { timeout: 120_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  });
+  const demo = useDemo([]);
 
   test('a client reconnects their own connection by consent', async (t) => {
-    const operator = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const client = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const operator = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const client = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
     t.after(async () => {
       await operator.close();
       await client.close();
@@ -37,7 +26,7 @@ describe('client portal', { timeout: 120_000 }, () => {
     const page = await operator.newPage();
     let portal;
     try {
-      await page.goto(server.url);
+      await page.goto(demo.server.url);
       const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
       await page.getByRole('link', { name: 'Clients' }).click();
       await page.getByLabel('New client').fill('Acme');
@@ -55,7 +44,7 @@ describe('client portal', { timeout: 120_000 }, () => {
       assert.match(link, /\/portal\/r\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
       await page.getByText(/Request for Demo OAuth app: pending/).waitFor({ timeout: T });
 
-      // The client opens the link in their own browser.
+      // The client opens the link in their own demo.browser.
       portal = await client.newPage();
       await portal.goto(link);
       await portal.getByRole('heading', { name: 'Your connections' }).waitFor({ timeout: T });

@@ -4,9 +4,9 @@
 // linked credential. Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, rpc, startServer } from './server.mjs';
+import { rpc, useDemo } from './server.mjs';
 
 const T = 15_000;
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
@@ -14,21 +14,8 @@ const PAT1 = 'ghp_demoDEMOdemoDEMOdemoDEMOdemoDEMO0001';
 const PAT2 = 'ghp_demoDEMOdemoDEMOdemoDEMOdemoDEMO0002';
 
 describe('providers and re-authentication', { timeout: 180_000 }, () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */
-  let server;
-  /** @type {import('playwright-core').Browser} */
-  let browser;
+  const demo = useDemo([]);
   let fakeBase = '';
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  });
 
   /** Makes a credential valid or invalid at the fake providers. */
   async function setKey(key, valid) {
@@ -37,9 +24,9 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
   }
 
   async function openApp() {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await page.goto(server.url);
+    await page.goto(demo.server.url);
     await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
     if (!fakeBase) fakeBase = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
     return { context, page };
@@ -50,7 +37,7 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
   }
 
   async function openIntegration(page, label) {
-    await page.goto(new URL('/integrations', server.url).toString());
+    await page.goto(new URL('/integrations', demo.server.url).toString());
     await page.getByRole('link', { name: label, exact: true }).click();
     await page.getByRole('heading', { name: label, exact: true }).waitFor({ timeout: T });
   }

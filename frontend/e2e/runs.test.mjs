@@ -4,34 +4,23 @@
 // Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, rpc, startServer } from './server.mjs';
+import { rpc, useDemo } from './server.mjs';
 
 const T = 15_000;
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
 const JIRA = 'ATATT3xFfGF0demoJiraCloudToken=A1B2C3D4';
 
 describe('runs pause for reauthorization', { timeout: 120_000 }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await server?.stop();
-  });
+  const demo = useDemo([]);
 
   test('a run parks on a broken Jira connection and resumes after re-authentication', async (t) => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
     t.after(() => context.close());
     const page = await context.newPage();
     try {
-      await page.goto(server.url);
+      await page.goto(demo.server.url);
       const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
       const setKey = (key, valid) => fetch(`${fake}/_fake/keys`, { method: 'POST', body: JSON.stringify({ key, valid }) });
 
