@@ -133,13 +133,7 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 	if err != nil {
 		return domain.ConsentStatus{}, err
 	}
-	values := map[string]string{}
-	for k, v := range c.Config {
-		values[k] = v
-	}
-	for k, v := range sec {
-		values[k] = v
-	}
+	values := merged(c.Config, sec)
 	newClient := strings.TrimSpace(in.ClientID) != "" || strings.TrimSpace(in.ClientSecret) != ""
 	if newClient {
 		if strings.TrimSpace(in.ClientID) == "" {

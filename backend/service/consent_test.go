@@ -2,9 +2,7 @@ package service_test
 
 import (
 	"context"
-	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -259,14 +257,6 @@ func TestConsentRedirectRules(t *testing.T) {
 	cat, _ := providers.Load()
 	e := newEnvWith(t, secrets.NewMemory(), cat.AllSelfHosted())
 	ctx := context.Background()
-	port := func() string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	}
 	draft := func(provider string, config map[string]string) domain.ConnectionDraft {
 		cfg := map[string]string{"clientId": fakes.OAuthClientID}
 		for k, v := range config {
@@ -275,7 +265,7 @@ func TestConsentRedirectRules(t *testing.T) {
 		return domain.ConnectionDraft{Provider: provider, AuthMode: "oauth2", Label: "OAuth " + provider, WorkspaceIDs: []string{e.ws.ID},
 			BaseURL: e.url, Config: cfg, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}
 	}
-	p := port()
+	p := freePort(t)
 	tests := []struct {
 		name      string
 		draft     domain.ConnectionDraft

@@ -2,8 +2,6 @@ package service_test
 
 import (
 	"context"
-	"net"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -22,14 +20,6 @@ func TestJiraCloudOAuthKeepsItsSite(t *testing.T) {
 	sec := secrets.NewMemory()
 	e := newEnvWithURL(t, sec, func(url string) *providers.Catalogue { return cat.AllSelfHosted().WithCloudAt(url) })
 	ctx := context.Background()
-	port := func() string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	}
 	consent := func(start func() (domain.ConsentStatus, error)) domain.ConsentStatus {
 		t.Helper()
 		st, err := start()
@@ -43,7 +33,7 @@ func TestJiraCloudOAuthKeepsItsSite(t *testing.T) {
 	}
 	draft := func(site string) domain.ConnectionDraft {
 		return domain.ConnectionDraft{Provider: "jira_cloud", AuthMode: "oauth2", Label: "Jira by OAuth", WorkspaceIDs: []string{e.ws.ID},
-			BaseURL: e.url + site, Config: map[string]string{"clientId": fakes.OAuthClientID, "redirectPort": port()},
+			BaseURL: e.url + site, Config: map[string]string{"clientId": fakes.OAuthClientID, "redirectPort": freePort(t)},
 			Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}
 	}
 

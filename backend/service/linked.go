@@ -50,12 +50,21 @@ func (s *Service) linkedConnections(c *domain.Connection, d draft) []domain.Conn
 		lp, _ := s.catalogue.Provider(id) // checked when the catalogue loaded
 		x := *c
 		x.ID, x.Provider, x.Label = newID("conn"), lp.ID, c.Label+" · "+lp.Name
-		x.Config = map[string]string{}
-		for k, v := range c.Config {
-			x.Config[k] = v
-		}
+		x.Config = merged(c.Config)
 		x.WorkspaceIDs = append([]string(nil), c.WorkspaceIDs...)
 		out = append(out, x)
+	}
+	return out
+}
+
+// merged copies maps into a new one, later ones winning (a connection's
+// settings and its secrets become one set of template values).
+func merged(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
 	}
 	return out
 }

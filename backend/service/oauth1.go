@@ -69,13 +69,7 @@ func (s *Service) StartOAuth1(ctx context.Context, in OAuth1Start) (OAuth1Flow, 
 		if err != nil {
 			return OAuth1Flow{}, err
 		}
-		values := map[string]string{}
-		for k, v := range c.Config {
-			values[k] = v
-		}
-		for k, v := range sec {
-			values[k] = v
-		}
+		values := merged(c.Config, sec)
 		delete(values, "oauth1Token")
 		run.reauthOf, run.flow.ConnectionID = c.ID, c.ID
 		run.target = providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values}

@@ -233,13 +233,7 @@ func (s *Service) reauthPool(ctx context.Context, c domain.Connection, p *provid
 	if err := s.putSecrets(ctx, secretKeyOf(c), secretsOut); err != nil {
 		return domain.ReauthResult{}, err
 	}
-	all := map[string]string{}
-	for k, v := range c.Config {
-		all[k] = v
-	}
-	for k, v := range secretsOut {
-		all[k] = v
-	}
+	all := merged(c.Config, secretsOut)
 	combined, creds, failed := s.validateAll(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: all})
 	applyPool(&c, combined, creds, failed)
 	c.SecretHint = hint(m, map[string]string{f.Key: pool[0]})

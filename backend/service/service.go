@@ -447,13 +447,7 @@ func (s *Service) check(ctx context.Context, c domain.Connection, forceRefresh b
 	case err != nil:
 		return domain.Connection{}, err
 	default:
-		values := map[string]string{}
-		for k, v := range c.Config {
-			values[k] = v
-		}
-		for k, v := range sec {
-			values[k] = v
-		}
+		values := merged(c.Config, sec)
 		if m.OAuth != nil {
 			tok, err := s.oauthToken(ctx, c, m, values, forceRefresh)
 			var de *domain.Error

@@ -3,9 +3,11 @@ package service_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -348,4 +350,16 @@ func TestWorkspaces(t *testing.T) {
 	if _, err := e.svc.CreateWorkspace(ctx, domain.WorkspaceDraft{Name: "!!!"}); domain.ErrorCode(err) != domain.EInvalid {
 		t.Fatalf("no letters: %v", err)
 	}
+}
+
+// freePort returns a loopback port nobody listens on right now (a pinned
+// OAuth callback port).
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }

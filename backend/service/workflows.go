@@ -258,13 +258,7 @@ func (s *Service) target(ctx context.Context, c domain.Connection) (providers.Ta
 	if err != nil {
 		return providers.Target{}, nil, err
 	}
-	values := map[string]string{}
-	for k, v := range c.Config {
-		values[k] = v
-	}
-	for k, v := range sec {
-		values[k] = v
-	}
+	values := merged(c.Config, sec)
 	if m.OAuth != nil {
 		tok, err := s.oauthToken(ctx, c, m, values, false)
 		if err != nil {
