@@ -38,6 +38,9 @@ type OAuthServer struct {
 	AccessTTL time.Duration          // access token lifetime (default 1 h)
 	now       func() time.Time
 	sites     []string // Atlassian sites the next consents grant (paths on this server)
+	// RefreshNeedsRedirect makes refresh grants resend the authorization's
+	// redirect_uri, as Jira Data Center does (invalid_grant otherwise).
+	RefreshNeedsRedirect bool
 }
 
 type authCode struct {
@@ -46,8 +49,9 @@ type authCode struct {
 }
 
 type grant struct {
-	revoked bool
-	subject string
+	revoked  bool
+	subject  string
+	redirect string // the redirect_uri of its authorization
 }
 
 type accessToken struct {
@@ -227,6 +231,7 @@ func (o *OAuthServer) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		g = c.g
+		g.redirect = c.redirect
 	case "refresh_token":
 		rt := r.Form.Get("refresh_token")
 		if old, reused := o.used[rt]; reused {
@@ -237,6 +242,10 @@ func (o *OAuthServer) token(w http.ResponseWriter, r *http.Request) {
 		live, ok := o.refresh[rt]
 		if !ok || live.revoked {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "The refresh token is invalid, expired or revoked")
+			return
+		}
+		if o.RefreshNeedsRedirect && r.Form.Get("redirect_uri") != live.redirect {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri is missing or does not match the authorization")
 			return
 		}
 		delete(o.refresh, rt)

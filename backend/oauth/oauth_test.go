@@ -387,3 +387,45 @@ func TestPinnedPortAndRegisteredHTTPSRedirect(t *testing.T) {
 		t.Fatalf("token %v err %v", tok, err)
 	}
 }
+
+// Jira Data Center refuses a refresh that does not repeat the redirect URI
+// of the authorization; a config that names it sends it.
+func TestRefreshResendsTheRedirectURI(t *testing.T) {
+	f, _, cfg := fakeServer(t)
+	f.OAuth.RefreshNeedsRedirect = true
+	port := freePort(t)
+	c, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{Port: port, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	browse(t, c.AuthURL, "approve", nil)
+	tok, err := c.Wait(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		redirect  string
+		wantClass domain.Class
+	}{
+		{"", domain.ClassRevoked}, // x/oauth2 alone: invalid_grant
+		{c.RedirectURI, ""},
+	} {
+		store := oauth.SecretTokens{Secrets: secrets.NewMemory()}
+		stale := *tok
+		stale.Expiry = time.Now().Add(-time.Minute)
+		if err := store.SaveToken(context.Background(), "k", &stale); err != nil {
+			t.Fatal(err)
+		}
+		withRedirect := *cfg
+		withRedirect.RedirectURL = tt.redirect
+		r := &oauth.Refresher{Store: store, LockDir: t.TempDir(), MaxElapsed: time.Second}
+		got, err := r.Token(context.Background(), "k", &withRedirect)
+		var de *domain.Error
+		switch {
+		case tt.wantClass == "" && (err != nil || got.AccessToken == tok.AccessToken):
+			t.Fatalf("redirect %q: %v", tt.redirect, err)
+		case tt.wantClass != "" && (!errors.As(err, &de) || de.Check == nil || de.Check.Class != tt.wantClass):
+			t.Fatalf("redirect %q: err %v, want %s", tt.redirect, err, tt.wantClass)
+		}
+	}
+}

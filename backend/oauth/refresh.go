@@ -1,11 +1,15 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"time"
@@ -149,8 +153,9 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 		maxElapsed = 2 * time.Minute
 	}
 	var last domain.CheckResult
+	rctx := refreshContext(ctx, cfg)
 	next, err := backoff.Retry(ctx, func() (*oauth2.Token, error) {
-		nt, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		nt, err := cfg.TokenSource(rctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 		if err == nil {
 			return nt, nil
 		}
@@ -183,4 +188,44 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 		r.Log.Info("token refreshed", "key", key, "expires", next.Expiry)
 	}
 	return next, nil
+}
+
+// refreshContext makes refresh grants carry cfg.RedirectURL as redirect_uri
+// when it is set: Jira Data Center refuses a refresh without the redirect URI
+// of the authorization (x/oauth2 sends only the refresh token).
+func refreshContext(ctx context.Context, cfg *oauth2.Config) context.Context {
+	if cfg.RedirectURL == "" {
+		return ctx
+	}
+	next := http.DefaultTransport
+	if c, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && c != nil && c.Transport != nil {
+		next = c.Transport
+	}
+	return context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Timeout: 30 * time.Second, Transport: withRedirect{next: next, uri: cfg.RedirectURL}})
+}
+
+// withRedirect adds redirect_uri to refresh_token grant requests.
+type withRedirect struct {
+	next http.RoundTripper
+	uri  string
+}
+
+func (t withRedirect) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil || r.Method != http.MethodPost {
+		return t.next.RoundTrip(r)
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	form, err := url.ParseQuery(string(body))
+	if err == nil && form.Get("grant_type") == "refresh_token" && form.Get("redirect_uri") == "" {
+		form.Set("redirect_uri", t.uri)
+		body = []byte(form.Encode())
+	}
+	r2 := r.Clone(r.Context())
+	r2.Body, r2.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return t.next.RoundTrip(r2)
 }

@@ -80,6 +80,9 @@ type OAuthSpec struct {
 	// gateway (Jira Cloud 3LO): which sites a token was granted, and where
 	// its API calls go once the connection's site is known.
 	Sites *SitesSpec `json:"sites,omitempty"`
+	// RefreshSendsRedirect: refresh grants must repeat the authorization's
+	// redirect URI (Jira Data Center answers invalid_grant otherwise).
+	RefreshSendsRedirect bool `json:"refreshSendsRedirect,omitempty"`
 	// AuthParams are extra authorize parameters (Atlassian: audience, prompt).
 	AuthParams map[string]string `json:"authParams,omitempty"`
 }

@@ -47,8 +47,19 @@ func oauthConfig(m *providers.Mode, baseURL string, values map[string]string) *o
 	if s := strings.Fields(values["scopes"]); len(s) > 0 {
 		scopes = s
 	}
-	return &oauth2.Config{ClientID: values["clientId"], ClientSecret: values["clientSecret"], Scopes: scopes,
+	cfg := &oauth2.Config{ClientID: values["clientId"], ClientSecret: values["clientSecret"], Scopes: scopes,
 		Endpoint: oauth2.Endpoint{AuthURL: authURL, TokenURL: tokenURL}}
+	if m.OAuth.RefreshSendsRedirect {
+		// The redirect URI of the authorization, repeated by refreshes (a
+		// consent sets its own): the registered HTTPS one, or the pinned port.
+		switch {
+		case values["redirectUri"] != "":
+			cfg.RedirectURL = values["redirectUri"]
+		case values["redirectPort"] != "":
+			cfg.RedirectURL = "http://127.0.0.1:" + strings.TrimSpace(values["redirectPort"]) + "/callback"
+		}
+	}
+	return cfg
 }
 
 // StartConsent begins connecting a new integration by OAuth consent: it
