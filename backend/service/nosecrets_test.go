@@ -59,6 +59,33 @@ func TestSecretsNeverLeak(t *testing.T) {
 	keep(sl, err)
 	keep(svc.ReauthenticateConnection(ctx, sl.ID, domain.ReauthDraft{Secrets: map[string]string{"token": "xoxb-wrong-leak-test-token"}}))
 	keep(svc.ValidateDraft(ctx, domain.ConnectionDraft{Provider: "slack", AuthMode: "token", Label: "x", BaseURL: e.url + "/slack", Secrets: map[string]string{"token": fakes.SlackToken}}))
+	// OAuth 1.0a: the private key and the access token stay in the keyring.
+	flow, err := svc.StartOAuth1(ctx, service.OAuth1Start{Draft: domain.ConnectionDraft{Provider: "jira_dc", AuthMode: "oauth1", Label: "dc",
+		WorkspaceIDs: []string{ws[0].ID}, BaseURL: e.url + "/jiradc", Config: map[string]string{"consumerKey": fakes.OAuth1ConsumerKey},
+		Secrets: map[string]string{"privateKey": fakes.OAuth1PrivateKeyPEM()}}})
+	keep(flow, err)
+	code, _ := fakes.AllowOAuth1(flow.AuthorizeURL)
+	keep(svc.VerifyOAuth1(ctx, flow.ID, code))
+	dc, err := svc.CompleteOAuth1(ctx, flow.ID)
+	if err != nil {
+		t.Fatalf("OAuth 1.0a flow: %v", err)
+	}
+	keep(dc, err)
+	keep(svc.CheckConnection(ctx, dc.ID))
+	sec, err := e.secrets.Get(ctx, "connection/"+dc.ID)
+	var stored map[string]string
+	if err != nil || json.Unmarshal([]byte(sec), &stored) != nil {
+		t.Fatalf("the OAuth 1.0a credential is not in the secret store: %v", err)
+	}
+	secretValues = append(secretValues, stored["oauth1Token"], "PRIVATE KEY")
+	// A client asked for credentials: the team's OAuth client secret stays hidden.
+	client, _ := svc.CreateClient(ctx, "Leak Ltd")
+	keep(svc.RequestCredentials(ctx, domain.RequestCredentialsDraft{ClientID: client.ID, BaseURL: "http://127.0.0.1:1", Draft: domain.ConnectionDraft{
+		Provider: "generic_oauth2", AuthMode: "oauth2", Label: "leak", WorkspaceIDs: []string{ws[0].ID},
+		Config:  map[string]string{"issuer": e.url + "/oauth", "clientId": fakes.OAuthClientID},
+		Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}}))
+	secretValues = append(secretValues, fakes.OAuthClientSecret)
+	keep(svc.PortalConnections(ctx, client.ID))
 	keep(svc.ListConnections(ctx))
 	keep(svc.ListChecks(ctx, gh.ID, 50))
 	out, _ := json.Marshal(outputs)
@@ -66,6 +93,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Fatal("the flows did not run")
 	}
 	for _, s := range secretValues {
+		if s == "" {
+			t.Fatal("a secret of the flows is empty")
+		}
 		if bytes.Contains(logs.Bytes(), []byte(s)) {
 			t.Errorf("a log line contains the secret %q", s[:8])
 		}
