@@ -20,6 +20,7 @@ type fakeChecker struct {
 	inFlight sync.Map // host -> *int32
 	maxSeen  sync.Map // host -> *int32
 	checked  atomic.Int32
+	index    sync.Map // id -> domain.Connection, so the fake's own lookup costs nothing
 }
 
 func (f *fakeChecker) ListConnections(context.Context) ([]domain.Connection, error) {
@@ -27,12 +28,14 @@ func (f *fakeChecker) ListConnections(context.Context) ([]domain.Connection, err
 }
 
 func (f *fakeChecker) CheckConnection(ctx context.Context, id string) (domain.Connection, error) {
-	var c domain.Connection
-	for _, x := range f.conns {
-		if x.ID == id {
-			c = x
+	v, ok := f.index.Load(id)
+	if !ok {
+		for _, x := range f.conns {
+			f.index.Store(x.ID, x)
 		}
+		v, _ = f.index.Load(id)
 	}
+	c, _ := v.(domain.Connection)
 	n, _ := f.inFlight.LoadOrStore(c.BaseURL, new(int32))
 	cur := atomic.AddInt32(n.(*int32), 1)
 	defer atomic.AddInt32(n.(*int32), -1)
