@@ -78,12 +78,13 @@ type result struct {
 // StartConsent listens on 127.0.0.1 (never another interface) and prepares
 // the authorize URL. cfg.RedirectURL is set to the listener's callback.
 func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
+	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, doneURL: o.DoneURL}
 	if o.Handoff {
 		if o.RedirectURL == "" {
 			return nil, domain.Errorf(domain.EInvalid, "A handed-off consent needs the callback URL of the app's server.")
 		}
-		return finishStart(&Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout,
-			RedirectURI: o.RedirectURL, doneURL: o.DoneURL}, cfg, o), nil
+		c.RedirectURI = o.RedirectURL
+		return finishStart(c, cfg, o), nil
 	}
 	if o.RedirectURL != "" && o.Port == 0 {
 		return nil, domain.Errorf(domain.EInvalid, "A registered redirect URI needs the local port it forwards to.")
@@ -92,7 +93,7 @@ func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
 	if err != nil {
 		return nil, domain.Errorf(domain.EUnavailable, "Cannot listen on 127.0.0.1:%d for the OAuth callback (%v). Free the port or choose another.", o.Port, err)
 	}
-	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, ln: ln}
+	c.ln = ln
 	c.RedirectURI = fmt.Sprintf("http://127.0.0.1:%d/callback", ln.Addr().(*net.TCPAddr).Port)
 	callbackPath := "GET /callback"
 	if o.RedirectURL != "" {
@@ -100,7 +101,7 @@ func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
 	}
 	finishStart(c, cfg, o)
 	mux := http.NewServeMux()
-	mux.HandleFunc(callbackPath, c.callback)
+	mux.HandleFunc(callbackPath, c.Callback)
 	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = c.srv.Serve(ln) }()
 	return c, nil
@@ -128,11 +129,9 @@ func finishStart(c *Consent, cfg oauth2.Config, o ConsentOptions) *Consent {
 // State is the consent's state parameter (a handed-off callback is routed by it).
 func (c *Consent) State() string { return c.state }
 
-// Callback completes a handed-off consent with the browser's request.
-func (c *Consent) Callback(w http.ResponseWriter, r *http.Request) { c.callback(w, r) }
-
-// callback accepts the provider's redirect exactly once.
-func (c *Consent) callback(w http.ResponseWriter, r *http.Request) {
+// Callback accepts the provider's redirect exactly once: from the loopback
+// listener, or handed over by the app's own server (Handoff).
+func (c *Consent) Callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(c.state)) != 1 {
 		page(w, http.StatusBadRequest, "This sign-in response does not match the request Patchbay made. Start the connection again from Patchbay.")

@@ -157,10 +157,7 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 	}
 	cfg := oauthConfig(m, c.BaseURL, values)
 	return s.runConsentVia(cfg, m, values, via, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
-		v := map[string]string{}
-		for k, x := range values {
-			v[k] = x
-		}
+		v := merged(values)
 		v["accessToken"] = tok.AccessToken
 		if m.OAuth.Sites != nil {
 			// Reauthorization keeps the site the connection was made for.
@@ -384,6 +381,7 @@ func (s *Service) ConsentCallback(w http.ResponseWriter, r *http.Request) {
 	for _, run := range s.consents.runs {
 		if run.status.State == domain.ConsentPending && state != "" && run.consent.State() == state {
 			found = run.consent
+			break
 		}
 	}
 	s.consents.mu.Unlock()

@@ -4,9 +4,8 @@ import (
 	"context"
 	"net"
 	"net/url"
-	"strings"
-
 	"strconv"
+	"strings"
 
 	"patchbay/backend/domain"
 	"patchbay/backend/events"

@@ -33,8 +33,10 @@ export class Alerts {
    */
   private async toDesktop(list: Notification[]): Promise<void> {
     const open = list.filter((n) => n.severity === 'critical' && !n.readAt && !n.resolvedAt);
-    const fresh = this.known ? open.filter((n) => !this.known!.has(n.id)) : [];
-    this.known = new Set([...(this.known ?? []), ...open.map((n) => n.id)]);
+    const known = this.known;
+    const fresh = known ? open.filter((n) => !known.has(n.id)) : [];
+    this.known ??= new Set();
+    for (const n of open) this.known.add(n.id);
     if (fresh.length === 0 || !this.inBackground()) return;
     for (const n of fresh) {
       try {
