@@ -99,11 +99,14 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 		}()
 		saved := time.Now()
 		p, err := health.Sweep(runCtx, id, scoped{s, workspaces}, s.sweepOptions, func(p health.Progress) {
+			if !p.Running {
+				return // the end is recorded and published below, with the sweep slot freed
+			}
 			s.sweeps.mu.Lock()
 			s.sweeps.last = &p
 			s.sweeps.mu.Unlock()
 			s.bus.Publish(events.SweepProgress, p)
-			if time.Since(saved) >= time.Second || !p.Running {
+			if time.Since(saved) >= time.Second {
 				saved = time.Now()
 				if err := s.store.SaveSweep(context.Background(), p); err != nil {
 					s.log.Error("record sweep progress", "sweep", id, "err", err)
@@ -112,8 +115,9 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 		})
 		if p.FinishedAt == nil {
 			now := s.now().UTC()
-			p.FinishedAt, p.Running = &now, false
+			p.FinishedAt = &now
 		}
+		p.Running = false
 		if serr := s.store.SaveSweep(context.Background(), p); serr != nil {
 			s.log.Error("record sweep", "sweep", id, "err", serr)
 		}
@@ -123,15 +127,17 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 			s.log.Info("sweep finished", "sweep", id, "checked", p.Done, "failures", p.Failures, "cancelled", p.Cancelled)
 		}
 		offline := err == nil && !p.Cancelled && p.Done > p.Skipped && s.allUnreachable(runCtx)
+		// The finished progress and the freed slot appear together, so
+		// whoever sees this sweep end can start the next one at once.
 		s.sweeps.mu.Lock()
-		s.sweeps.cancel = nil
+		s.sweeps.last, s.sweeps.cancel = &p, nil
 		changed := s.sweeps.offline != offline
 		s.sweeps.offline = offline
 		s.sweeps.mu.Unlock()
 		if changed {
 			s.log.Info("network state changed", "offline", offline)
-			s.bus.Publish(events.SweepProgress, p)
 		}
+		s.bus.Publish(events.SweepProgress, p)
 	})
 	return first, nil
 }
@@ -306,7 +312,11 @@ func (s *Service) SetWorkspaceSweep(ctx context.Context, id string, minutes *int
 	if err := s.store.SetWorkspaceSweep(ctx, id, minutes); err != nil {
 		return domain.Workspace{}, err
 	}
-	s.log.Info("workspace sweep interval set", "workspace", id, "minutes", minutes)
+	if minutes == nil {
+		s.log.Info("workspace sweep interval set", "workspace", id, "minutes", "default")
+	} else {
+		s.log.Info("workspace sweep interval set", "workspace", id, "minutes", *minutes)
+	}
 	return s.store.GetWorkspace(ctx, id)
 }
 
