@@ -119,6 +119,10 @@ func (o *OAuthServer) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /oauth/userinfo", o.userinfo)
 	mux.HandleFunc("GET /oauth/accessible-resources", o.accessibleResources)
 	mux.HandleFunc("GET /atlassian/ex/jira/{cloud}/{rest...}", o.jiraViaGateway)
+	// Jira Data Center's own OAuth 2.0 provider, on the fake's /jiradc
+	// server: its refresh grant must repeat the authorization's redirect_uri.
+	mux.HandleFunc("GET /jiradc/rest/oauth2/latest/authorize", o.authorize)
+	mux.HandleFunc("POST /jiradc/rest/oauth2/latest/token", func(w http.ResponseWriter, r *http.Request) { o.grantToken(w, r, true) })
 	mux.HandleFunc("GET /oauth/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		issuer := "http://" + r.Host + "/oauth"
 		writeJSON(w, http.StatusOK, map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/authorize",
@@ -185,6 +189,12 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 
 // token implements the authorization_code and refresh_token grants.
 func (o *OAuthServer) token(w http.ResponseWriter, r *http.Request) {
+	o.grantToken(w, r, false)
+}
+
+// grantToken is token; refreshNeedsRedirect (or RefreshNeedsRedirect)
+// refuses a refresh that does not repeat the authorization's redirect_uri.
+func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, refreshNeedsRedirect bool) {
 	o.mu.Lock()
 	delay := o.delay
 	var fail int
@@ -244,7 +254,7 @@ func (o *OAuthServer) token(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "The refresh token is invalid, expired or revoked")
 			return
 		}
-		if o.RefreshNeedsRedirect && r.Form.Get("redirect_uri") != live.redirect {
+		if (refreshNeedsRedirect || o.RefreshNeedsRedirect) && r.Form.Get("redirect_uri") != live.redirect {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri is missing or does not match the authorization")
 			return
 		}

@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -145,5 +147,55 @@ func TestAzureDevOpsOAuthReauthorizesItsLinkedConnections(t *testing.T) {
 		if c, err := e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusActive {
 			t.Fatalf("%s after reauthorization: %+v %v", c.Provider, c, err)
 		}
+	}
+}
+
+// TestJiraDataCenterOAuth2ThroughAnHTTPSRedirect connects Jira Data Center
+// by its own OAuth 2.0 provider, which only accepts a registered HTTPS
+// redirect: the team's page forwards the browser, query and all, to the
+// pinned loopback port. Jira refuses a refresh that does not repeat that
+// redirect URI, so a forced refresh proves it is sent.
+func TestJiraDataCenterOAuth2ThroughAnHTTPSRedirect(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	const relay = "https://relay.example.com/patchbay"
+	port := freePort(t)
+	draft := domain.ConnectionDraft{Provider: "jira_dc", AuthMode: "oauth2", Label: "Jira DC by OAuth", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url + "/jiradc", Config: map[string]string{"clientId": fakes.OAuthClientID, "redirectPort": port},
+		Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}
+	if _, err := e.svc.StartConsent(ctx, draft); domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "HTTPS") {
+		t.Fatalf("without a registered HTTPS redirect: %v", err)
+	}
+	draft.Config["redirectUri"] = relay
+	st, err := e.svc.StartConsent(ctx, draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(st.AuthURL, e.url+"/jiradc/rest/oauth2/latest/authorize?") || st.RedirectURI != relay {
+		t.Fatalf("start: %+v", st)
+	}
+	back, err := fakes.ConsentRedirect(st.AuthURL, "approve", nil)
+	if err != nil || !strings.HasPrefix(back, relay+"?") {
+		t.Fatalf("the provider redirected to %q (%v), want the registered page", back, err)
+	}
+	// The relay page forwards to the loopback listener.
+	u, _ := url.Parse(back)
+	resp, err := http.Get("http://127.0.0.1:" + port + "/?" + u.RawQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+		t.Fatalf("consent %+v", st)
+	}
+	c, _ := e.svc.GetConnection(ctx, st.ConnectionID)
+	if c.Status != domain.StatusActive || c.Identity == "" {
+		t.Fatalf("connection %+v", c)
+	}
+	if c, err = e.svc.RefreshCredential(ctx, c.ID); err != nil || c.Status != domain.StatusActive || e.fake.OAuth.Refreshes() != 1 {
+		t.Fatalf("refresh: %+v %v (%d refreshes)", c, err, e.fake.OAuth.Refreshes())
+	}
+	if c, err = e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusActive {
+		t.Fatalf("a check with the refreshed token: %+v %v", c, err)
 	}
 }
