@@ -25,7 +25,7 @@ func (s *Service) ExportReport(ctx context.Context, format string) (Export, erro
 	now := s.now().UTC()
 	windows := map[string]map[string]domain.Uptime{}
 	for name, d := range map[string]time.Duration{"24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour} {
-		if windows[name], err = s.store.Uptime(ctx, now.Add(-d)); err != nil {
+		if windows[name], err = s.store.Uptime(ctx, now.Add(-d), now); err != nil {
 			return Export{}, err
 		}
 	}
@@ -81,7 +81,7 @@ func (s *Service) GetUptime(ctx context.Context, id string) (UptimeWindows, erro
 		d   time.Duration
 		dst *domain.Uptime
 	}{{24 * time.Hour, &out.H24}, {7 * 24 * time.Hour, &out.D7}, {30 * 24 * time.Hour, &out.D30}} {
-		m, err := s.store.Uptime(ctx, now.Add(-w.d))
+		m, err := s.store.Uptime(ctx, now.Add(-w.d), now)
 		if err != nil {
 			return out, err
 		}

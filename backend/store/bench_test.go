@@ -51,12 +51,12 @@ func BenchmarkDashboardQueries1M(b *testing.B) {
 	var uptime, recent time.Duration
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		u, err := s.Uptime(ctx, now.Add(-30*24*time.Hour))
+		u, err := s.Uptime(ctx, now.Add(-30*24*time.Hour), now)
 		if err != nil || len(u) != 1000 {
 			b.Fatalf("%d %v", len(u), err)
 		}
 		uptime += time.Since(start)
-		if u, err := s.Uptime(ctx, now.Add(-24*time.Hour)); err != nil || len(u) != 1000 {
+		if u, err := s.Uptime(ctx, now.Add(-24*time.Hour), now); err != nil || len(u) != 1000 {
 			b.Fatalf("24h: %d %v", len(u), err)
 		}
 		start = time.Now()

@@ -72,10 +72,11 @@ func (s *Store) ListChecks(ctx context.Context, connectionID string, limit int) 
 
 // Uptime returns, per connection, the share of successful checks since the
 // given time (from the hourly rollup), and how many checks that covers.
-// Windows over two days read the daily rollup (whole days from since's day).
-func (s *Store) Uptime(ctx context.Context, since time.Time) (map[string]domain.Uptime, error) {
+// Windows over two days before now (the caller's clock, never the wall
+// clock) read the daily rollup (whole days from since's day).
+func (s *Store) Uptime(ctx context.Context, since, now time.Time) (map[string]domain.Uptime, error) {
 	roll := rollups[0]
-	if time.Since(since) > 48*time.Hour {
+	if now.Sub(since) > 48*time.Hour {
 		roll = rollups[1]
 	}
 	rows, err := s.reader.QueryContext(ctx, `SELECT connection_id, sum(checks), sum(ok), sum(latency_sum_ms), max(latency_max_ms)

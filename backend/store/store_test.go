@@ -263,33 +263,56 @@ func TestChecksHistory(t *testing.T) {
 	}
 }
 
+// TestUptimeAndPrune runs at several clock readings (a past day, the wall
+// clock, a far-future day and a leap day just before midnight): the rollup
+// table Uptime reads must follow the caller's clock, never the wall clock.
 func TestUptimeAndPrune(t *testing.T) {
+	for _, now := range []time.Time{
+		time.Date(2026, 11, 24, 12, 30, 0, 0, time.UTC),
+		time.Now().UTC(),
+		time.Date(2031, 6, 1, 9, 15, 0, 0, time.UTC),
+		time.Date(2028, 2, 29, 23, 30, 0, 0, time.UTC),
+	} {
+		t.Run(now.Format(time.RFC3339), func(t *testing.T) { testUptimeAndPrune(t, now) })
+	}
+}
+
+func testUptimeAndPrune(t *testing.T, now time.Time) {
 	s := open(t)
 	ctx := context.Background()
-	_ = s.CreateConnection(ctx, fullConnection("c"))
-	now := time.Date(2026, 11, 24, 12, 30, 0, 0, time.UTC)
+	if err := s.CreateConnection(ctx, fullConnection("c")); err != nil {
+		t.Fatal(err)
+	}
+	cutoff := now.Add(-24 * time.Hour)
+	// keptDays counts the checks on or after the cutoff's (UTC) day: what the daily rollup keeps.
+	keptDays := 0
 	for i := 0; i < 48; i++ { // one check an hour for two days; every 4th fails
 		class := domain.ClassOK
 		if i%4 == 0 {
 			class = domain.ClassProviderDown
 		}
-		if err := s.AddCheck(ctx, "c", domain.CheckResult{Class: class, LatencyMS: int64(i), CheckedAt: now.Add(-time.Duration(i) * time.Hour)}); err != nil {
+		at := now.Add(-time.Duration(i) * time.Hour)
+		if at.UTC().Format("2006-01-02") >= cutoff.UTC().Format("2006-01-02") {
+			keptDays++
+		}
+		if err := s.AddCheck(ctx, "c", domain.CheckResult{Class: class, LatencyMS: int64(i), CheckedAt: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	up, err := s.Uptime(ctx, now.Add(-24*time.Hour))
+	// 24 hours read the hourly rollup: the checks from the cutoff's hour on.
+	up, err := s.Uptime(ctx, cutoff, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if u := up["c"]; u.Checks != 25 || u.OK != 18 || u.MaxLatencyMS != 24 {
-		t.Fatalf("24 h uptime %+v", u)
+		t.Fatalf("24 h uptime %+v, want 25 checks, 18 ok, max latency 24 (hourly rollup)", u)
 	}
-	n, err := s.Prune(ctx, now.Add(-24*time.Hour))
+	n, err := s.Prune(ctx, cutoff)
 	if err != nil || n != 23 {
 		t.Fatalf("pruned %d, %v", n, err)
 	}
-	// The daily rollup keeps whole days: the cutoff's day stays.
-	if up, _ = s.Uptime(ctx, now.Add(-72*time.Hour)); up["c"].Checks != 37 {
-		t.Fatalf("daily rollup not pruned with the checks: %+v", up["c"])
+	// 72 hours read the daily rollup, which keeps whole days: the cutoff's day stays.
+	if up, err = s.Uptime(ctx, now.Add(-72*time.Hour), now); err != nil || up["c"].Checks != keptDays {
+		t.Fatalf("72 h uptime %+v (%v), want %d checks: the daily rollup, pruned with the checks", up["c"], err, keptDays)
 	}
 }
