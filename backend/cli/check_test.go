@@ -95,7 +95,8 @@ func TestExportCommandHasNoSecret(t *testing.T) {
 			t.Fatalf("%s report contains the OAuth client secret", format)
 		}
 	}
-	if code, _, errOut := run("export", "--demo", "--format", "pdf"); code != ExitAttention || !strings.Contains(errOut, "Unknown report format") {
+	// An unknown format is a usage error (exit 2, as the README documents).
+	if code, _, errOut := run("export", "--demo", "--format", "pdf"); code != ExitUsage || !strings.Contains(errOut, "Unknown report format") {
 		t.Fatalf("bad format: %d %s", code, errOut)
 	}
 }

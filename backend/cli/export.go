@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"patchbay/backend/report"
@@ -17,6 +18,10 @@ func runExport(args []string, env Env) int {
 	out := fl.String("out", "", "file to write (default: standard output)")
 	if code, done := parse(fl, args, env); done {
 		return code
+	}
+	if !slices.Contains(report.Formats, *format) {
+		fmt.Fprintf(env.Stderr, "patchbay export: Unknown report format %q: use %s.\n", *format, strings.Join(report.Formats, ", "))
+		return ExitUsage
 	}
 	return withApp(c, env, func(ctx context.Context, app *app) int {
 		exp, err := app.svc.ExportReport(ctx, *format)
