@@ -14,14 +14,12 @@ import (
 	"patchbay/backend/domain"
 )
 
-// keyringUnderTest is the real Secret Service when PATCHBAY_REAL_KEYRING=1
-// (make test runs under dbus-run-session with an unlocked gnome-keyring) and
-// go-keyring's in-memory mock otherwise: the same assertions run on both.
+// keyringUnderTest is the Keyring store on go-keyring's in-memory mock. The
+// real Secret Service is tested in backend/secrets/realkeyring, a package of
+// its own so that this package's mocks cannot leak into it.
 func keyringUnderTest(t *testing.T) *Keyring {
 	t.Helper()
-	if os.Getenv("PATCHBAY_REAL_KEYRING") != "1" {
-		keyring.MockInit()
-	}
+	keyring.MockInit()
 	return NewKeyring("patchbay-test", 5*time.Second)
 }
 

@@ -139,14 +139,12 @@ func (e *env) draft(key, path string) domain.ConnectionDraft {
 	}
 }
 
-// keyringStore returns the OS keyring store: the real Secret Service when
-// PATCHBAY_REAL_KEYRING=1 (make test runs it under dbus-run-session with an
-// unlocked gnome-keyring), go-keyring's in-memory mock otherwise.
+// keyringStore returns the OS keyring store on go-keyring's in-memory mock.
+// The same flow against the real Secret Service is tested in
+// backend/secrets/realkeyring, where no mock can be installed.
 func keyringStore(t *testing.T) secrets.Store {
 	t.Helper()
-	if os.Getenv("PATCHBAY_REAL_KEYRING") != "1" {
-		keyring.MockInit()
-	}
+	keyring.MockInit()
 	return secrets.NewKeyring("patchbay-test", 5*time.Second)
 }
 
