@@ -361,11 +361,8 @@ func splitScopes(h, name string) []string {
 	if name == "" || strings.TrimSpace(h) == "" {
 		return nil
 	}
-	var out []string
-	for _, s := range strings.FieldsFunc(h, func(r rune) bool { return r == ',' || r == ' ' }) {
-		out = append(out, s)
-	}
-	return out
+	var out []string // nil, not empty, when h holds only separators
+	return append(out, strings.FieldsFunc(h, func(r rune) bool { return r == ',' || r == ' ' })...)
 }
 
 // missingScopes lists required scopes absent from granted; it says nothing
