@@ -40,7 +40,6 @@ func (n *Notifier) now() time.Time {
 func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string, refreshable bool) (bool, error) {
 	changed := false
 	at := n.now().UTC()
-	stamp := at.Format(time.RFC3339Nano)
 	switch c.Status {
 	case domain.StatusError:
 		open, err := n.Store.OpenNotification(ctx, c.ID, domain.KindReauth)
@@ -60,7 +59,7 @@ func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string,
 			changed = true
 		}
 	case domain.StatusActive:
-		k, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindReauth, stamp)
+		k, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindReauth, at)
 		if err != nil {
 			return false, err
 		}
@@ -85,7 +84,7 @@ func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string,
 		}
 		changed = true
 	case !expiring && open != nil:
-		if _, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindExpiry, stamp); err != nil {
+		if _, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindExpiry, at); err != nil {
 			return false, err
 		}
 		changed = true

@@ -107,7 +107,7 @@ func TestTransientNeverRaisesAndReadClearsBanner(t *testing.T) {
 	if len(list) != 1 || list[0].Severity != domain.SeverityCritical || list[0].Title != "Slack" {
 		t.Fatalf("%+v", list)
 	}
-	if err := st.MarkNotificationRead(ctx, list[0].ID, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+	if err := st.MarkNotificationRead(ctx, list[0].ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if unread, _ := st.UnreadCritical(ctx); notify.Banner(unread).Text != "" {

@@ -236,7 +236,7 @@ func (s *Service) OpenRequest(ctx context.Context, token string) (string, error)
 	if r.State == domain.RequestRevoked {
 		return "", domain.Errorf(domain.EUnauthorized, "This link was revoked; ask for a new one.")
 	}
-	ok, err := s.store.UseRequest(ctx, r.ID, s.now().UTC().Format(time.RFC3339Nano))
+	ok, err := s.store.UseRequest(ctx, r.ID, s.now())
 	if err != nil {
 		return "", err
 	}

@@ -590,7 +590,7 @@ func (s *Service) ListNotifications(ctx context.Context, limit int) ([]domain.No
 
 // MarkNotificationRead marks a notification read.
 func (s *Service) MarkNotificationRead(ctx context.Context, id string) error {
-	if err := s.store.MarkNotificationRead(ctx, id, s.now().UTC().Format(time.RFC3339Nano)); err != nil {
+	if err := s.store.MarkNotificationRead(ctx, id, s.now()); err != nil {
 		return err
 	}
 	s.bus.Publish(events.NotificationsChanged, struct{}{})

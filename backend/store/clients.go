@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"patchbay/backend/domain"
 )
@@ -57,8 +58,8 @@ func (s *Store) SaveRequest(ctx context.Context, r domain.ReconnectRequest) erro
 
 // UseRequest marks a pending request used, atomically: it returns false when
 // the request was already used, revoked or never existed.
-func (s *Store) UseRequest(ctx context.Context, id, at string) (bool, error) {
-	res, err := s.writer.ExecContext(ctx, `UPDATE reconnect_requests SET used_at = ?, state = 'opened' WHERE id = ? AND used_at IS NULL AND state = 'pending'`, at, id)
+func (s *Store) UseRequest(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.writer.ExecContext(ctx, `UPDATE reconnect_requests SET used_at = ?, state = 'opened' WHERE id = ? AND used_at IS NULL AND state = 'pending'`, fmtTime(at), id)
 	if err != nil {
 		return false, s.wrap("use reconnection request", err)
 	}

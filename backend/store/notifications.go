@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"patchbay/backend/domain"
 )
@@ -33,9 +34,9 @@ func (s *Store) OpenNotification(ctx context.Context, connectionID, kind string)
 
 // ResolveNotifications marks a connection's open notifications of a kind
 // resolved (and read) at the given time.
-func (s *Store) ResolveNotifications(ctx context.Context, connectionID, kind string, at string) (int64, error) {
+func (s *Store) ResolveNotifications(ctx context.Context, connectionID, kind string, at time.Time) (int64, error) {
 	res, err := s.writer.ExecContext(ctx, `UPDATE notifications SET resolved_at = ?1, read_at = COALESCE(read_at, ?1)
-		WHERE connection_id = ?2 AND kind = ?3 AND resolved_at IS NULL`, at, connectionID, kind)
+		WHERE connection_id = ?2 AND kind = ?3 AND resolved_at IS NULL`, fmtTime(at), connectionID, kind)
 	if err != nil {
 		return 0, s.wrap("resolve notifications", err)
 	}
@@ -81,9 +82,10 @@ func (s *Store) UnreadCritical(ctx context.Context) ([]domain.Notification, erro
 	return list, s.wrapNil("unread critical notifications", err)
 }
 
-// MarkNotificationRead marks one notification read.
-func (s *Store) MarkNotificationRead(ctx context.Context, id, at string) error {
-	res, err := s.writer.ExecContext(ctx, `UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE id = ?`, at, id)
+// MarkNotificationRead marks one notification read at the given time (a
+// notification already read keeps its first read time).
+func (s *Store) MarkNotificationRead(ctx context.Context, id string, at time.Time) error {
+	res, err := s.writer.ExecContext(ctx, `UPDATE notifications SET read_at = COALESCE(read_at, ?) WHERE id = ?`, fmtTime(at), id)
 	if err != nil {
 		return s.wrap("mark notification read", err)
 	}
