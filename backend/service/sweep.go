@@ -173,13 +173,14 @@ func (s *Service) GetSweep(ctx context.Context) (health.Progress, error) {
 // lastSweep is this process's running or last sweep, else the last one
 // stored (a previous start's, possibly interrupted).
 func (s *Service) lastSweep(ctx context.Context) (health.Progress, bool) {
+	// The lock is held over the store read: startSweep saves its first row
+	// and sets last under it, so a sweep of this process is never read back
+	// from the store as a finished one.
 	s.sweeps.mu.Lock()
+	defer s.sweeps.mu.Unlock()
 	if s.sweeps.last != nil {
-		p := *s.sweeps.last
-		s.sweeps.mu.Unlock()
-		return p, true
+		return *s.sweeps.last, true
 	}
-	s.sweeps.mu.Unlock()
 	p, ok, err := s.store.LastSweep(ctx)
 	if err != nil {
 		s.log.Error("read the last sweep", "err", err)
