@@ -403,7 +403,7 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		cat = cat.AllSelfHosted().WithCloudAt(a.fakeURL)
 	}
 	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir,
-		Desktop: desktop.Notifier{AppName: "Patchbay"}})
+		Desktop: desktop.Notifier{AppName: "Patchbay"}, Now: domain.SystemClock})
 	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
 		a.close()
 		return nil, err

@@ -76,9 +76,18 @@ func seedOAuth(ctx context.Context, svc *service.Service, base, workspace string
 	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
 		return fmt.Errorf("seed demo oauth consent: %w", err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
 		if st, err = svc.GetConsent(ctx, st.ID); err != nil || st.State != domain.ConsentPending {
 			break
+		}
+		select {
+		case <-wait.Done():
+			return fmt.Errorf("seed demo oauth: consent still pending after 10 s")
+		case <-tick.C:
 		}
 	}
 	if err != nil || st.State != domain.ConsentDone {
@@ -96,7 +105,7 @@ func seedBulk(ctx context.Context, svc *service.Service, st *store.Store, n int)
 		return fmt.Errorf("seed bulk: no workspace: %v", err)
 	}
 	providers := [][2]string{{"github", "pat"}, {"gitlab", "pat"}, {"jira_cloud", "api_token"}, {"slack", "token"}, {"sonarqube", "token"}, {"bitbucket", "api_token"}}
-	now := time.Now().UTC()
+	now := svc.Clock()().UTC()
 	list := make([]domain.Connection, 0, n)
 	for i := 0; i < n; i++ {
 		c := domain.Connection{ID: fmt.Sprintf("conn_bulk_%05d", i), Provider: providers[i%len(providers)][0], AuthMode: providers[i%len(providers)][1],

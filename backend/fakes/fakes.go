@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"patchbay/backend/domain"
 )
 
 // Demo credentials for the generic API-key fake. They are fake and only work
@@ -48,6 +50,10 @@ type Server struct {
 	// HangFor bounds how long /hang holds a request (default 1 minute), so a
 	// test server always shuts down.
 	HangFor time.Duration
+	// Now is the clock behind the times the fake providers send (rate-limit
+	// resets, token expiry); a test sets it to the service's clock so both
+	// agree on the date. The system clock if nil.
+	Now domain.Clock
 
 	// OAuth is the fake OAuth 2.0 authorization server under /oauth/.
 	OAuth *OAuthServer

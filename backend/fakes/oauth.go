@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"patchbay/backend/domain"
 )
 
 // OAuth client credentials the fake authorization server accepts.
@@ -62,7 +64,7 @@ type accessToken struct {
 // NewOAuth returns a fake authorization server.
 func NewOAuth() *OAuthServer {
 	return &OAuthServer{codes: map[string]authCode{}, refresh: map[string]*grant{}, used: map[string]*grant{},
-		access: map[string]accessToken{}, AccessTTL: time.Hour, now: time.Now}
+		access: map[string]accessToken{}, AccessTTL: time.Hour, now: domain.SystemClock}
 }
 
 // FailNext makes the next token calls answer these HTTP statuses, in order

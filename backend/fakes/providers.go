@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"patchbay/backend/domain"
 )
 
 // Tokens containing these markers make every fake provider misbehave in the
@@ -182,7 +184,7 @@ func (s *Server) providerAPIs() []fakeAPI {
 		}, unauthorizedJSON("Token is not valid.")},
 		{"GET /gitlab/api/v4/user", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, func(w http.ResponseWriter, r *http.Request, _ string) {
 			w.Header().Set("RateLimit-Remaining", "1999")
-			w.Header().Set("RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10))
+			w.Header().Set("RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Minute).Unix(), 10))
 			writeJSON(w, 200, map[string]any{"username": "ops-bot", "id": 7})
 		}, unauthorizedJSON("401 Unauthorized")},
 		{"GET /sonar/api/authentication/validate", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
@@ -213,9 +215,9 @@ func (s *Server) githubOK(w http.ResponseWriter, r *http.Request, tok string) {
 	h.Set("X-OAuth-Scopes", "repo, read:org, workflow")
 	h.Set("X-RateLimit-Limit", "5000")
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(5000-used))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Hour).Unix(), 10))
 	if strings.Contains(tok, MarkExpiry) {
-		h.Set("github-authentication-token-expiration", time.Now().Add(72*time.Hour).UTC().Format("2006-01-02 15:04:05 UTC"))
+		h.Set("github-authentication-token-expiration", domain.Now(s.Now).Add(72*time.Hour).UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
 	login := "octo-bot"
 	if n := len(tok); n >= 4 {

@@ -39,6 +39,9 @@ type Options struct {
 	// MinRemaining skips a connection whose last known rate-limit remaining
 	// is below it (default 5).
 	MinRemaining int
+	// Now is the clock of the sweep's times and of rate-limit resets (the
+	// system clock if nil; the service sets its own).
+	Now domain.Clock
 }
 
 func (o Options) withDefaults() Options {
@@ -71,7 +74,7 @@ func Sweep(ctx context.Context, id string, c Checker, o Options, report func(Pro
 	if err != nil {
 		return Progress{}, err
 	}
-	p := Progress{ID: id, Total: len(conns), Running: true, StartedAt: time.Now().UTC(), Notes: []string{}}
+	p := Progress{ID: id, Total: len(conns), Running: true, StartedAt: domain.Now(o.Now).UTC(), Notes: []string{}}
 	var mu sync.Mutex
 	emit := func(update func(*Progress)) {
 		mu.Lock()
@@ -97,7 +100,7 @@ func Sweep(ctx context.Context, id string, c Checker, o Options, report func(Pro
 		if ctx.Err() != nil {
 			break
 		}
-		if conn.RateLimitRemain != nil && *conn.RateLimitRemain < o.MinRemaining && conn.LastError != nil && conn.LastError.RetryAt != nil && conn.LastError.RetryAt.After(time.Now()) {
+		if conn.RateLimitRemain != nil && *conn.RateLimitRemain < o.MinRemaining && conn.LastError != nil && conn.LastError.RetryAt != nil && conn.LastError.RetryAt.After(domain.Now(o.Now)) {
 			emit(func(p *Progress) {
 				p.Done++
 				p.Skipped++
@@ -135,7 +138,7 @@ func Sweep(ctx context.Context, id string, c Checker, o Options, report func(Pro
 	}
 	wg.Wait()
 	emit(func(p *Progress) {
-		now := time.Now().UTC()
+		now := domain.Now(o.Now).UTC()
 		p.Running, p.FinishedAt, p.Cancelled = false, &now, ctx.Err() != nil
 	})
 	mu.Lock()

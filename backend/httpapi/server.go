@@ -91,7 +91,7 @@ func allowedHosts(addr net.Addr) map[string]bool {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	if s.portalOnly {
-		portal.New(s.svc).Register(mux)
+		portal.New(s.svc, s.svc.Clock()).Register(mux)
 		mux.HandleFunc("/portal/", s.handleApp)
 		mux.HandleFunc("/assets/", s.handleApp)
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +104,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &domain.Error{Code: domain.ENotFound, Message: "No such API endpoint."})
 	})
-	portal.New(s.svc).Register(mux)
+	portal.New(s.svc, s.svc.Clock()).Register(mux)
 	mux.HandleFunc("/", s.handleApp)
 	return s.secure(mux)
 }

@@ -24,15 +24,12 @@ type Notifier struct {
 	Store *store.Store
 	// ExpiryWarning is the warning window (DefaultExpiryWarning if 0).
 	ExpiryWarning time.Duration
-	Now           func() time.Time
+	// Now is the clock the bell's times and expiry window follow (the
+	// system clock if nil; the service sets its own).
+	Now domain.Clock
 }
 
-func (n *Notifier) now() time.Time {
-	if n.Now != nil {
-		return n.Now()
-	}
-	return time.Now()
-}
+func (n *Notifier) now() time.Time { return domain.Now(n.Now) }
 
 // Observe updates the bell for a connection's current state; app is the
 // provider's display name, refreshable says the token renews itself (OAuth),

@@ -49,6 +49,9 @@ type ConsentOptions struct {
 	PKCE bool
 	// AuthParams are extra authorize parameters (audience, prompt…).
 	AuthParams map[string]string
+	// Now is the clock the token's expiry and a Retry-After count from (the
+	// system clock if nil).
+	Now domain.Clock
 }
 
 // Consent is one running loopback consent: open AuthURL in the system
@@ -68,6 +71,7 @@ type Consent struct {
 	cancel   chan struct{}
 	stopOnce sync.Once
 	timeout  time.Duration
+	now      domain.Clock
 }
 
 type result struct {
@@ -78,7 +82,7 @@ type result struct {
 // StartConsent listens on 127.0.0.1 (never another interface) and prepares
 // the authorize URL. cfg.RedirectURL is set to the listener's callback.
 func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
-	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, doneURL: o.DoneURL}
+	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, doneURL: o.DoneURL, now: o.Now}
 	if o.Handoff {
 		if o.RedirectURL == "" {
 			return nil, domain.Errorf(domain.EInvalid, "A handed-off consent needs the callback URL of the app's server.")
@@ -157,9 +161,9 @@ func (c *Consent) Callback(w http.ResponseWriter, r *http.Request) {
 			defer cancel()
 			tok, err := c.cfg.Exchange(ctx, q.Get("code"), opts...)
 			if err != nil {
-				res.err = ExchangeError(err)
+				res.err = ExchangeError(err, domain.Now(c.now))
 			} else {
-				res.tok = tok
+				res.tok = expiresOn(tok, domain.Now(c.now))
 			}
 		}
 		c.done <- res
@@ -248,15 +252,24 @@ func htmlEscape(s string) string {
 
 // ExchangeError classifies a failed token request (code exchange or
 // refresh) into a user-facing error carrying the check classification.
-func ExchangeError(err error) error {
-	r := Classify(err)
+func ExchangeError(err error, now time.Time) error {
+	r := Classify(err, now)
 	return &domain.Error{Code: domain.EValidation, Message: r.Message, Check: &r}
+}
+
+// expiresOn sets tok's expiry from its expires_in on the given clock
+// (x/oauth2 counts it from the wall clock).
+func expiresOn(tok *oauth2.Token, now time.Time) *oauth2.Token {
+	if tok != nil && tok.ExpiresIn > 0 {
+		tok.Expiry = now.Add(time.Duration(tok.ExpiresIn) * time.Second)
+	}
+	return tok
 }
 
 // Classify maps a token endpoint failure to a check result: invalid_grant,
 // invalid_client and unauthorized_client are permanent ("Reconnection
 // needed."); 5xx, 429 and network errors are transient.
-func Classify(err error) domain.CheckResult {
+func Classify(err error, now time.Time) domain.CheckResult {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		status := re.Response.StatusCode
@@ -276,7 +289,7 @@ func Classify(err error) domain.CheckResult {
 			res.Class = domain.ClassRateLimited
 			res.Message = "The provider is rate limiting token requests."
 			if secs, err := strconv.Atoi(re.Response.Header.Get("Retry-After")); err == nil {
-				t := time.Now().Add(time.Duration(secs) * time.Second).UTC()
+				t := now.Add(time.Duration(secs) * time.Second).UTC()
 				res.RetryAt = &t
 			}
 		case status >= 500:

@@ -429,3 +429,59 @@ func TestRefreshResendsTheRedirectURI(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenTimesFollowTheClock: a token's expiry counts from the injected
+// clock (not x/oauth2's wall clock), and the refresher compares it with that
+// clock, at dates far from the wall clock.
+func TestTokenTimesFollowTheClock(t *testing.T) {
+	for _, date := range []time.Time{
+		time.Date(2031, 6, 1, 9, 15, 0, 0, time.UTC),
+		time.Date(2028, 2, 29, 23, 30, 0, 0, time.UTC),
+	} {
+		t.Run(date.Format(time.RFC3339), func(t *testing.T) {
+			var mu sync.Mutex
+			now := date
+			clock := func() time.Time {
+				mu.Lock()
+				defer mu.Unlock()
+				return now
+			}
+			advance := func(d time.Duration) {
+				mu.Lock()
+				defer mu.Unlock()
+				now = now.Add(d)
+			}
+			near := func(what string, got, want time.Time) {
+				t.Helper()
+				if d := got.Sub(want); d < -time.Minute || d > time.Minute {
+					t.Fatalf("%s is %s, want %s", what, got.UTC().Format(time.RFC3339), want.UTC().Format(time.RFC3339))
+				}
+			}
+			f, _, cfg := fakeServer(t)
+			c, err := oauth.StartConsent(*cfg, oauth.ConsentOptions{PKCE: true, Timeout: 10 * time.Second, Now: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			browse(t, c.AuthURL, "approve", nil)
+			tok, err := c.Wait(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			near("the consented token's expiry", tok.Expiry, clock().Add(time.Hour))
+			store := oauth.SecretTokens{Secrets: secrets.NewMemory()}
+			if err := store.SaveToken(context.Background(), "k", tok); err != nil {
+				t.Fatal(err)
+			}
+			r := &oauth.Refresher{Store: store, LockDir: t.TempDir(), Now: clock}
+			if got, err := r.Token(context.Background(), "k", cfg); err != nil || got.AccessToken != tok.AccessToken || f.OAuth.Refreshes() != 0 {
+				t.Fatalf("a token valid for an hour more was refreshed (%d refreshes, %v)", f.OAuth.Refreshes(), err)
+			}
+			advance(2 * time.Hour)
+			got, err := r.Token(context.Background(), "k", cfg)
+			if err != nil || got.AccessToken == tok.AccessToken || f.OAuth.Refreshes() != 1 {
+				t.Fatalf("a token expired an hour ago was not refreshed (%d refreshes, %v)", f.OAuth.Refreshes(), err)
+			}
+			near("the refreshed token's expiry", got.Expiry, clock().Add(time.Hour))
+		})
+	}
+}

@@ -78,6 +78,9 @@ type Refresher struct {
 	// InitialInterval is the first backoff delay (default 500 ms).
 	InitialInterval time.Duration
 	Log             *slog.Logger
+	// Now is the clock a token's expiry is compared with (the system clock
+	// if nil; the service sets its own).
+	Now domain.Clock
 
 	group singleflight.Group
 }
@@ -87,7 +90,7 @@ func (r *Refresher) fresh(tok *oauth2.Token) bool {
 	if skew == 0 {
 		skew = 5 * time.Minute
 	}
-	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || time.Until(tok.Expiry) > skew)
+	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || tok.Expiry.Sub(domain.Now(r.Now)) > skew)
 }
 
 // Token returns a fresh access token for the connection stored under key,
@@ -157,20 +160,20 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 	next, err := backoff.Retry(ctx, func() (*oauth2.Token, error) {
 		nt, err := cfg.TokenSource(rctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 		if err == nil {
-			return nt, nil
+			return expiresOn(nt, domain.Now(r.Now)), nil
 		}
-		last = Classify(err)
+		last = Classify(err, domain.Now(r.Now))
 		if last.Class.Permanent() {
 			return nil, backoff.Permanent(err)
 		}
 		if last.RetryAt != nil {
-			return nil, backoff.RetryAfter(int(time.Until(*last.RetryAt).Seconds() + 0.5))
+			return nil, backoff.RetryAfter(int(last.RetryAt.Sub(domain.Now(r.Now)).Seconds() + 0.5))
 		}
 		return nil, err
 	}, backoff.WithBackOff(exp), backoff.WithMaxElapsedTime(maxElapsed))
 	if err != nil {
 		if last.Class == "" {
-			last = Classify(err)
+			last = Classify(err, domain.Now(r.Now))
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err

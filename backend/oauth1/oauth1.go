@@ -185,15 +185,11 @@ type Endpoints struct {
 type Client struct {
 	HTTP     *http.Client
 	Consumer Consumer
-	Now      func() time.Time
+	// Now is the clock of the signatures' timestamps (the system clock if nil).
+	Now domain.Clock
 }
 
-func (c Client) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
+func (c Client) now() time.Time { return domain.Now(c.Now) }
 
 // RequestToken asks for a request token with the out-of-band callback (the
 // user copies the verification code from Jira's page).

@@ -52,11 +52,13 @@ type Handler struct {
 	mu       sync.Mutex
 	sessions map[string]session
 	limiters map[string]*rate.Limiter
+	now      domain.Clock
 }
 
-// New returns the portal handler.
-func New(svc Service) *Handler {
-	return &Handler{svc: svc, sessions: map[string]session{}, limiters: map[string]*rate.Limiter{}}
+// New returns the portal handler; its sessions expire on the clock now (the
+// service's; the system clock if nil).
+func New(svc Service, now domain.Clock) *Handler {
+	return &Handler{svc: svc, sessions: map[string]session{}, limiters: map[string]*rate.Limiter{}, now: now}
 }
 
 // Register mounts the portal's routes on mux.
@@ -111,7 +113,7 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
 	}
 	id := randomHex(32)
 	h.mu.Lock()
-	h.sessions[id] = session{clientID: clientID, csrf: randomHex(16), expires: time.Now().Add(SessionTTL)}
+	h.sessions[id] = session{clientID: clientID, csrf: randomHex(16), expires: domain.Now(h.now).Add(SessionTTL)}
 	h.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: id, Path: "/portal/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: int(SessionTTL.Seconds())})
 	http.Redirect(w, r, "/portal/connections", http.StatusSeeOther)
@@ -131,7 +133,7 @@ func (h *Handler) withSession(next sessionHandler) http.HandlerFunc {
 			s, ok = h.sessions[c.Value]
 			h.mu.Unlock()
 		}
-		if !ok || time.Now().After(s.expires) {
+		if !ok || domain.Now(h.now).After(s.expires) {
 			writeErr(w, http.StatusUnauthorized, "Your portal session has ended. Open the link from your email again, or ask for a new one.")
 			return
 		}

@@ -30,8 +30,10 @@ const maxBody = 1 << 20
 type Validator struct {
 	Client  *http.Client
 	Timeout time.Duration
-	Now     func() time.Time
-	Log     *slog.Logger
+	// Now is the clock of check times and OAuth 1.0a signatures (the system
+	// clock if nil; the service sets its own).
+	Now domain.Clock
+	Log *slog.Logger
 }
 
 // NewValidator returns a Validator that never follows redirects (a redirect
@@ -43,7 +45,6 @@ func NewValidator() *Validator {
 			return http.ErrUseLastResponse
 		}},
 		Timeout: DefaultTimeout,
-		Now:     time.Now,
 		Log:     slog.Default(),
 	}
 }
@@ -90,12 +91,14 @@ func (v *Validator) Sites(ctx context.Context, t Target) ([]Site, domain.CheckRe
 	return sites, res
 }
 
+func (v *Validator) now() time.Time { return domain.Now(v.Now) }
+
 // Validate sends the mode's validation request and classifies the answer.
 // It never returns an error: every failure is a classified CheckResult.
 func (v *Validator) Validate(ctx context.Context, t Target) domain.CheckResult {
-	start := v.Now()
+	start := v.now()
 	res := v.validate(ctx, t)
-	res.LatencyMS = v.Now().Sub(start).Milliseconds()
+	res.LatencyMS = v.now().Sub(start).Milliseconds()
 	res.CheckedAt = start.UTC()
 	res.Message = scrub(res.Message, t)
 	if res.OK() && res.Identity == "" {
@@ -134,7 +137,7 @@ func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, b
 	name, value := render(t.Mode.Auth.Header, values), authValue(t.Mode.Auth.Value, values)
 	if t.Mode.OAuth1 != nil {
 		// Every OAuth 1.0a request carries its own RSA-SHA1 signature.
-		if value, err = signOAuth1(req.Method, req.URL, values); err != nil {
+		if value, err = signOAuth1(req.Method, req.URL, values, v.now()); err != nil {
 			return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil
 		}
 	}
@@ -156,12 +159,12 @@ func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, b
 	if err != nil {
 		return classifyTransport(err, v.Timeout), nil
 	}
-	return Classify(resp, data, spec, v.Now()), data
+	return Classify(resp, data, spec, v.now()), data
 }
 
 // signOAuth1 signs a request with the connection's consumer key, private
 // key and OAuth 1.0a access token ("oauth1Token").
-func signOAuth1(method string, u *url.URL, values map[string]string) (string, error) {
+func signOAuth1(method string, u *url.URL, values map[string]string, now time.Time) (string, error) {
 	key, err := oauth1.ParsePrivateKey(values["privateKey"])
 	if err != nil {
 		return "", err
@@ -170,7 +173,7 @@ func signOAuth1(method string, u *url.URL, values map[string]string) (string, er
 	if tok := values["oauth1Token"]; tok != "" {
 		extra["oauth_token"] = tok
 	}
-	return oauth1.Consumer{Key: values["consumerKey"], PrivateKey: key}.Authorization(method, u, extra, time.Now())
+	return oauth1.Consumer{Key: values["consumerKey"], PrivateKey: key}.Authorization(method, u, extra, now)
 }
 
 // withBase returns the field values plus baseUrl, for templates.

@@ -47,19 +47,15 @@ type Engine struct {
 	MaxElapsed time.Duration
 	// InitialInterval is the first retry delay (default 500 ms).
 	InitialInterval time.Duration
-	Now             func() time.Time
+	// Now is the clock of run and step times (the system clock if nil).
+	Now domain.Clock
 
 	mu     sync.Mutex
 	active map[string]context.CancelFunc // runs executing in this process
 	wg     sync.WaitGroup
 }
 
-func (e *Engine) now() time.Time {
-	if e.Now != nil {
-		return e.Now().UTC()
-	}
-	return time.Now().UTC()
-}
+func (e *Engine) now() time.Time { return domain.Now(e.Now).UTC() }
 
 // StepsFor lists the steps of a workflow: the trigger (when it reads a
 // connection) and each action.
@@ -261,7 +257,7 @@ func (e *Engine) attempt(ctx context.Context, step *domain.Step) (string, domain
 			return last, nil
 		}
 		if res.RetryAt != nil {
-			return last, backoff.RetryAfter(int(time.Until(*res.RetryAt).Seconds() + 0.5))
+			return last, backoff.RetryAfter(int(res.RetryAt.Sub(e.now()).Seconds() + 0.5))
 		}
 		return last, errors.New(res.Message)
 	}, backoff.WithBackOff(exp), backoff.WithMaxElapsedTime(maxElapsed))

@@ -330,7 +330,7 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 	if via != nil {
 		opts = oauth.ConsentOptions{PKCE: opts.PKCE, AuthParams: opts.AuthParams, Handoff: true, RedirectURL: via.callback, DoneURL: via.done}
 	}
-	opts.Timeout = s.consentTimeout
+	opts.Timeout, opts.Now = s.consentTimeout, s.now
 	c, err := oauth.StartConsent(*cfg, opts)
 	if err != nil {
 		return domain.ConsentStatus{}, err

@@ -38,7 +38,7 @@ type Service struct {
 	bus       *events.Bus
 	info      domain.AppInfo
 	log       *slog.Logger
-	now       func() time.Time
+	now       domain.Clock
 
 	refresher      *oauth.Refresher
 	notifier       *notify.Notifier
@@ -90,16 +90,29 @@ type Options struct {
 	ConsentTimeout time.Duration
 	// Sweep tunes "Check all now" and scheduled sweeps.
 	Sweep health.Options
-	// Now is the clock (time.Now if nil); tests move it to fire triggers.
-	Now func() time.Time
+	// Now is the clock (domain.SystemClock if nil); tests move it. The
+	// service hands it to every part that needs the time (validator, sweeps,
+	// notifier, refresher, run engine, portal), so none reads another clock.
+	Now domain.Clock
 	// Desktop shows OS notifications (none: ShowDesktopNotification says so).
 	Desktop DesktopNotifier
 }
 
 // New returns a Service. Missing optional parts get defaults.
 func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = domain.SystemClock
+	}
 	if o.Validator == nil {
 		o.Validator = providers.NewValidator()
+	}
+	if o.Validator.Now == nil {
+		v := *o.Validator // the caller's validator is left as it was
+		v.Now = o.Now
+		o.Validator = &v
+	}
+	if o.Sweep.Now == nil {
+		o.Sweep.Now = o.Now
 	}
 	if o.Bus == nil {
 		o.Bus = events.New()
@@ -112,19 +125,19 @@ func New(o Options) *Service {
 	if o.LockDir == "" {
 		o.LockDir = os.TempDir()
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
 		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, lockDir: o.LockDir, desktop: o.Desktop, started: o.Now(),
-		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log},
-		notifier:     &notify.Notifier{Store: o.Store},
+		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log, Now: o.Now},
+		notifier:     &notify.Notifier{Store: o.Store, Now: o.Now},
 		sweepOptions: o.Sweep,
 	}
 	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now}
 	return s
 }
+
+// Clock returns the service's clock (the portal's sessions follow it).
+func (s *Service) Clock() domain.Clock { return s.now }
 
 // Bus returns the event bus the service publishes on.
 func (s *Service) Bus() *events.Bus { return s.bus }

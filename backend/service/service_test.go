@@ -55,16 +55,28 @@ func (d *desktopRecorder) Shown() []string {
 	return append([]string(nil), d.shown...)
 }
 
-// clock is the service's time: the real time plus an offset a test can move.
+// clock is the service's time: it starts at startDate (the wall clock when
+// zero), runs at the real pace, and a test can move it forward.
 type clock struct {
 	mu     sync.Mutex
+	base   time.Time // the date it started at; zero: the wall clock
+	start  time.Time // the wall clock then
 	offset time.Duration
 }
+
+func newClock() *clock { return &clock{base: startDate, start: time.Now()} }
+
+// startDate is the date every test environment's clock starts at (zero: the
+// wall clock). TestClockDependentSuitesOnOtherDates moves it.
+var startDate time.Time
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	if c.base.IsZero() {
+		return time.Now().Add(c.offset)
+	}
+	return c.base.Add(time.Since(c.start) + c.offset)
 }
 
 // Advance moves the service's time forward.
@@ -104,8 +116,10 @@ func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env 
 // newEnvWithURL is newEnv with a catalogue made for the fake server's URL.
 func newEnvWithURL(t *testing.T, sec secrets.Store, catFor func(url string) *providers.Catalogue) *env {
 	t.Helper()
+	clk := newClock()
 	fake := fakes.New()
 	fake.HangFor = 5 * time.Second
+	fake.Now = clk.Now // the fake providers' dates follow the service's clock
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
 	cat := catFor(srv.URL)
@@ -117,7 +131,6 @@ func newEnvWithURL(t *testing.T, sec secrets.Store, catFor func(url string) *pro
 	t.Cleanup(func() { st.Close() })
 	v := providers.NewValidator()
 	v.Timeout = 300 * time.Millisecond
-	clk := &clock{}
 	lockDir, rec := t.TempDir(), &desktopRecorder{}
 	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now, LockDir: lockDir, Desktop: rec})
 	ctx := context.Background()

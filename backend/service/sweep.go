@@ -97,7 +97,7 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 			unlock()
 			_ = os.Remove(s.sweepLock(id))
 		}()
-		saved := time.Now()
+		saved := s.now()
 		p, err := health.Sweep(runCtx, id, scoped{s, workspaces}, s.sweepOptions, func(p health.Progress) {
 			if !p.Running {
 				return // the end is recorded and published below, with the sweep slot freed
@@ -106,8 +106,8 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 			s.sweeps.last = &p
 			s.sweeps.mu.Unlock()
 			s.bus.Publish(events.SweepProgress, p)
-			if time.Since(saved) >= time.Second {
-				saved = time.Now()
+			if now := s.now(); now.Sub(saved) >= time.Second {
+				saved = now
 				if err := s.store.SaveSweep(context.Background(), p); err != nil {
 					s.log.Error("record sweep progress", "sweep", id, "err", err)
 				}
@@ -241,17 +241,19 @@ func (s *Service) allUnreachable(ctx context.Context) bool {
 // DueWorkspaces returns the workspaces whose scheduled sweep is due: their
 // own interval (or def when they have none; 0 turns a workspace's schedule
 // off) has passed since they were last swept here — or, after a restart,
-// since the last stored sweep finished (at once if it was interrupted, one
-// interval after the start when no sweep ever ran).
+// since the last sweep of an earlier start finished (at once if it was
+// interrupted, one interval after the start when none ran before it).
 func (s *Service) DueWorkspaces(ctx context.Context, def time.Duration) (map[string]bool, error) {
 	wss, err := s.store.ListWorkspaces(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("due sweeps: %w", err)
 	}
-	// For workspaces not swept by this process yet: the last stored sweep's
-	// end, at once after an interrupted one, or this start when none ran.
+	// For workspaces not swept by this process yet: the end of the last
+	// sweep stored before this start, at once after an interrupted one, or
+	// this start when none ran. A sweep started since then (of other
+	// workspaces, or of another process) says nothing about them.
 	since := s.started
-	if p, ok, err := s.store.LastSweep(ctx); err == nil && ok {
+	if p, ok, err := s.store.LastSweep(ctx); err == nil && ok && p.StartedAt.Before(s.started) {
 		switch {
 		case p.Interrupted:
 			since = time.Time{}

@@ -24,7 +24,7 @@ func TestRestartInTheMiddleOfASweep(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	now := time.Now().UTC()
+	now := e.clock.Now().UTC()
 	live := domain.SweepProgress{ID: "sweep_live", Total: 3, Done: 2, Running: true, StartedAt: now.Add(-2 * time.Minute), Notes: []string{}}
 	dead := domain.SweepProgress{ID: "sweep_dead", Total: 3, Done: 1, Running: true, StartedAt: now.Add(-time.Minute), Notes: []string{}}
 	for _, p := range []domain.SweepProgress{live, dead} {
