@@ -14,6 +14,13 @@ import (
 
 func setup(t *testing.T, n int) (*notify.Notifier, *store.Store, []domain.Connection) {
 	t.Helper()
+	return setupAt(t, n, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC))
+}
+
+// setupAt is setup with the notifier's clock starting at start (each reading
+// a second later than the one before).
+func setupAt(t *testing.T, n int, start time.Time) (*notify.Notifier, *store.Store, []domain.Connection) {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "n.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +34,7 @@ func setup(t *testing.T, n int) (*notify.Notifier, *store.Store, []domain.Connec
 		}
 		conns = append(conns, c)
 	}
-	clock := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	clock := start
 	nt := &notify.Notifier{Store: st, Now: func() time.Time { clock = clock.Add(time.Second); return clock }}
 	return nt, st, conns
 }
@@ -122,10 +129,28 @@ func TestTransientNeverRaisesAndReadClearsBanner(t *testing.T) {
 }
 
 func TestExpiryWarning(t *testing.T) {
-	nt, st, conns := setup(t, 1)
+	// The window is counted on the notifier's clock, on any date: in 2031,
+	// and across a leap day.
+	for _, start := range []time.Time{
+		time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC),
+		time.Date(2031, 6, 1, 9, 15, 0, 0, time.UTC),
+		time.Date(2028, 2, 26, 23, 30, 0, 0, time.UTC),
+	} {
+		t.Run(start.Format(time.RFC3339), func(t *testing.T) { testExpiryWarning(t, start) })
+	}
+}
+
+func testExpiryWarning(t *testing.T, start time.Time) {
+	nt, st, conns := setupAt(t, 1, start)
 	ctx := context.Background()
 	c := conns[0]
-	soon := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	// Just outside the 7-day window: no warning yet.
+	outside := start.Add(notify.DefaultExpiryWarning + time.Hour)
+	c.TokenExpiresAt = &outside
+	if changed, _ := nt.Observe(ctx, c, "GitHub", false); changed {
+		t.Fatal("a token expiring in 7 days and an hour raised a warning")
+	}
+	soon := start.Add(3 * 24 * time.Hour)
 	c.TokenExpiresAt = &soon
 	nt.Observe(ctx, c, "GitHub", false)
 	nt.Observe(ctx, c, "GitHub", false)
