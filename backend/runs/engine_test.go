@@ -21,6 +21,10 @@ type fakeExec struct {
 	transient map[string]int // connection -> transient failures left
 	calls     map[string]int // step index -> executions
 	block     chan struct{}  // when set, steps wait for it
+	// limited counts rate-limited answers per connection, each asking to
+	// wait until a moment after now() (the engine's clock).
+	limited map[string]int
+	now     func() time.Time
 }
 
 func (f *fakeExec) set(conn, state string) {
@@ -38,7 +42,15 @@ func (f *fakeExec) Execute(ctx context.Context, s domain.Step) (string, domain.C
 		f.transient[s.ConnectionID] = left - 1
 	}
 	block := f.block
+	limited := f.limited[s.ConnectionID]
+	if limited > 0 {
+		f.limited[s.ConnectionID] = limited - 1
+	}
 	f.mu.Unlock()
+	if limited > 0 {
+		at := f.now().Add(100 * time.Millisecond)
+		return "", domain.CheckResult{Class: domain.ClassRateLimited, Message: "HTTP 429", RetryAt: &at}, nil
+	}
 	if block != nil {
 		select {
 		case <-block:
@@ -72,7 +84,7 @@ func setup(t testing.TB) (*runs.Engine, *fakeExec, *store.Store, domain.Workflow
 	if err := st.SaveWorkflow(ctx, w); err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeExec{state: map[string]string{}, transient: map[string]int{}, calls: map[string]int{}}
+	f := &fakeExec{state: map[string]string{}, transient: map[string]int{}, calls: map[string]int{}, limited: map[string]int{}, now: time.Now}
 	e := &runs.Engine{Store: st, Exec: f, InitialInterval: time.Millisecond, MaxElapsed: 200 * time.Millisecond}
 	t.Cleanup(e.Wait)
 	return e, f, st, w
@@ -144,6 +156,38 @@ func TestTransientRetriesThenFails(t *testing.T) {
 	}
 	f.set("slack", "ok")
 	waitStatus(t, st, re.ID, domain.RunCompleted)
+}
+
+// TestRateLimitWaitFollowsTheClock: a rate-limited step waits until its
+// RetryAt by the engine's clock, on dates far from the wall clock (measured
+// against the wall clock, the wait would be years and the step would fail).
+func TestRateLimitWaitFollowsTheClock(t *testing.T) {
+	for _, date := range []time.Time{
+		time.Date(2031, 6, 1, 9, 15, 0, 0, time.UTC),
+		time.Date(2028, 2, 29, 23, 30, 0, 0, time.UTC),
+	} {
+		t.Run(date.Format(time.RFC3339), func(t *testing.T) {
+			e, f, st, w := setup(t)
+			start := time.Now()
+			clock := func() time.Time { return date.Add(time.Since(start)) }
+			e.Now, f.now = clock, clock
+			e.MaxElapsed = 5 * time.Second
+			f.mu.Lock()
+			f.limited["github"] = 1
+			f.mu.Unlock()
+			r, err := e.Start(context.Background(), w, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = waitStatus(t, st, r.ID, domain.RunCompleted)
+			if r.Steps[1].Attempts != 2 {
+				t.Fatalf("attempts %d, want 2 (one rate-limited answer waited out)", r.Steps[1].Attempts)
+			}
+			if d := r.CreatedAt.Sub(date); d < 0 || d > time.Minute {
+				t.Fatalf("the run was created at %s, not on the engine's clock (%s)", r.CreatedAt, date)
+			}
+		})
+	}
 }
 
 func TestOperatorPauseResumeCancel(t *testing.T) {
