@@ -85,17 +85,12 @@ func Sweep(ctx context.Context, id string, c Checker, o Options, report func(Pro
 		}
 	}
 	emit(func(*Progress) {})
-	hosts := map[string]*hostGate{}
-	gate := func(host string) *hostGate {
-		if g, ok := hosts[host]; ok {
-			return g
-		}
-		g := &hostGate{sem: make(chan struct{}, o.PerHost), lim: rate.NewLimiter(o.RatePerHost, o.Burst)}
-		hosts[host] = g
-		return g
-	}
-	workers := make(chan struct{}, o.Workers)
-	var wg sync.WaitGroup
+	// Each host gets its own queue served by at most PerHost goroutines, and
+	// a goroutine takes one of the shared workers only once its host lets it
+	// check: connections waiting for a busy (or hung) host never hold a
+	// worker that another host could use.
+	queues := map[string][]domain.Connection{}
+	var hosts []string
 	for _, conn := range conns {
 		if ctx.Err() != nil {
 			break
@@ -108,33 +103,46 @@ func Sweep(ctx context.Context, id string, c Checker, o Options, report func(Pro
 			})
 			continue
 		}
-		g := gate(hostOf(conn.BaseURL))
-		select {
-		case workers <- struct{}{}:
-		case <-ctx.Done():
+		h := hostOf(conn.BaseURL)
+		if _, ok := queues[h]; !ok {
+			hosts = append(hosts, h)
 		}
-		if ctx.Err() != nil {
-			break
+		queues[h] = append(queues[h], conn)
+	}
+	workers := make(chan struct{}, o.Workers)
+	var wg sync.WaitGroup
+	for _, h := range hosts {
+		q := make(chan domain.Connection, len(queues[h]))
+		for _, conn := range queues[h] {
+			q <- conn
 		}
-		wg.Add(1)
-		go func(conn domain.Connection) {
-			defer wg.Done()
-			defer func() { <-workers }()
-			failed := true
-			if g.acquire(ctx) {
-				cctx, cancel := context.WithTimeout(ctx, o.CheckTimeout)
-				got, err := c.CheckConnection(cctx, conn.ID)
-				cancel()
-				g.release()
-				failed = err != nil || got.LastError != nil
-			}
-			emit(func(p *Progress) {
-				p.Done++
-				if failed {
-					p.Failures++
+		close(q)
+		lim := rate.NewLimiter(o.RatePerHost, o.Burst)
+		for range min(o.PerHost, len(q)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for conn := range q {
+					if ctx.Err() != nil {
+						return
+					}
+					failed := true
+					if acquire(ctx, lim, workers) {
+						cctx, cancel := context.WithTimeout(ctx, o.CheckTimeout)
+						got, err := c.CheckConnection(cctx, conn.ID)
+						cancel()
+						<-workers
+						failed = err != nil || got.LastError != nil
+					}
+					emit(func(p *Progress) {
+						p.Done++
+						if failed {
+							p.Failures++
+						}
+					})
 				}
-			})
-		}(conn)
+			}()
+		}
 	}
 	wg.Wait()
 	emit(func(p *Progress) {
@@ -146,26 +154,23 @@ func Sweep(ctx context.Context, id string, c Checker, o Options, report func(Pro
 	return p, nil
 }
 
-// hostGate bounds concurrency and request rate against one host.
-type hostGate struct {
-	sem chan struct{}
-	lim *rate.Limiter
-}
-
-func (g *hostGate) acquire(ctx context.Context) bool {
+// acquire waits for the host's rate limit, then for a shared worker; it
+// reports false, holding nothing, once ctx ends.
+func acquire(ctx context.Context, lim *rate.Limiter, workers chan struct{}) bool {
+	if err := lim.Wait(ctx); err != nil {
+		return false
+	}
 	select {
-	case g.sem <- struct{}{}:
+	case workers <- struct{}{}:
 	case <-ctx.Done():
 		return false
 	}
-	if err := g.lim.Wait(ctx); err != nil {
-		<-g.sem
+	if ctx.Err() != nil {
+		<-workers
 		return false
 	}
 	return true
 }
-
-func (g *hostGate) release() { <-g.sem }
 
 func hostOf(base string) string {
 	u, err := url.Parse(base)
