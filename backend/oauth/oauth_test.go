@@ -208,15 +208,18 @@ func TestRefreshFailures(t *testing.T) {
 		name      string
 		inject    func(f *fakes.Server)
 		wantClass domain.Class // "" = success
+		// wantWait, when set, is the least wait before the first retry (the
+		// fake's 429 says Retry-After: 1; the backoff alone waits ~10 ms).
+		wantWait time.Duration
 	}{
-		{"5xx then success is retried", func(f *fakes.Server) { f.OAuth.FailNext(503, 500) }, ""},
-		{"429 honours Retry-After", func(f *fakes.Server) { f.OAuth.FailNext(429) }, ""},
-		{"revoked grant is permanent", func(f *fakes.Server) { f.OAuth.RevokeAll() }, domain.ClassRevoked},
+		{"5xx then success is retried", func(f *fakes.Server) { f.OAuth.FailNext(503, 500) }, "", 0},
+		{"429 honours Retry-After", func(f *fakes.Server) { f.OAuth.FailNext(429) }, "", time.Second},
+		{"revoked grant is permanent", func(f *fakes.Server) { f.OAuth.RevokeAll() }, domain.ClassRevoked, 0},
 		{"outage outlasting retries stays transient", func(f *fakes.Server) {
 			for i := 0; i < 100; i++ {
 				f.OAuth.FailNext(503)
 			}
-		}, domain.ClassProviderDown},
+		}, domain.ClassProviderDown, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,7 +228,18 @@ func TestRefreshFailures(t *testing.T) {
 			old := seed(t, srv, cfg, store, "k")
 			tt.inject(f)
 			r := &oauth.Refresher{Store: store, LockDir: t.TempDir(), InitialInterval: 10 * time.Millisecond, MaxElapsed: 1500 * time.Millisecond}
+			var waits []time.Duration // the hook runs on the refreshing goroutine, between attempts
+			oauth.OnRetry(r, func(_ error, wait time.Duration) { waits = append(waits, wait) })
+			start := time.Now()
 			tok, err := r.Token(context.Background(), "k", cfg)
+			if tt.wantWait > 0 {
+				if len(waits) == 0 || waits[0] < tt.wantWait {
+					t.Fatalf("waits before retries %v, want the first at least %v", waits, tt.wantWait)
+				}
+				if took := time.Since(start); took < tt.wantWait {
+					t.Fatalf("the refresh succeeded after %v, before the %v the provider asked to wait", took, tt.wantWait)
+				}
+			}
 			if tt.wantClass == "" {
 				if err != nil || tok.AccessToken == old.AccessToken {
 					t.Fatalf("want success after retries: %v", err)

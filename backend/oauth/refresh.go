@@ -82,7 +82,10 @@ type Refresher struct {
 	// if nil; the service sets its own).
 	Now domain.Clock
 
-	group singleflight.Group
+	// retried, when set, is told each failed attempt and the wait before the
+	// next one (tests assert the wait a Retry-After asked for).
+	retried backoff.Notify
+	group   singleflight.Group
 }
 
 func (r *Refresher) fresh(tok *oauth2.Token) bool {
@@ -170,7 +173,7 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 			return nil, backoff.RetryAfter(int(last.RetryAt.Sub(domain.Now(r.Now)).Seconds() + 0.5))
 		}
 		return nil, err
-	}, backoff.WithBackOff(exp), backoff.WithMaxElapsedTime(maxElapsed))
+	}, backoff.WithBackOff(exp), backoff.WithMaxElapsedTime(maxElapsed), backoff.WithNotify(r.retried))
 	if err != nil {
 		if last.Class == "" {
 			last = Classify(err, domain.Now(r.Now))
