@@ -14,6 +14,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"patchbay/backend/domain"
 	"patchbay/backend/fakes"
 	"patchbay/backend/httpapi"
@@ -33,6 +35,23 @@ type portalWorld struct {
 	fakeURL          string
 }
 
+// waitFor polls cond every 10 ms until it holds, failing the test with what
+// it waited for once timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after %v waiting for %s", timeout, what)
+		}
+	}
+}
+
+// unlimited lets the portal answer every request: the tests poll without
+// pacing themselves under its rate limit (TestPortalRateLimit keeps it).
+func unlimited() *rate.Limiter { return rate.NewLimiter(rate.Inf, 0) }
+
+// newPortalWorld sets up three OAuth connections (a team one and one for
+// each of two clients) and serves them with the portal's rate limit off.
 func newPortalWorld(t *testing.T) *portalWorld {
 	t.Helper()
 	fake := fakes.New()
@@ -43,11 +62,19 @@ func newPortalWorld(t *testing.T) *portalWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cat, _ := providers.Load()
+	cat, err := providers.Load()
+	if err != nil {
+		t.Fatalf("load the provider catalogue: %v", err)
+	}
 	svc := service.New(service.Options{Store: st, Secrets: secrets.NewMemory(), Catalogue: cat, LockDir: t.TempDir()})
 	ctx := context.Background()
-	_ = svc.EnsureDefaultWorkspace(ctx)
-	ws, _ := svc.ListWorkspaces(ctx)
+	if err := svc.EnsureDefaultWorkspace(ctx); err != nil {
+		t.Fatalf("create the default workspace: %v", err)
+	}
+	ws, err := svc.ListWorkspaces(ctx)
+	if err != nil || len(ws) == 0 {
+		t.Fatalf("list workspaces: %v %v", ws, err)
+	}
 	w := &portalWorld{svc: svc, fake: fake, fakeURL: fsrv.URL}
 	mk := func(label string) string {
 		st, err := svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "generic_oauth2", AuthMode: "oauth2", Label: label, WorkspaceIDs: []string{ws[0].ID},
@@ -59,28 +86,60 @@ func newPortalWorld(t *testing.T) *portalWorld {
 		if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
 			t.Fatal(err)
 		}
-		for {
-			if st, _ = svc.GetConsent(ctx, st.ID); st.State != domain.ConsentPending {
-				break
-			}
-		}
-		if st.ConnectionID == "" {
-			t.Fatalf("consent %+v", st)
+		waitFor(t, 10*time.Second, "the consent for "+label+" to finish", func() bool {
+			st, err = svc.GetConsent(ctx, st.ID)
+			return err != nil || st.State != domain.ConsentPending
+		})
+		if err != nil || st.ConnectionID == "" {
+			t.Fatalf("consent for %s: %+v %v", label, st, err)
 		}
 		return st.ConnectionID
 	}
 	w.teamConn, w.connA, w.connB = mk("Team CRM"), mk("Acme CRM"), mk("Globex CRM")
-	a, _ := svc.CreateClient(ctx, "Acme")
-	b, _ := svc.CreateClient(ctx, "Globex")
-	w.clientA, w.clientB = a.ID, b.ID
-	_, _ = svc.SetConnectionOwner(ctx, w.connA, a.ID)
-	_, _ = svc.SetConnectionOwner(ctx, w.connB, b.ID)
+	for _, c := range []struct {
+		name, conn string
+		id         *string
+	}{{"Acme", w.connA, &w.clientA}, {"Globex", w.connB, &w.clientB}} {
+		cl, err := svc.CreateClient(ctx, c.name)
+		if err != nil {
+			t.Fatalf("create client %s: %v", c.name, err)
+		}
+		*c.id = cl.ID
+		if _, err := svc.SetConnectionOwner(ctx, c.conn, cl.ID); err != nil {
+			t.Fatalf("give %s its connection: %v", c.name, err)
+		}
+	}
+	w.ts = w.serve(t, unlimited)
+	return w
+}
+
+// serve starts the operator server (with the portal) over w's service; the
+// portal limits each address with newLimiter (nil: the production limit).
+func (w *portalWorld) serve(t *testing.T, newLimiter func() *rate.Limiter) *httptest.Server {
+	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
-	ts.Config.Handler = httpapi.New(svc, fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay</title>")}}, ts.Listener.Addr(), nil).Handler()
+	srv := httpapi.New(w.svc, fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay</title>")}}, ts.Listener.Addr(), nil)
+	srv.SetPortalLimiter(newLimiter)
+	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
-	w.ts = ts
-	return w
+	return ts
+}
+
+// consentEnded polls the portal's consent endpoint until the consent is no
+// longer pending and returns its last answer.
+func (b *browser) consentEnded(id string) string {
+	b.t.Helper()
+	var body string
+	waitFor(b.t, 10*time.Second, "consent "+id+" to end", func() bool {
+		var status int
+		status, body = b.do("GET", "/portal/api/consents/"+id)
+		if status != http.StatusOK {
+			b.t.Fatalf("consent %s: %d %s", id, status, body)
+		}
+		return !strings.Contains(body, `"pending"`)
+	})
+	return body
 }
 
 // client is one browser with its own cookies.
@@ -92,12 +151,18 @@ type browser struct {
 }
 
 func (w *portalWorld) browser(t *testing.T) *browser {
-	jar, _ := cookiejar.New(nil)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &browser{t: t, c: &http.Client{Jar: jar}, base: w.ts.URL}
 }
 
 func (b *browser) do(method, path string) (int, string) {
-	req, _ := http.NewRequest(method, b.base+path, nil)
+	req, err := http.NewRequest(method, b.base+path, nil)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", method, path, err)
+	}
 	if b.csrf != "" {
 		req.Header.Set("X-CSRF-Token", b.csrf)
 	}
@@ -218,13 +283,7 @@ func TestPortalTenantIsolation(t *testing.T) {
 	if _, _, err := fakes.Browse(rc.AuthURL, "approve", nil); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		_, body = a.do("GET", "/portal/api/consents/"+rc.ConsentID)
-		if !strings.Contains(body, `"pending"`) {
-			break
-		}
-		time.Sleep(250 * time.Millisecond) // within the portal's rate limit
-	}
+	a.consentEnded(rc.ConsentID)
 	if _, body = a.do("GET", "/portal/api/connections"); !strings.Contains(body, "Connected and working.") {
 		t.Fatalf("after reconnect: %s", body)
 	}
@@ -237,6 +296,7 @@ func TestPortalTenantIsolation(t *testing.T) {
 func TestPortalRateLimit(t *testing.T) {
 	w := newPortalWorld(t)
 	b := w.browser(t)
+	b.base = w.serve(t, nil).URL // the production limit
 	limited := false
 	for i := 0; i < 40 && !limited; i++ {
 		status, _ := b.do("GET", "/portal/r/forged-token")
@@ -290,12 +350,7 @@ func TestPortalRequestCredentials(t *testing.T) {
 	if _, _, err := fakes.Browse(rc.AuthURL, "approve", nil); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, body = a.do("GET", "/portal/api/consents/"+rc.ConsentID); !strings.Contains(body, `"pending"`) {
-			break
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	a.consentEnded(rc.ConsentID)
 	c, _ = w.svc.GetConnection(ctx, req.ConnectionID)
 	if c.Status != domain.StatusActive || c.Config[domain.ConfigAwaitingClient] != "" || c.Identity == "" {
 		t.Fatalf("after the client's consent: %+v", c)
@@ -347,9 +402,10 @@ func TestPortalConsentComesBackToThePortal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); run.Status != domain.RunPaused && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	waitFor(t, 5*time.Second, "the run to park", func() bool {
 		run, _ = w.svc.GetRun(ctx, run.ID)
-	}
+		return run.Status == domain.RunPaused
+	})
 	if run.Status != domain.RunPaused || run.PauseReason != domain.PauseReauth {
 		t.Fatalf("run %+v", run)
 	}
@@ -377,23 +433,15 @@ func TestPortalConsentComesBackToThePortal(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), w.ts.URL+"/portal/connections?connected=") {
 		t.Fatalf("callback answered %d → %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	for {
-		if _, body = a.do("GET", "/portal/api/consents/"+rc.ConsentID); !strings.Contains(body, `"pending"`) {
-			break
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	if !strings.Contains(body, `"done"`) {
+	if body = a.consentEnded(rc.ConsentID); !strings.Contains(body, `"done"`) {
 		t.Fatalf("consent: %s", body)
 	}
 	if c, _ := w.svc.GetConnection(ctx, w.connA); c.Status != domain.StatusActive {
 		t.Fatalf("after the portal callback: %s", c.Status)
 	}
 	// The client's reconnection resumed the parked run by itself.
-	for deadline := time.Now().Add(5 * time.Second); run.Status != domain.RunCompleted && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	waitFor(t, 5*time.Second, "the parked run to resume and complete", func() bool {
 		run, _ = w.svc.GetRun(ctx, run.ID)
-	}
-	if run.Status != domain.RunCompleted {
-		t.Fatalf("the parked run did not resume: %+v", run)
-	}
+		return run.Status == domain.RunCompleted
+	})
 }

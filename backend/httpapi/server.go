@@ -22,6 +22,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"patchbay/backend/domain"
 	"patchbay/backend/portal"
 	"patchbay/backend/service"
@@ -50,6 +52,8 @@ type Server struct {
 	// portalOnly serves nothing but the client portal (NewPortal).
 	portalOnly bool
 	anyHost    bool
+	// portalLimiter, when set, replaces the portal's per-address limiter.
+	portalLimiter func() *rate.Limiter
 }
 
 // New returns a server for svc with the built frontend in assets (the
@@ -91,7 +95,7 @@ func allowedHosts(addr net.Addr) map[string]bool {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	if s.portalOnly {
-		portal.New(s.svc, s.svc.Clock()).Register(mux)
+		s.portal().Register(mux)
 		mux.HandleFunc("/portal/", s.handleApp)
 		mux.HandleFunc("/assets/", s.handleApp)
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -104,9 +108,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &domain.Error{Code: domain.ENotFound, Message: "No such API endpoint."})
 	})
-	portal.New(s.svc, s.svc.Clock()).Register(mux)
+	s.portal().Register(mux)
 	mux.HandleFunc("/", s.handleApp)
 	return s.secure(mux)
+}
+
+func (s *Server) portal() *portal.Handler {
+	p := portal.New(s.svc, s.svc.Clock())
+	p.NewLimiter = s.portalLimiter
+	return p
 }
 
 // secure adds the security headers and the Host check to every response.

@@ -48,6 +48,10 @@ type session struct {
 
 // Handler serves /portal/r/{token} and /portal/api/….
 type Handler struct {
+	// NewLimiter makes the rate limiter of one client address (default
+	// DefaultLimiter).
+	NewLimiter func() *rate.Limiter
+
 	svc      Service
 	mu       sync.Mutex
 	sessions map[string]session
@@ -75,6 +79,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}))
 }
 
+// DefaultLimiter allows one client address 5 portal requests a second, in
+// bursts of 20.
+func DefaultLimiter() *rate.Limiter { return rate.NewLimiter(5, 20) }
+
 // limited rate-limits portal requests per client address.
 func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +93,10 @@ func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
 		h.mu.Lock()
 		lim, ok := h.limiters[ip]
 		if !ok {
-			lim = rate.NewLimiter(5, 20)
+			lim = DefaultLimiter()
+			if h.NewLimiter != nil {
+				lim = h.NewLimiter()
+			}
 			h.limiters[ip] = lim
 		}
 		h.mu.Unlock()
