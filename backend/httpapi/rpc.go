@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"sort"
 
 	"patchbay/backend/domain"
@@ -12,10 +13,17 @@ import (
 // rpc is one service method adapted to positional JSON arguments.
 type rpc func(ctx context.Context, args []json.RawMessage) (any, error)
 
+// route is one served method: its adapter and the Go type of the service
+// method it calls.
+type route struct {
+	call rpc
+	fn   reflect.Type
+}
+
 // routes maps each UI-facing service method to its adapter. app.go binds the
-// same names for Wails; a test checks that both lists agree.
-func routes(s *service.Service) map[string]rpc {
-	return map[string]rpc{
+// same names for Wails; a test checks that both agree, signatures included.
+func routes(s *service.Service) map[string]route {
+	return map[string]route{
 		"GetAppInfo":       h0(s.GetAppInfo),
 		"ListProviders":    h0(s.ListProviders),
 		"ListWorkspaces":   h0(s.ListWorkspaces),
@@ -93,6 +101,16 @@ func Methods() []string {
 	return names
 }
 
+// Signatures maps each RPC method name to the Go type of the service method
+// it serves: a context.Context, then the positional arguments.
+func Signatures() map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for n, r := range routes(nil) {
+		out[n] = r.fn
+	}
+	return out
+}
+
 func arity(args []json.RawMessage, n int) error {
 	if len(args) != n {
 		return domain.Errorf(domain.EInvalid, "This call takes %d argument(s), got %d.", n, len(args))
@@ -108,17 +126,17 @@ func decode[T any](raw json.RawMessage, i int) (T, error) {
 	return v, nil
 }
 
-func h0[O any](f func(context.Context) (O, error)) rpc {
-	return func(ctx context.Context, args []json.RawMessage) (any, error) {
+func h0[O any](f func(context.Context) (O, error)) route {
+	return route{fn: reflect.TypeOf(f), call: func(ctx context.Context, args []json.RawMessage) (any, error) {
 		if err := arity(args, 0); err != nil {
 			return nil, err
 		}
 		return f(ctx)
-	}
+	}}
 }
 
-func h1[A, O any](f func(context.Context, A) (O, error)) rpc {
-	return func(ctx context.Context, args []json.RawMessage) (any, error) {
+func h1[A, O any](f func(context.Context, A) (O, error)) route {
+	return route{fn: reflect.TypeOf(f), call: func(ctx context.Context, args []json.RawMessage) (any, error) {
 		if err := arity(args, 1); err != nil {
 			return nil, err
 		}
@@ -127,11 +145,11 @@ func h1[A, O any](f func(context.Context, A) (O, error)) rpc {
 			return nil, err
 		}
 		return f(ctx, a)
-	}
+	}}
 }
 
-func h2[A, B, O any](f func(context.Context, A, B) (O, error)) rpc {
-	return func(ctx context.Context, args []json.RawMessage) (any, error) {
+func h2[A, B, O any](f func(context.Context, A, B) (O, error)) route {
+	return route{fn: reflect.TypeOf(f), call: func(ctx context.Context, args []json.RawMessage) (any, error) {
 		if err := arity(args, 2); err != nil {
 			return nil, err
 		}
@@ -144,15 +162,19 @@ func h2[A, B, O any](f func(context.Context, A, B) (O, error)) rpc {
 			return nil, err
 		}
 		return f(ctx, a, b)
-	}
+	}}
 }
 
-func e0(f func(context.Context) error) rpc {
-	return h0(func(ctx context.Context) (any, error) { return nil, f(ctx) })
+func e0(f func(context.Context) error) route {
+	r := h0(func(ctx context.Context) (any, error) { return nil, f(ctx) })
+	r.fn = reflect.TypeOf(f)
+	return r
 }
 
-func e1[A any](f func(context.Context, A) error) rpc {
-	return h1(func(ctx context.Context, a A) (any, error) { return nil, f(ctx, a) })
+func e1[A any](f func(context.Context, A) error) route {
+	r := h1(func(ctx context.Context, a A) (any, error) { return nil, f(ctx, a) })
+	r.fn = reflect.TypeOf(f)
+	return r
 }
 
 // statusFor maps an error code to its HTTP status.

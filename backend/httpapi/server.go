@@ -43,7 +43,7 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 // Server serves the app over HTTP.
 type Server struct {
 	svc     *service.Service
-	routes  map[string]rpc
+	routes  map[string]route
 	assets  fs.FS
 	token   string
 	session string
@@ -245,7 +245,7 @@ func (s *Server) handleRPC(w http.ResponseWriter, r *http.Request) {
 		writeError(w, domain.Errorf(domain.EInvalid, "The request body must be a JSON array of arguments."))
 		return
 	}
-	out, err := fn(r.Context(), args)
+	out, err := fn.call(r.Context(), args)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EInternal {
 			s.log.Error("rpc failed", "method", method, "err", err)

@@ -81,6 +81,8 @@ export interface PatchbayAPI {
   getBanner(): Promise<Banner>;
   startSweep(): Promise<SweepProgress>;
   cancelSweep(): Promise<null>;
+  /** The running sweep's progress, else the last one's. */
+  getSweep(): Promise<SweepProgress>;
   listRuns(chip: string): Promise<Run[]>;
   getRun(id: string): Promise<Run>;
   pauseRun(id: string): Promise<Run>;
@@ -158,6 +160,7 @@ export function createClient(t: Transport): PatchbayAPI {
       await invoke<unknown>('CancelSweep');
       return null;
     },
+    getSweep: () => invoke('GetSweep'),
     listRuns: async (chip) => (await invoke<Run[] | null>('ListRuns', chip)) ?? [],
     getRun: (id) => invoke('GetRun', id),
     pauseRun: (id) => invoke('PauseRun', id),
