@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { rpc, useDemo } from './server.mjs';
+import { connectionStatus, rpc, useDemo, waitForStatus } from './server.mjs';
 
 const T = 15_000;
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
@@ -51,7 +51,7 @@ describe('oauth consent', { timeout: 120_000 }, () => {
       await approveIn(popup);
       await page.getByText('Integration added.').waitFor({ timeout: T });
       await page.getByRole('link', { name: 'Demo IdP' }).click();
-      await page.getByText('Connected and working.').first().waitFor({ timeout: T });
+      await waitForStatus(page, 'Connected and working.', T);
 
       // Refresh credential works while the grant is alive.
       await page.getByRole('button', { name: 'Refresh credential' }).click();
@@ -62,7 +62,8 @@ describe('oauth consent', { timeout: 120_000 }, () => {
       assert.equal(res.status, 204);
       await page.getByRole('button', { name: 'Refresh credential' }).click();
       await page.getByText('Connection cannot be refreshed. Please reconnect your connection.').first().waitFor({ timeout: T });
-      await page.getByText('Reconnection needed.').first().waitFor({ timeout: T });
+      await waitForStatus(page, 'Reconnection needed.', T);
+      assert.equal(await connectionStatus(page, 'Demo IdP'), 'error');
 
       // Reconnect by consent with the existing credentials.
       await page.getByRole('button', { name: 'Re-Authenticate' }).click();
@@ -71,7 +72,7 @@ describe('oauth consent', { timeout: 120_000 }, () => {
       const [again] = await Promise.all([context.waitForEvent('page'), dialog.getByRole('button', { name: 'Authorize' }).click()]);
       await approveIn(again);
       await page.getByText('Connection reauthorized.').waitFor({ timeout: T });
-      await page.getByText('Connected and working.').first().waitFor({ timeout: T });
+      await waitForStatus(page, 'Connected and working.', T);
       const conns = await rpc(page, 'ListConnections');
       assert.equal(conns.find((c) => c.label === 'Demo IdP')?.status, 'active');
       assert.ok(!JSON.stringify(conns).includes(h.oauthClientSecret), 'client secret reached the frontend');
@@ -117,12 +118,13 @@ describe('oauth consent', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: 'Complete connection' }).click();
       await page.getByText('Integration added.').waitFor({ timeout: T });
       await page.getByRole('link', { name: 'Jira DC link' }).click();
-      await page.getByText('Connected and working.').first().waitFor({ timeout: T });
+      await waitForStatus(page, 'Connected and working.', T);
 
       // The Jira admin revokes the link; the next check needs a human.
       assert.equal((await fetch(`${h.fakeBaseUrl}/_fake/oauth1/revoke`, { method: 'POST' })).status, 204);
       await page.getByRole('button', { name: 'Check now' }).click();
-      await page.getByText('Reconnection needed.').first().waitFor({ timeout: T });
+      await waitForStatus(page, 'Reconnection needed.', T);
+      assert.equal(await connectionStatus(page, 'Jira DC link'), 'error');
 
       await page.getByRole('button', { name: 'Reauthorize connection' }).click();
       const dialog = page.getByRole('dialog', { name: 'Reauthorize Jira DC link' });
@@ -133,8 +135,9 @@ describe('oauth consent', { timeout: 120_000 }, () => {
       await dialog.getByRole('button', { name: 'Verify' }).click();
       await dialog.getByRole('button', { name: 'Complete connection' }).click();
       await page.getByText('Connection reauthorized.').waitFor({ timeout: T });
-      await page.getByText('Connected and working.').first().waitFor({ timeout: T });
+      await waitForStatus(page, 'Connected and working.', T);
       const conns = await rpc(page, 'ListConnections');
+      assert.equal(conns.find((c) => c.label === 'Jira DC link')?.status, 'active', 'reauthorizing did not restore the connection');
       assert.ok(!JSON.stringify(conns).includes('PRIVATE KEY'), 'the private key reached the frontend');
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'oauth1.png') }).catch(() => {});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { rpc, useDemo } from './server.mjs';
+import { connectionStatus, rpc, useDemo, waitForStatus } from './server.mjs';
 
 const T = 15_000;
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
@@ -96,7 +96,8 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
     t.after(() => context.close());
     try {
       await openIntegration(page, 'Alerts Slack');
-      await page.getByText('Reconnection needed.').first().waitFor({ timeout: T });
+      await waitForStatus(page, 'Reconnection needed.', T);
+      assert.equal(await connectionStatus(page, 'Alerts Slack'), 'error');
       await page.getByRole('button', { name: 'Re-Authenticate' }).click();
       const dialog = page.getByRole('dialog', { name: 'Re-authenticate Alerts Slack' });
       await dialog.getByLabel('New Token').fill('xoxb-0000-0000-wrongToken');
@@ -109,7 +110,8 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
       await dialog.getByLabel('New Token').fill(fresh);
       await dialog.getByRole('button', { name: 'Validate Connection' }).click();
       await page.getByText('Connection re-authenticated.').waitFor({ timeout: T });
-      await page.getByText('Connected and working.').first().waitFor({ timeout: T });
+      await waitForStatus(page, 'Connected and working.', T);
+      assert.equal(await connectionStatus(page, 'Alerts Slack'), 'active', 'a good re-authentication did not restore the connection');
     } catch (e) {
       await shot(page, 'providers-slack');
       throw e;

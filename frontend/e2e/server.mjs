@@ -112,6 +112,37 @@ export async function rpc(page, method, args = []) {
 }
 
 /**
+ * The connection page's status line (badge and description), not the check
+ * log below it, whose rows repeat "Connected and working." for every good
+ * check the connection ever had.
+ * @param {import('playwright-core').Page} page
+ */
+export function statusLine(page) {
+  return page.getByTestId('connection-status');
+}
+
+/**
+ * Resolves once the connection page's status line shows text.
+ * @param {import('playwright-core').Page} page
+ * @param {string} text
+ * @param {number} timeout
+ */
+export async function waitForStatus(page, text, timeout) {
+  await statusLine(page).getByText(text, { exact: true }).first().waitFor({ timeout });
+}
+
+/**
+ * The status the API reports for the connection labelled label.
+ * @param {import('playwright-core').Page} page
+ * @param {string} label
+ */
+export async function connectionStatus(page, label) {
+  const c = (await rpc(page, 'ListConnections')).find((/** @type {{label: string}} */ x) => x.label === label);
+  if (!c) throw new Error(`No connection is labelled ${label}.`);
+  return c.status;
+}
+
+/**
  * Registers before/after hooks of a node:test suite that start
  * `patchbay serve --demo` with extraArgs and a Chromium, and stop both.
  * Read `.server` and `.browser` inside the tests.
