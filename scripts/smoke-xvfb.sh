@@ -22,7 +22,9 @@ mkdir -p "$ARTIFACTS"
 ARTIFACTS="$(cd "$ARTIFACTS" && pwd)"
 rm -f "$ARTIFACTS"/*.png "$ARTIFACTS"/app.log
 TMP="$(mktemp -d)"
-FAKE_ADDR="${SMOKE_FAKE_ADDR:-127.0.0.1:18977}"
+# The fake providers listen on a free port unless SMOKE_FAKE_ADDR names one;
+# their address is read from the app's log.
+FAKE_ADDR="${SMOKE_FAKE_ADDR:-}"
 KEY="demo-key-valid-0001"
 XVFB_PID=""
 APP_PID=""
@@ -51,6 +53,36 @@ fail() {
 
 colours() { identify -format '%k' "$1" 2>/dev/null || echo 0; }
 shot() { import -window root "$1" 2>/dev/null; }
+# differ A B: how many pixels of two screenshots differ.
+differ() { compare -metric AE "$1" "$2" null: 2>&1 | awk '{print int($1)}' || true; }
+
+# wait_for SECONDS WHAT COMMAND...: runs COMMAND every 0.2 s until it
+# succeeds; fails the smoke, naming WHAT, after SECONDS or if the app exits.
+wait_for() {
+  local secs=$1 what=$2
+  shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@"; do
+    if [ -n "$APP_PID" ] && ! kill -0 "$APP_PID" 2>/dev/null; then fail "the app exited while waiting for $what"; fi
+    [ "$SECONDS" -lt "$deadline" ] || fail "gave up after ${secs} s waiting for $what"
+    sleep 0.2
+  done
+}
+# settled: two screenshots 0.3 s apart differ in fewer pixels than a
+# blinking text caret would change.
+settled() {
+  shot "$TMP/settle-a.png" && sleep 0.3 && shot "$TMP/settle-b.png" || return 1
+  [ "$(differ "$TMP/settle-a.png" "$TMP/settle-b.png")" -lt 200 ]
+}
+# changed_from PNG: the screen differs from PNG in more than 500 pixels.
+changed_from() {
+  shot "$TMP/now.png" || return 1
+  [ "$(differ "$1" "$TMP/now.png")" -gt 500 ]
+}
+# log_count PATTERN: how many app.log lines match PATTERN (extended regex).
+log_count() { grep -cE "$1" "$TMP/app.log" 2>/dev/null || true; }
+# log_grew PATTERN N: more than N app.log lines match PATTERN.
+log_grew() { [ "$(log_count "$1")" -gt "$2" ]; }
 
 # A free display number: no lock file and no socket.
 DISPLAY_NUM=""
@@ -70,6 +102,10 @@ done
 
 PATCHBAY_DEMO_FAKE_ADDR="$FAKE_ADDR" "$PATCHBAY_BIN" --demo --data-dir "$TMP/data" >"$TMP/app.out" 2>"$TMP/app.log" &
 APP_PID=$!
+FAKE_LINE='msg="demo mode: fake providers running" url=http://'
+wait_for 30 "the fake providers to start (app.log line: $FAKE_LINE…)" log_grew "$FAKE_LINE" 0
+FAKE_ADDR="$(grep -m1 -oE "${FAKE_LINE}[^ ]+" "$TMP/app.log" | sed 's#.*url=http://##')"
+[ -n "$FAKE_ADDR" ] || fail "could not read the fake providers' address from app.log"
 
 # --onlyvisible: GTK's hidden leader window is named after the binary, and
 # xdotool matches names case-insensitively. The first WebKit start on a
@@ -86,14 +122,14 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 [ -n "$painted" ] || fail "window stayed blank"
-sleep 2 # let the first data load finish (catalogue, workspaces)
+# The first data load (catalogue, workspaces, seeded list) repaints the page.
+wait_for 20 "the window to stop repainting after the first load" settled
 shot "$ARTIFACTS/before.png"
 
 # Keyboard focus: activate the window; without a window manager that may
 # fail, so click an empty spot of the page instead.
 xdotool windowactivate --sync "$WID" >/dev/null 2>&1 || xdotool windowfocus --sync "$WID" >/dev/null 2>&1 || true
 xdotool mousemove 640 26 click 1 # the empty middle of the top bar
-sleep 0.5
 
 # --demo seeds connections at start; only a generic_api_key connection created
 # after this point proves that our keystrokes reached the Go binding.
@@ -102,7 +138,8 @@ created_before="$(grep -c 'msg="connection created"' "$TMP/app.log" || true)"
 # Add integration form: Label (focused), Base URL, Header name (prefilled),
 # API key, Validation URL; Enter validates, then Enter on the focused Save.
 xdotool key --clearmodifiers ctrl+n
-sleep 1.5
+wait_for 15 "Ctrl+N to open the Add integration form" changed_from "$ARTIFACTS/before.png"
+wait_for 15 "the Add integration form to settle" settled
 xdotool type --delay 30 "Smoke API"
 xdotool key Tab
 xdotool type --delay 30 "http://$FAKE_ADDR"
@@ -111,11 +148,15 @@ xdotool key Tab
 xdotool type --delay 30 "$KEY"
 xdotool key Tab
 xdotool type --delay 30 "/generic/v1/me"
+VALIDATED='msg="validated connection" provider=generic_api_key'
+validated_before="$(log_count "$VALIDATED")"
 xdotool key Return
-sleep 3
+wait_for 20 "the backend to validate the key (a new app.log line: $VALIDATED)" log_grew "$VALIDATED" "$validated_before"
+wait_for 15 "the form to show the validation" settled
 shot "$ARTIFACTS/validated.png"
 xdotool key Return
-sleep 3
+wait_for 20 "the backend to save the integration (a new 'connection created' line)" log_grew 'msg="connection created"' "$created_before"
+wait_for 15 "the window to settle after saving" settled
 shot "$ARTIFACTS/after.png"
 
 kill -0 "$APP_PID" 2>/dev/null || fail "the app exited during the test"
