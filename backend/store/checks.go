@@ -16,6 +16,12 @@ var rollups = []struct{ table, column, layout string }{
 
 // AddCheck records one check of a connection.
 func (s *Store) AddCheck(ctx context.Context, connectionID string, r domain.CheckResult) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error { return addCheck(ctx, tx, connectionID, r) })
+	return s.wrapNil("record check of "+connectionID, err)
+}
+
+// addCheck records one check and updates its rollups inside tx.
+func addCheck(ctx context.Context, tx *sql.Tx, connectionID string, r domain.CheckResult) error {
 	var rate any
 	if r.RateRemaining != nil {
 		rate = *r.RateRemaining
@@ -24,24 +30,21 @@ func (s *Store) AddCheck(ctx context.Context, connectionID string, r domain.Chec
 	if r.Class == domain.ClassOK {
 		ok = 1
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO checks (connection_id, checked_at, latency_ms, class, http_status, message, rate_remaining)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, connectionID, fmtTime(r.CheckedAt), r.LatencyMS, string(r.Class), r.HTTPStatus, r.Message, rate); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO checks (connection_id, checked_at, latency_ms, class, http_status, message, rate_remaining)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, connectionID, fmtTime(r.CheckedAt), r.LatencyMS, string(r.Class), r.HTTPStatus, r.Message, rate); err != nil {
+		return err
+	}
+	for _, roll := range rollups {
+		_, err := tx.ExecContext(ctx, `INSERT INTO `+roll.table+` (connection_id, `+roll.column+`, checks, ok, latency_sum_ms, latency_max_ms)
+			VALUES (?1, ?2, 1, ?3, ?4, ?4)
+			ON CONFLICT (connection_id, `+roll.column+`) DO UPDATE SET checks = checks + 1, ok = ok + ?3,
+				latency_sum_ms = latency_sum_ms + ?4, latency_max_ms = max(latency_max_ms, ?4)`,
+			connectionID, r.CheckedAt.UTC().Format(roll.layout), ok, r.LatencyMS)
+		if err != nil {
 			return err
 		}
-		for _, roll := range rollups {
-			_, err := tx.ExecContext(ctx, `INSERT INTO `+roll.table+` (connection_id, `+roll.column+`, checks, ok, latency_sum_ms, latency_max_ms)
-				VALUES (?1, ?2, 1, ?3, ?4, ?4)
-				ON CONFLICT (connection_id, `+roll.column+`) DO UPDATE SET checks = checks + 1, ok = ok + ?3,
-					latency_sum_ms = latency_sum_ms + ?4, latency_max_ms = max(latency_max_ms, ?4)`,
-				connectionID, r.CheckedAt.UTC().Format(roll.layout), ok, r.LatencyMS)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return s.wrapNil("record check of "+connectionID, err)
+	}
+	return nil
 }
 
 // ListChecks returns a connection's most recent checks, newest first.
