@@ -180,23 +180,3 @@ func TestSweepCancelAndSkip(t *testing.T) {
 		t.Fatalf("a connection near its rate limit was not skipped with a reason: %+v", p)
 	}
 }
-
-// BenchmarkSweep1000 sweeps 1,000 connections on one host with latency L and
-// per-host concurrency C and reports the time as a ratio of the ideal
-// ceil(1000/C)·L (target ≤ 1.15).
-func BenchmarkSweep1000(b *testing.B) {
-	const n, c = 1000, 50
-	latency := 5 * time.Millisecond
-	f := &fakeChecker{latency: latency, conns: conns(n, "bench.example")}
-	ideal := time.Duration((n+c-1)/c) * latency
-	b.ResetTimer()
-	var total time.Duration
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		if _, err := health.Sweep(context.Background(), "bench", f, health.Options{PerHost: c, Workers: c, RatePerHost: 1e6, Burst: n}, nil); err != nil {
-			b.Fatal(err)
-		}
-		total += time.Since(start)
-	}
-	b.ReportMetric(float64(total)/float64(b.N)/float64(ideal), "x-ideal")
-}
