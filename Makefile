@@ -60,9 +60,9 @@ smoke: build
 test: vet test-go test-frontend build e2e smoke
 	@echo "== all tests passed"
 
+# benchmarks with their targets: one line per figure, PASS or FALLS SHORT
 bench: build
-	go test -run '^$$' -bench . -benchtime 20x ./...
-	cd frontend && PATCHBAY_BIN=$(BIN) node bench/integrations.bench.mjs
+	PATCHBAY_BIN=$(BIN) scripts/bench.sh
 
 clean:
 	rm -rf build/bin frontend/dist
