@@ -36,6 +36,10 @@ for b in $(grep -rhoE '^func Benchmark[A-Za-z0-9_]+' --include='*_test.go' . --e
   fi
 done
 
+# Timings depend on what else the machine is doing: say how busy it was.
+load() { echo "$(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
+load_before=$(load)
+
 out_dir=$(mktemp -d)
 trap 'rm -rf "$out_dir"' EXIT
 
@@ -101,7 +105,7 @@ for r in "${rows[@]}"; do
   printf '    %s\n' "$what"
 done
 echo
-echo "== bench: ${#rows[@]} figures, $short falling short of their targets"
+echo "== bench: ${#rows[@]} figures, $short falling short of their targets (machine: $load_before before, $(load) after)"
 if [ "$failed" != 0 ]; then
   exit 1
 fi
