@@ -56,6 +56,7 @@ describe('bell and banner', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor({ timeout: T });
 
       // The Monitoring tab charts latency and shows uptime.
+      await page.getByRole('tab', { name: 'Monitoring' }).click();
       await page.getByRole('img', { name: /Latency of the last \d+ checks/ }).waitFor({ timeout: T });
       await page.getByText(/Uptime 24 h:/).waitFor({ timeout: T });
 

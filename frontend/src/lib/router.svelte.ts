@@ -1,9 +1,14 @@
 // A tiny history-API router: real hrefs, pushState, and one reactive route.
 
+/** The tabs of an integration's page; overview is the page's own URL. */
+export const INTEGRATION_TABS = ['overview', 'monitoring', 'settings'] as const;
+/** One tab of an integration's page. */
+export type IntegrationTab = (typeof INTEGRATION_TABS)[number];
+
 /** A matched route: what page to show and its parameters. */
 export type Route =
   | { name: 'integrations' }
-  | { name: 'integration'; id: string }
+  | { name: 'integration'; id: string; tab?: IntegrationTab }
   | { name: 'runs' }
   | { name: 'health' }
   | { name: 'run'; workspace: string; workflowId: string; runId: string }
@@ -24,6 +29,8 @@ const PATTERNS: Pattern[] = [
   pattern('/', () => ({ name: 'integrations' })),
   pattern('/integrations', () => ({ name: 'integrations' })),
   pattern('/integrations/:id', (p) => ({ name: 'integration', id: p.id ?? '' })),
+  pattern('/integrations/:id/monitoring', (p) => ({ name: 'integration', id: p.id ?? '', tab: 'monitoring' })),
+  pattern('/integrations/:id/settings', (p) => ({ name: 'integration', id: p.id ?? '', tab: 'settings' })),
   pattern('/runs', () => ({ name: 'runs' })),
   pattern('/health', () => ({ name: 'health' })),
   pattern('/:workspace/monitoring/workflow-runs/:workflowId/:runId', (p) => ({
@@ -70,7 +77,7 @@ export function hrefFor(route: Route): string {
     case 'integrations':
       return '/integrations';
     case 'integration':
-      return `/integrations/${encodeURIComponent(route.id)}`;
+      return `/integrations/${encodeURIComponent(route.id)}${route.tab && route.tab !== 'overview' ? `/${route.tab}` : ''}`;
     case 'runs':
       return '/runs';
     case 'health':

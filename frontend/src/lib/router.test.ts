@@ -8,13 +8,15 @@ describe('matchRoute', () => {
     ['/integrations/', { name: 'integrations' }],
     ['/integrations/conn_42', { name: 'integration', id: 'conn_42' }],
     ['/integrations/a%20b?tab=x#top', { name: 'integration', id: 'a b' }],
+    ['/integrations/conn_42/monitoring', { name: 'integration', id: 'conn_42', tab: 'monitoring' }],
+    ['/integrations/conn_42/settings', { name: 'integration', id: 'conn_42', tab: 'settings' }],
     ['/runs', { name: 'runs' }],
     ['/clients', { name: 'clients' }],
   ])('%s', (path, want) => {
     expect(matchRoute(path)).toEqual(want);
   });
 
-  it.each(['/nope', '/integrations/a/b', '/runs/1', '/Integrations', '/integrations/%E0%A4%A'])(
+  it.each(['/nope', '/integrations/a/b', '/integrations/a/overview', '/integrations/a/monitoring/x', '/runs/1', '/Integrations', '/integrations/%E0%A4%A'])(
     'sends unknown path %s to notfound',
     (path) => {
       expect(matchRoute(path)).toEqual({ name: 'notfound', path });
@@ -23,6 +25,10 @@ describe('matchRoute', () => {
 
   it('round-trips hrefs', () => {
     expect(matchRoute(hrefFor({ name: 'integration', id: 'x/y' }))).toEqual({ name: 'integration', id: 'x/y' });
+    for (const tab of ['monitoring', 'settings'] as const) {
+      expect(matchRoute(hrefFor({ name: 'integration', id: 'x/y', tab }))).toEqual({ name: 'integration', id: 'x/y', tab });
+    }
+    expect(hrefFor({ name: 'integration', id: 'c', tab: 'overview' })).toBe('/integrations/c');
   });
 });
 
