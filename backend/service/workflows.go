@@ -175,7 +175,7 @@ func (s *Service) ReplayRun(ctx context.Context, id string) (domain.Run, error) 
 	return s.engine.Replay(ctx, id, w)
 }
 
-// ResyncConnection ("Resync all") replays the failed runs that used the
+// ResyncConnection ("Resync all tasks") replays the failed runs that used the
 // connection; offered only when it is active or interrupted.
 func (s *Service) ResyncConnection(ctx context.Context, id string) (int, error) {
 	c, err := s.store.GetConnection(ctx, id)
@@ -183,7 +183,7 @@ func (s *Service) ResyncConnection(ctx context.Context, id string) (int, error) 
 		return 0, err
 	}
 	if c.Status != domain.StatusActive {
-		return 0, domain.Errorf(domain.EConflict, "Resync all is available only when the connection is active or interrupted. Reconnect it first.")
+		return 0, domain.Errorf(domain.EConflict, "Resync all tasks is available only when the connection is active or interrupted. Reconnect it first.")
 	}
 	failed, err := s.store.ListRuns(ctx, domain.RunFailed, "", 1000)
 	if err != nil {

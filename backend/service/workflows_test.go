@@ -2,6 +2,9 @@ package service_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,5 +160,52 @@ func TestStepsFetchInventoryAndPostToSlack(t *testing.T) {
 	run = waitRun(t, e, run.ID, domain.RunCompleted)
 	if run.Steps[0].Output != "Fetched 3 repositories from GitHub (0 new)." {
 		t.Fatalf("second run: %+v", run.Steps[0])
+	}
+}
+
+// TestResyncOfferedOnlyWhenActiveOrInterrupted: seed 002 offers Resync all
+// tasks for Authorized (active) or Interrupted connections; a broken one is
+// refused with a message that says to reconnect first. The provider here is
+// a generic API-key service answering as RFC 9110 describes: 200, 503 with
+// Retry-After (an outage) or 401 (a revoked key).
+func TestResyncOfferedOnlyWhenActiveOrInterrupted(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	var answer atomic.Int32
+	answer.Store(http.StatusOK)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code := int(answer.Load())
+		if code == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "60")
+		}
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	d := e.draft("resync-key-0001", "/me")
+	d.BaseURL = srv.URL
+	c, err := e.svc.CreateConnection(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ResyncConnection(ctx, c.ID); err != nil {
+		t.Fatalf("active: %v", err)
+	}
+	// Interrupted: still active, with a temporary error (an outage).
+	answer.Store(http.StatusServiceUnavailable)
+	if c, err = e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusActive || c.LastError == nil {
+		t.Fatalf("outage did not interrupt: %+v %v", c, err)
+	}
+	if _, err := e.svc.ResyncConnection(ctx, c.ID); err != nil {
+		t.Fatalf("interrupted: %v", err)
+	}
+	// Broken: refused.
+	answer.Store(http.StatusUnauthorized)
+	if c, err = e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusError {
+		t.Fatalf("revoked key did not break the connection: %+v %v", c, err)
+	}
+	_, err = e.svc.ResyncConnection(ctx, c.ID)
+	if domain.ErrorCode(err) != domain.EConflict || err.Error() != "Resync all tasks is available only when the connection is active or interrupted. Reconnect it first." {
+		t.Fatalf("resync of a broken connection: %v", err)
 	}
 }

@@ -40,7 +40,7 @@ describe('foundation', { timeout: 120_000 }, () => {
     try {
       // The start URL's token is exchanged for a cookie and stripped.
       assert.equal(new URL(page.url()).search, '', 'token left in the address bar');
-      await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
+      await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
       await page.getByText('No integrations yet. Add one to start monitoring it.').waitFor({ timeout: T });
       await page.getByText('Demo mode').waitFor({ timeout: T });
 
@@ -116,7 +116,7 @@ describe('foundation', { timeout: 120_000 }, () => {
 
       // Still there after a reload (stored in SQLite, not only in the page).
       await page.reload();
-      await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
+      await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
       const rowAfter = page.getByRole('row').filter({ hasText: 'Demo API' });
       await rowAfter.waitFor({ timeout: T });
       await rowAfter.getByText('Active', { exact: true }).waitFor({ timeout: T });
@@ -128,7 +128,7 @@ describe('foundation', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: 'Check now' }).click();
       await page.getByText('Connection checked: working.').waitFor({ timeout: T });
       await page.getByRole('link', { name: 'Integrations', exact: true }).click();
-      await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
+      await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
 
       // Delete with confirmation.
       await page.getByRole('row').filter({ hasText: 'Demo API' }).getByRole('button', { name: 'Delete' }).click();
@@ -158,7 +158,7 @@ describe('foundation', { timeout: 120_000 }, () => {
   test('keyboard shortcuts, focus trap, navigation and not-found page', async (t) => {
     const { context, page, problems } = await openApp();
     t.after(() => context.close());
-    await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
+    await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
 
     // Ctrl+N opens Add integration with Label focused; focus stays in the dialog; Escape closes.
     await page.keyboard.press('Control+n');
@@ -196,8 +196,8 @@ describe('foundation', { timeout: 120_000 }, () => {
     await page.getByText('No workflow runs yet.').waitFor({ timeout: T });
     await page.goto(new URL('/no/such/page', demo.server.origin).href);
     await page.getByRole('heading', { name: 'Not found' }).waitFor({ timeout: T });
-    await page.getByRole('link', { name: 'Go to Your Integrations' }).click();
-    await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
+    await page.getByRole('link', { name: 'Go to My Integrations' }).click();
+    await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
     assert.deepEqual(problems, []);
   });
 
@@ -214,7 +214,7 @@ describe('foundation', { timeout: 120_000 }, () => {
 
     const { context, page } = await openApp();
     t.after(() => context.close());
-    await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
+    await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
     const { demoHints: hints } = await rpc(page, 'GetAppInfo');
     const [ws] = await rpc(page, 'ListWorkspaces');
     const created = await rpc(page, 'CreateConnection', [

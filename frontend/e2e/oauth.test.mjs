@@ -29,7 +29,7 @@ describe('oauth consent', { timeout: 120_000 }, () => {
     const page = await context.newPage();
     try {
       await page.goto(demo.server.url);
-      await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
+      await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
       const h = (await rpc(page, 'GetAppInfo')).demoHints;
 
       await page.getByRole('button', { name: 'Add integration' }).first().click();

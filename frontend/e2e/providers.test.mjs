@@ -27,7 +27,7 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
     const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.goto(demo.server.url);
-    await page.getByRole('heading', { name: 'Your Integrations' }).waitFor({ timeout: T });
+    await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
     if (!fakeBase) fakeBase = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
     return { context, page };
   }
@@ -51,7 +51,7 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
       await page.getByLabel('Label').fill('GitHub bots');
       await page.getByLabel('Base URL').fill(`${fakeBase}/github`);
       await page.getByLabel('Email').fill('bots@example.com');
-      await page.getByRole('textbox', { name: 'Personal access tokens' }).fill(`${PAT1}\n${PAT2}`);
+      await page.getByRole('textbox', { name: 'PAT Token' }).fill(`${PAT1}\n${PAT2}`);
       await page.getByRole('button', { name: 'Validate Connection' }).click();
       await page.getByText('Connection validated').waitFor({ timeout: T });
       await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -79,7 +79,7 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
       await page.getByRole('button', { name: 'Replace PAT ••••0002' }).click();
       const re = page.getByRole('dialog', { name: 'Replace PAT ••••0002' });
       await re.getByText('You cannot switch the authentication type').waitFor({ timeout: T });
-      await re.getByLabel('New personal access token').fill(PAT3);
+      await re.getByLabel('New PAT Token').fill(PAT3);
       await re.getByRole('button', { name: 'Validate Connection' }).click();
       await page.getByText('Connection re-authenticated.').waitFor({ timeout: T });
       await pats.getByText('••••0003').waitFor({ timeout: T });
@@ -128,7 +128,7 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
       await dialog.getByText(/also updates .*Repos.* and .*Pipelines|also updates .*Pipelines.* and .*Repos/).waitFor({ timeout: T });
       const pat = 'demoazuredevopspersonalaccesstoken000000000099';
       await setKey(pat, true);
-      await dialog.getByLabel('New Personal access token').fill(pat);
+      await dialog.getByLabel('New PAT Token').fill(pat);
       await dialog.getByRole('button', { name: 'Validate Connection' }).click();
       await page.getByText('Connection re-authenticated.').waitFor({ timeout: T });
       const conns = await rpc(page, 'ListConnections');

@@ -55,7 +55,7 @@ describe('runs pause for reauthorization', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: 'Re-Authenticate' }).click();
       const dialog = page.getByRole('dialog', { name: 'Re-authenticate Demo Jira Cloud' });
       assert.equal(await dialog.getByLabel('Email').inputValue(), 'ops@example.com');
-      await dialog.getByLabel('New API token').fill(fresh);
+      await dialog.getByLabel('New API Key').fill(fresh);
       await dialog.getByRole('button', { name: 'Validate Connection' }).click();
       await page.getByText('Connection re-authenticated.').waitFor({ timeout: T });
 

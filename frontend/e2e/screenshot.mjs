@@ -16,7 +16,7 @@ const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(server.url);
-  await page.getByRole('heading', { name: 'Your Integrations' }).waitFor();
+  await page.getByRole('heading', { name: 'My Integrations' }).waitFor();
   const { demoHints: h } = await rpc(page, 'GetAppInfo');
   const [ws] = await rpc(page, 'ListWorkspaces');
   const draft = (label, key) => ({
