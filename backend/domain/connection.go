@@ -76,6 +76,11 @@ type Connection struct {
 	LastCheckedAt *time.Time       `json:"lastCheckedAt,omitempty"`
 	CreatedAt     time.Time        `json:"createdAt"`
 	UpdatedAt     time.Time        `json:"updatedAt"`
+	// SecretVersion counts the changes of the connection's credential. A
+	// check records its result only while the version it read is current
+	// (store.RecordCheck), so the result of a check of a replaced secret is
+	// discarded. Internal: never sent to the UI.
+	SecretVersion int64 `json:"-"`
 }
 
 // OwnerTeam is the Owner of a connection that belongs to the team itself

@@ -34,29 +34,29 @@ func (n *Notifier) now() time.Time { return domain.Now(n.Now) }
 // Observe updates the bell for a connection's current state; app is the
 // provider's display name, refreshable says the token renews itself (OAuth),
 // so its expiry needs no warning. It reports whether any notification changed.
+// Call it after c's state is stored: a notification is raised (or resolved)
+// only while the stored status still matches, so the bell follows the last
+// recorded check even when two checks finish together.
 func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string, refreshable bool) (bool, error) {
 	changed := false
 	at := n.now().UTC()
 	switch c.Status {
 	case domain.StatusError:
-		open, err := n.Store.OpenNotification(ctx, c.ID, domain.KindReauth)
+		// One open notification per connection is a unique index: a second
+		// check of the still broken connection adds nothing. The insert
+		// happens only while the stored status is still error.
+		reason := c.StatusDescription
+		if c.LastError != nil {
+			reason = c.LastError.Message
+		}
+		added, err := n.Store.AddNotification(ctx, domain.Notification{ID: newID(), ConnectionID: c.ID, Severity: domain.SeverityCritical,
+			Kind: domain.KindReauth, Title: app, Body: fmt.Sprintf("%s reauth required: %s. Reconnection needed. %s", app, c.Label, reason), CreatedAt: at}, domain.StatusError)
 		if err != nil {
 			return false, err
 		}
-		if open == nil {
-			reason := c.StatusDescription
-			if c.LastError != nil {
-				reason = c.LastError.Message
-			}
-			err := n.Store.AddNotification(ctx, domain.Notification{ID: newID(), ConnectionID: c.ID, Severity: domain.SeverityCritical,
-				Kind: domain.KindReauth, Title: app, Body: fmt.Sprintf("%s reauth required: %s. Reconnection needed. %s", app, c.Label, reason), CreatedAt: at})
-			if err != nil {
-				return false, err
-			}
-			changed = true
-		}
+		changed = added
 	case domain.StatusActive:
-		k, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindReauth, at)
+		k, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindReauth, at, domain.StatusActive)
 		if err != nil {
 			return false, err
 		}
@@ -73,18 +73,19 @@ func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string,
 	}
 	switch {
 	case expiring && open == nil:
-		err := n.Store.AddNotification(ctx, domain.Notification{ID: newID(), ConnectionID: c.ID, Severity: domain.SeverityWarning,
+		added, err := n.Store.AddNotification(ctx, domain.Notification{ID: newID(), ConnectionID: c.ID, Severity: domain.SeverityWarning,
 			Kind: domain.KindExpiry, Title: app, Body: fmt.Sprintf("The token of %s expires on %s. Create a new one and re-authenticate before then.",
-				c.Label, c.TokenExpiresAt.UTC().Format("2 Jan 2006 15:04 MST")), CreatedAt: at})
+				c.Label, c.TokenExpiresAt.UTC().Format("2 Jan 2006 15:04 MST")), CreatedAt: at}, domain.StatusActive)
 		if err != nil {
 			return false, err
 		}
-		changed = true
+		changed = changed || added
 	case !expiring && open != nil:
-		if _, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindExpiry, at); err != nil {
+		k, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindExpiry, at, "")
+		if err != nil {
 			return false, err
 		}
-		changed = true
+		changed = changed || k > 0
 	}
 	return changed, nil
 }

@@ -63,7 +63,7 @@ func TestBannerRules(t *testing.T) {
 			ctx := context.Background()
 			for i := 0; i < tt.affected; i++ {
 				for repeat := 0; repeat < 3; repeat++ { // repeated failures never duplicate
-					if _, err := nt.Observe(ctx, broken(conns[i]), apps[i], false); err != nil {
+					if _, err := nt.Observe(ctx, saved(t, st, broken(conns[i])), apps[i], false); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -81,7 +81,7 @@ func TestBannerRules(t *testing.T) {
 			}
 			// Fix the first one: the banner moves on to the next app.
 			if tt.affected >= 2 {
-				if _, err := nt.Observe(ctx, conns[0], apps[0], false); err != nil {
+				if _, err := nt.Observe(ctx, saved(t, st, conns[0]), apps[0], false); err != nil {
 					t.Fatal(err)
 				}
 				unread, _ = st.UnreadCritical(ctx)
@@ -103,13 +103,13 @@ func TestTransientNeverRaisesAndReadClearsBanner(t *testing.T) {
 	ctx := context.Background()
 	interrupted := conns[0]
 	interrupted.LastError = &domain.CheckResult{Class: domain.ClassProviderDown, Message: "HTTP 503"}
-	if changed, _ := nt.Observe(ctx, interrupted, "Slack", false); changed {
+	if changed, _ := nt.Observe(ctx, saved(t, st, interrupted), "Slack", false); changed {
 		t.Fatal("a transient failure changed the bell")
 	}
 	if list, _ := st.ListNotifications(ctx, 10); len(list) != 0 {
 		t.Fatalf("transient failure raised %v", list)
 	}
-	nt.Observe(ctx, broken(conns[0]), "Slack", false)
+	nt.Observe(ctx, saved(t, st, broken(conns[0])), "Slack", false)
 	list, _ := st.ListNotifications(ctx, 10)
 	if len(list) != 1 || list[0].Severity != domain.SeverityCritical || list[0].Title != "Slack" {
 		t.Fatalf("%+v", list)
@@ -121,8 +121,8 @@ func TestTransientNeverRaisesAndReadClearsBanner(t *testing.T) {
 		t.Fatal("banner still shown after the notification was read")
 	}
 	// Broken again after a fix: a new notification.
-	nt.Observe(ctx, conns[0], "Slack", false)
-	nt.Observe(ctx, broken(conns[0]), "Slack", false)
+	nt.Observe(ctx, saved(t, st, conns[0]), "Slack", false)
+	nt.Observe(ctx, saved(t, st, broken(conns[0])), "Slack", false)
 	if list, _ = st.ListNotifications(ctx, 10); len(list) != 2 || list[1].ResolvedAt == nil {
 		t.Fatalf("after second break: %+v", list)
 	}
@@ -147,20 +147,20 @@ func testExpiryWarning(t *testing.T, start time.Time) {
 	// Just outside the 7-day window: no warning yet.
 	outside := start.Add(notify.DefaultExpiryWarning + time.Hour)
 	c.TokenExpiresAt = &outside
-	if changed, _ := nt.Observe(ctx, c, "GitHub", false); changed {
+	if changed, _ := nt.Observe(ctx, saved(t, st, c), "GitHub", false); changed {
 		t.Fatal("a token expiring in 7 days and an hour raised a warning")
 	}
 	soon := start.Add(3 * 24 * time.Hour)
 	c.TokenExpiresAt = &soon
-	nt.Observe(ctx, c, "GitHub", false)
-	nt.Observe(ctx, c, "GitHub", false)
+	nt.Observe(ctx, saved(t, st, c), "GitHub", false)
+	nt.Observe(ctx, saved(t, st, c), "GitHub", false)
 	list, _ := st.ListNotifications(ctx, 10)
 	if len(list) != 1 || list[0].Severity != domain.SeverityWarning || list[0].Kind != domain.KindExpiry {
 		t.Fatalf("%+v", list)
 	}
 	later := soon.Add(365 * 24 * time.Hour)
 	c.TokenExpiresAt = &later // re-authenticated with a new token
-	nt.Observe(ctx, c, "GitHub", false)
+	nt.Observe(ctx, saved(t, st, c), "GitHub", false)
 	if open, _ := st.OpenNotification(ctx, c.ID, domain.KindExpiry); open != nil {
 		t.Fatal("expiry warning not resolved")
 	}
@@ -169,7 +169,17 @@ func testExpiryWarning(t *testing.T, start time.Time) {
 	}
 	// A token that refreshes itself (OAuth) expiring soon is not a warning.
 	c.TokenExpiresAt = &soon
-	if changed, _ := nt.Observe(ctx, c, "Slack", true); changed {
+	if changed, _ := nt.Observe(ctx, saved(t, st, c), "Slack", true); changed {
 		t.Fatal("a refreshable token raised an expiry warning")
 	}
+}
+
+// saved stores c's state as a recorded check would before the bell observes
+// it (the notifier raises and resolves only while the stored status matches).
+func saved(t *testing.T, st *store.Store, c domain.Connection) domain.Connection {
+	t.Helper()
+	if ok, err := st.RecordCheck(context.Background(), c); err != nil || !ok {
+		t.Fatalf("record %s: %v %v", c.ID, ok, err)
+	}
+	return c
 }

@@ -67,19 +67,18 @@ func (s *Service) SetConnectionOwner(ctx context.Context, connectionID, clientID
 	if err != nil {
 		return c, err
 	}
-	c.Owner = domain.OwnerTeam
+	owner := domain.OwnerTeam
 	if clientID != "" {
 		if _, err := s.store.GetClient(ctx, clientID); err != nil {
 			return c, err
 		}
-		c.Owner = clientID
+		owner = clientID
 	}
-	c.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateConnection(ctx, c); err != nil {
+	if err := s.store.SetConnectionOwner(ctx, c.ID, owner, s.now().UTC()); err != nil {
 		return c, err
 	}
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
-	return c, nil
+	return s.store.GetConnection(ctx, c.ID)
 }
 
 // signer returns the portal's HMAC signer; its key lives in the secret store

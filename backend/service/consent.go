@@ -188,16 +188,19 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 		}
 		// Linked connections share the token: their status moves with it.
 		for _, x := range append([]domain.Connection{c}, members...) {
-			if newClient {
-				x.Config["clientId"] = values["clientId"]
-			}
-			delete(x.Config, domain.ConfigAwaitingClient) // a requested connection is now connected
-			x.ApplyCheck(res)
-			x.TokenExpiresAt, x.SecretHint, x.UpdatedAt = expiry(tok), domain.MaskSecret(tok.AccessToken), s.now().UTC()
-			if err := s.store.UpdateConnection(ctx, x); err != nil {
+			saved, err := s.store.ChangeCredential(ctx, x.ID, func(x *domain.Connection) error {
+				if newClient {
+					x.Config["clientId"] = values["clientId"]
+				}
+				delete(x.Config, domain.ConfigAwaitingClient) // a requested connection is now connected
+				x.ApplyCheck(res)
+				x.TokenExpiresAt, x.SecretHint, x.UpdatedAt = expiry(tok), domain.MaskSecret(tok.AccessToken), s.now().UTC()
+				return nil
+			})
+			if err != nil {
 				return "", nil, fmt.Errorf("record reauthorization of %s: %w", x.ID, err)
 			}
-			s.recordCheck(ctx, x)
+			s.recordCheck(ctx, saved)
 			s.log.Info("connection reauthorized", "connection", x.ID, "new_client", newClient)
 			s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		}

@@ -192,10 +192,13 @@ func (s *Service) CompleteOAuth1(ctx context.Context, id string) (domain.Connect
 		if err := s.putSecrets(ctx, secretKeyOf(c), sec); err != nil {
 			return c, err
 		}
-		c.ApplyCheck(res)
-		c.SecretHint, c.UpdatedAt = domain.MaskSecret(run.access), now
-		if err := s.store.UpdateConnection(ctx, c); err != nil {
-			return c, fmt.Errorf("record reauthorization of %s: %w", c.ID, err)
+		c, err = s.store.ChangeCredential(ctx, c.ID, func(x *domain.Connection) error {
+			x.ApplyCheck(res)
+			x.SecretHint, x.UpdatedAt = domain.MaskSecret(run.access), now
+			return nil
+		})
+		if err != nil {
+			return c, fmt.Errorf("record reauthorization of %s: %w", run.reauthOf, err)
 		}
 		s.log.Info("connection reauthorized", "connection", c.ID, "mode", c.AuthMode)
 	}

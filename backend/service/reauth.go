@@ -75,26 +75,30 @@ func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in do
 		return domain.ReauthResult{}, err
 	}
 	// Linked connections share the credential: their status moves with it.
+	var out domain.Connection
 	for _, x := range append([]domain.Connection{c}, members...) {
-		for k, v := range c.Config {
-			if identityFields[k] {
-				x.Config[k] = v
+		saved, err := s.store.ChangeCredential(ctx, x.ID, func(x *domain.Connection) error {
+			for k, v := range c.Config {
+				if identityFields[k] {
+					x.Config[k] = v
+				}
 			}
-		}
-		x.SecretHint = hint(m, newSecrets)
-		x.ApplyCheck(res)
-		x.UpdatedAt = s.now().UTC()
-		if err := s.store.UpdateConnection(ctx, x); err != nil {
+			x.SecretHint = hint(m, newSecrets)
+			x.ApplyCheck(res)
+			x.UpdatedAt = s.now().UTC()
+			return nil
+		})
+		if err != nil {
 			return domain.ReauthResult{}, fmt.Errorf("record re-authentication of %s: %w", x.ID, err)
 		}
 		s.log.Info("connection re-authenticated", "connection", x.ID, "provider", x.Provider)
-		s.recordCheck(ctx, x)
+		s.recordCheck(ctx, saved)
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		if x.ID == c.ID {
-			c = x
+			out = saved
 		}
 	}
-	return domain.ReauthResult{Connection: c, Warnings: nonNil(warnings)}, nil
+	return domain.ReauthResult{Connection: out, Warnings: nonNil(warnings)}, nil
 }
 
 // WorkspaceImpact lists the workflows that saving this workspace selection
@@ -127,8 +131,7 @@ func (s *Service) WorkspaceImpact(ctx context.Context, id string, workspaceIDs [
 // least one must stay selected. Workflows in a deselected workspace that use
 // the connection are disconnected: unpublished, their nodes unbound.
 func (s *Service) UpdateConnectionWorkspaces(ctx context.Context, id string, workspaceIDs []string) (domain.Connection, error) {
-	c, err := s.store.GetConnection(ctx, id)
-	if err != nil {
+	if _, err := s.store.GetConnection(ctx, id); err != nil {
 		return domain.Connection{}, err
 	}
 	ids, err := s.checkWorkspaces(ctx, workspaceIDs)
@@ -139,8 +142,7 @@ func (s *Service) UpdateConnectionWorkspaces(ctx context.Context, id string, wor
 	if err != nil {
 		return domain.Connection{}, err
 	}
-	c.WorkspaceIDs, c.UpdatedAt = ids, s.now().UTC()
-	if err := s.store.UpdateConnection(ctx, c); err != nil {
+	if err := s.store.SetConnectionWorkspaces(ctx, id, ids, s.now().UTC()); err != nil {
 		return domain.Connection{}, fmt.Errorf("update workspaces of %s: %w", id, err)
 	}
 	for _, w := range impact {
@@ -159,7 +161,7 @@ func (s *Service) UpdateConnectionWorkspaces(ctx context.Context, id string, wor
 		s.log.Info("workflow disconnected from connection", "workflow", w.ID, "connection", id)
 	}
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id})
-	return c, nil
+	return s.store.GetConnection(ctx, id)
 }
 
 // resolve loads a connection with its provider and mode from the catalogue.
@@ -235,10 +237,18 @@ func (s *Service) reauthPool(ctx context.Context, c domain.Connection, p *provid
 	}
 	all := merged(c.Config, secretsOut)
 	combined, creds, failed := s.validateAll(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: all})
-	applyPool(&c, combined, creds, failed)
-	c.SecretHint = hint(m, map[string]string{f.Key: pool[0]})
-	c.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateConnection(ctx, c); err != nil {
+	c, err = s.store.ChangeCredential(ctx, c.ID, func(x *domain.Connection) error {
+		for _, k := range []string{"email", "username"} {
+			if v, ok := c.Config[k]; ok {
+				x.Config[k] = v
+			}
+		}
+		applyPool(x, combined, creds, failed)
+		x.SecretHint = hint(m, map[string]string{f.Key: pool[0]})
+		x.UpdatedAt = s.now().UTC()
+		return nil
+	})
+	if err != nil {
 		return domain.ReauthResult{}, fmt.Errorf("record re-authentication of %s: %w", c.ID, err)
 	}
 	s.recordCheck(ctx, c)

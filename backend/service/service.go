@@ -390,16 +390,11 @@ func (s *Service) RenameConnection(ctx context.Context, id, label string) (domai
 	if len(label) > 120 {
 		return domain.Connection{}, domain.FieldError("label", "Use at most 120 characters for the name.")
 	}
-	c, err := s.store.GetConnection(ctx, id)
-	if err != nil {
-		return domain.Connection{}, err
-	}
-	c.Label, c.UpdatedAt = label, s.now().UTC()
-	if err := s.store.UpdateConnection(ctx, c); err != nil {
+	if err := s.store.RenameConnection(ctx, id, label, s.now().UTC()); err != nil {
 		return domain.Connection{}, fmt.Errorf("rename connection %s: %w", id, err)
 	}
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id})
-	return c, nil
+	return s.store.GetConnection(ctx, id)
 }
 
 // DeleteConnection removes a connection and its secret. The secret goes
@@ -489,15 +484,28 @@ func (s *Service) check(ctx context.Context, c domain.Connection, forceRefresh b
 	return s.saveCheck(ctx, c)
 }
 
-// saveCheck stores a checked connection, its history entry and the event.
+// saveCheck stores a check's outcome (only the check's columns, and only if
+// the credential it checked is still the connection's: store.RecordCheck),
+// its history entry and the event. The result of a check of a secret that
+// was replaced meanwhile is dropped; the connection as stored is returned.
 func (s *Service) saveCheck(ctx context.Context, c domain.Connection) (domain.Connection, error) {
 	c.UpdatedAt = s.now().UTC()
-	if err := s.store.UpdateConnection(ctx, c); err != nil {
+	ok, err := s.store.RecordCheck(ctx, c)
+	if err != nil {
 		return domain.Connection{}, fmt.Errorf("record check of connection %s: %w", c.ID, err)
 	}
+	if !ok {
+		s.log.Info("check result dropped: the credential changed during the check", "connection", c.ID)
+		return s.store.GetConnection(ctx, c.ID)
+	}
+	stored, err := s.store.GetConnection(ctx, c.ID)
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	c.Label = stored.Label // the bell names it as it is called now
 	s.recordCheck(ctx, c)
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
-	return c, nil
+	return stored, nil
 }
 
 // secretKey is the secret store key of a connection's secret bundle.
@@ -554,9 +562,10 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// recordCheck stores the connection's latest check in its history and
-// updates the bell. Both are best effort: a failure is logged, never shown
-// as a failed check.
+// recordCheck follows a recorded check of c: it stores the check in the
+// history, updates the bell and, when the connection is active, resumes the
+// runs parked on it by a direct call (never through the lossy event bus).
+// All are best effort: a failure is logged, never shown as a failed check.
 func (s *Service) recordCheck(ctx context.Context, c domain.Connection) {
 	app, refreshable := c.Provider, false
 	if p, ok := s.catalogue.Provider(c.Provider); ok {
@@ -579,6 +588,19 @@ func (s *Service) recordCheck(ctx context.Context, c domain.Connection) {
 	}
 	if err := s.store.AddCheck(ctx, c.ID, r); err != nil {
 		s.log.Error("record check history", "connection", c.ID, "err", err)
+	}
+	if c.Status == domain.StatusActive {
+		s.resumeParked(ctx, c.ID)
+	}
+}
+
+// resumeParked resumes the runs parked for reauthorization of a connection
+// that is active now.
+func (s *Service) resumeParked(ctx context.Context, id string) {
+	if n, err := s.engine.ConnectionActive(ctx, id); err != nil {
+		s.log.Error("resume parked runs", "connection", id, "err", err)
+	} else if n > 0 {
+		s.log.Info("resumed runs parked for reauthorization", "connection", id, "runs", n)
 	}
 }
 

@@ -116,6 +116,12 @@ func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env 
 // newEnvWithURL is newEnv with a catalogue made for the fake server's URL.
 func newEnvWithURL(t *testing.T, sec secrets.Store, catFor func(url string) *providers.Catalogue) *env {
 	t.Helper()
+	return newEnvTimeout(t, sec, catFor, 300*time.Millisecond)
+}
+
+// newEnvTimeout is newEnvWithURL with the validator's request timeout.
+func newEnvTimeout(t *testing.T, sec secrets.Store, catFor func(url string) *providers.Catalogue, timeout time.Duration) *env {
+	t.Helper()
 	clk := newClock()
 	fake := fakes.New()
 	fake.HangFor = 5 * time.Second
@@ -130,7 +136,7 @@ func newEnvWithURL(t *testing.T, sec secrets.Store, catFor func(url string) *pro
 	}
 	t.Cleanup(func() { st.Close() })
 	v := providers.NewValidator()
-	v.Timeout = 300 * time.Millisecond
+	v.Timeout = timeout
 	lockDir, rec := t.TempDir(), &desktopRecorder{}
 	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now, LockDir: lockDir, Desktop: rec})
 	ctx := context.Background()

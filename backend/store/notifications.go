@@ -10,11 +10,22 @@ import (
 
 const notificationColumns = `id, connection_id, severity, kind, title, body, created_at, read_at, resolved_at`
 
-// AddNotification stores a notification.
-func (s *Store) AddNotification(ctx context.Context, n domain.Notification) error {
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO notifications (`+notificationColumns+`) VALUES (?,?,?,?,?,?,?,?,?)`,
-		n.ID, n.ConnectionID, n.Severity, n.Kind, n.Title, n.Body, fmtTime(n.CreatedAt), fmtTimePtr(n.ReadAt), fmtTimePtr(n.ResolvedAt))
-	return s.wrapNil("add notification", err)
+// AddNotification stores a notification unless its connection already has
+// an open one of the same kind (a unique index, migration 0015: insert or
+// ignore, never check-then-insert), and, when while is not empty, only if the
+// connection's stored status is while at that moment, so a check whose result
+// was already superseded cannot raise the bell. It reports whether it added
+// the notification.
+func (s *Store) AddNotification(ctx context.Context, n domain.Notification, while domain.Status) (bool, error) {
+	res, err := s.writer.ExecContext(ctx, `INSERT INTO notifications (`+notificationColumns+`)
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE ?10 = '' OR EXISTS (SELECT 1 FROM connections WHERE id = ?2 AND status = ?10)
+		ON CONFLICT DO NOTHING`,
+		n.ID, n.ConnectionID, n.Severity, n.Kind, n.Title, n.Body, fmtTime(n.CreatedAt), fmtTimePtr(n.ReadAt), fmtTimePtr(n.ResolvedAt), string(while))
+	if err != nil {
+		return false, s.wrap("add notification", err)
+	}
+	k, _ := res.RowsAffected()
+	return k > 0, nil
 }
 
 // OpenNotification returns the unresolved notification of a kind for a
@@ -33,10 +44,12 @@ func (s *Store) OpenNotification(ctx context.Context, connectionID, kind string)
 }
 
 // ResolveNotifications marks a connection's open notifications of a kind
-// resolved (and read) at the given time.
-func (s *Store) ResolveNotifications(ctx context.Context, connectionID, kind string, at time.Time) (int64, error) {
+// resolved (and read) at the given time; when while is not empty, only if the
+// connection's stored status is while at that moment.
+func (s *Store) ResolveNotifications(ctx context.Context, connectionID, kind string, at time.Time, while domain.Status) (int64, error) {
 	res, err := s.writer.ExecContext(ctx, `UPDATE notifications SET resolved_at = ?1, read_at = COALESCE(read_at, ?1)
-		WHERE connection_id = ?2 AND kind = ?3 AND resolved_at IS NULL`, fmtTime(at), connectionID, kind)
+		WHERE connection_id = ?2 AND kind = ?3 AND resolved_at IS NULL
+		AND (?4 = '' OR EXISTS (SELECT 1 FROM connections WHERE id = ?2 AND status = ?4))`, fmtTime(at), connectionID, kind, string(while))
 	if err != nil {
 		return 0, s.wrap("resolve notifications", err)
 	}

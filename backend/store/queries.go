@@ -109,7 +109,7 @@ func (s *Store) CreateWorkspace(ctx context.Context, w domain.Workspace) error {
 
 const connectionColumns = `id, provider, auth_mode, label, owner, base_url, config_json, identity, scopes_json,
 	token_expires_at, rate_limit_remaining, status, status_description, last_error_json, secret_hint,
-	last_checked_at, created_at, updated_at, credentials_json`
+	last_checked_at, created_at, updated_at, credentials_json, secret_version`
 
 type scanner interface{ Scan(...any) error }
 
@@ -119,7 +119,7 @@ func scanConnection(r scanner) (domain.Connection, error) {
 	var expires, lastErr, checked sql.NullString
 	var rate sql.NullInt64
 	err := r.Scan(&c.ID, &c.Provider, &c.AuthMode, &c.Label, &c.Owner, &c.BaseURL, &cfg, &c.Identity, &scopes,
-		&expires, &rate, &status, &c.StatusDescription, &lastErr, &c.SecretHint, &checked, &created, &updated, &creds)
+		&expires, &rate, &status, &c.StatusDescription, &lastErr, &c.SecretHint, &checked, &created, &updated, &creds, &c.SecretVersion)
 	if err != nil {
 		return c, err
 	}
@@ -186,9 +186,19 @@ func (s *Store) ListConnections(ctx context.Context) ([]domain.Connection, error
 	return out, nil
 }
 
+// querier is a connection pool or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // links returns workspace ids per connection (all connections when id is "").
 func (s *Store) links(ctx context.Context, id string) (map[string][]string, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT connection_id, workspace_id FROM connection_workspaces WHERE ? = '' OR connection_id = ? ORDER BY workspace_id`, id, id)
+	return s.linksVia(ctx, s.reader, id)
+}
+
+func (s *Store) linksVia(ctx context.Context, q querier, id string) (map[string][]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT connection_id, workspace_id FROM connection_workspaces WHERE ? = '' OR connection_id = ? ORDER BY workspace_id`, id, id)
 	if err != nil {
 		return nil, s.wrap("list workspace links", err)
 	}
@@ -206,13 +216,17 @@ func (s *Store) links(ctx context.Context, id string) (map[string][]string, erro
 
 // GetConnection returns one connection.
 func (s *Store) GetConnection(ctx context.Context, id string) (domain.Connection, error) {
-	c, err := scanConnection(s.reader.QueryRowContext(ctx, `SELECT `+connectionColumns+` FROM connections WHERE id = ?`, id))
+	return s.getConnection(ctx, s.reader, id)
+}
+
+func (s *Store) getConnection(ctx context.Context, q querier, id string) (domain.Connection, error) {
+	c, err := scanConnection(q.QueryRowContext(ctx, `SELECT `+connectionColumns+` FROM connections WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, notFound(id)
 	} else if err != nil {
 		return c, s.wrap("get connection "+id, err)
 	}
-	links, err := s.links(ctx, id)
+	links, err := s.linksVia(ctx, q, id)
 	if err != nil {
 		return c, err
 	}
@@ -257,7 +271,7 @@ func connectionArgs(c domain.Connection) ([]any, error) {
 	}
 	return []any{c.ID, c.Provider, c.AuthMode, c.Label, c.Owner, c.BaseURL, string(cfg), c.Identity, string(scopes),
 		fmtTimePtr(c.TokenExpiresAt), rate, string(c.Status), c.StatusDescription, lastErr, c.SecretHint,
-		fmtTimePtr(c.LastCheckedAt), fmtTime(c.CreatedAt), fmtTime(c.UpdatedAt), string(credsJSON)}, nil
+		fmtTimePtr(c.LastCheckedAt), fmtTime(c.CreatedAt), fmtTime(c.UpdatedAt), string(credsJSON), c.SecretVersion}, nil
 }
 
 // CreateConnection stores a new connection and its workspace links.
@@ -274,7 +288,7 @@ func (s *Store) CreateConnections(ctx context.Context, list []domain.Connection)
 			if err != nil {
 				return fmt.Errorf("encode connection %s: %w", c.ID, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO connections (`+connectionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO connections (`+connectionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...); err != nil {
 				return err
 			}
 			if err := writeLinks(ctx, tx, c); err != nil {
@@ -286,7 +300,11 @@ func (s *Store) CreateConnections(ctx context.Context, list []domain.Connection)
 	return s.wrapNil("create connection", err)
 }
 
-// UpdateConnection replaces a stored connection and its workspace links.
+// UpdateConnection replaces a stored connection and its workspace links
+// (seeds and tests). The service never uses it: a whole-row write from a copy
+// read earlier would undo concurrent changes. It uses the column-scoped
+// writes below (RecordCheck, ChangeCredential, RenameConnection,
+// SetConnectionOwner, SetConnectionWorkspaces).
 func (s *Store) UpdateConnection(ctx context.Context, c domain.Connection) error {
 	args, err := connectionArgs(c)
 	if err != nil {
@@ -296,7 +314,7 @@ func (s *Store) UpdateConnection(ctx context.Context, c domain.Connection) error
 		res, err := tx.ExecContext(ctx, `UPDATE connections SET provider=?2, auth_mode=?3, label=?4, owner=?5, base_url=?6,
 			config_json=?7, identity=?8, scopes_json=?9, token_expires_at=?10, rate_limit_remaining=?11, status=?12,
 			status_description=?13, last_error_json=?14, secret_hint=?15, last_checked_at=?16, created_at=?17, updated_at=?18, credentials_json=?19
-			WHERE id=?1`, args...)
+			WHERE id=?1`, args[:19]...)
 		if err != nil {
 			return err
 		}
