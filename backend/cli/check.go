@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"text/tabwriter"
 
 	"patchbay/backend/domain"
@@ -33,7 +36,37 @@ func runCheck(args []string, env Env) int {
 	if code, done := parse(fl, args, env); done {
 		return code
 	}
+	if !dataDirExists(c, "check", env) {
+		return ExitUsage
+	}
 	return withApp(c, env, func(ctx context.Context, app *app) int { return check(ctx, app, *only, *asJSON, env) })
+}
+
+// dataDirExists reports whether the data directory of a command that only
+// reads what is there (check, export) exists; when it does not, it says so on
+// stderr and creates nothing, so a mistyped --data-dir in a CI script fails
+// instead of passing on an empty new directory. --demo brings its own.
+func dataDirExists(c common, cmd string, env Env) bool {
+	if c.demo {
+		return true
+	}
+	dir, err := dataDir(c)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "patchbay %s: %s\n", cmd, domain.Public(err).Message)
+		return false
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err == nil && st.IsDir():
+		return true
+	case err == nil:
+		fmt.Fprintf(env.Stderr, "patchbay %s: %s is a file, not a data directory. Pass the directory Patchbay keeps its data in with --data-dir.\n", cmd, dir)
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(env.Stderr, "patchbay %s: the data directory %s does not exist. Check the path given to --data-dir or PATCHBAY_DATA_DIR; run the app once to create it.\n", cmd, dir)
+	default:
+		fmt.Fprintf(env.Stderr, "patchbay %s: cannot read the data directory %s (%v).\n", cmd, dir, err)
+	}
+	return false
 }
 
 // check validates the connections and prints the result.

@@ -100,3 +100,30 @@ func TestExportCommandHasNoSecret(t *testing.T) {
 		t.Fatalf("bad format: %d %s", code, errOut)
 	}
 }
+
+// TestCheckRefusesAMissingDataDir: a mistyped --data-dir in a CI script must
+// fail (exit 2, a message naming the directory), not create the directory and
+// report "No connections yet" with exit 0.
+func TestCheckRefusesAMissingDataDir(t *testing.T) {
+	keyring.MockInit()
+	for _, cmd := range []string{"check", "export"} {
+		t.Run(cmd, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "typo", "patchbay")
+			code, out, errOut := run(cmd, "--data-dir", dir)
+			if code != ExitUsage || !strings.Contains(errOut, dir) || !strings.Contains(errOut, "does not exist") {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			if _, err := os.Stat(dir); !os.IsNotExist(err) {
+				t.Fatalf("the missing data directory was created (%v)", err)
+			}
+			if _, err := os.Stat(filepath.Dir(dir)); !os.IsNotExist(err) {
+				t.Fatalf("its parent was created (%v)", err)
+			}
+			// The same through PATCHBAY_DATA_DIR.
+			t.Setenv("PATCHBAY_DATA_DIR", dir)
+			if code, _, errOut := run(cmd); code != ExitUsage || !strings.Contains(errOut, "does not exist") {
+				t.Fatalf("env: exit %d, stderr %q", code, errOut)
+			}
+		})
+	}
+}

@@ -23,6 +23,9 @@ func runExport(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "patchbay export: Unknown report format %q: use %s.\n", *format, strings.Join(report.Formats, ", "))
 		return ExitUsage
 	}
+	if !dataDirExists(c, "export", env) {
+		return ExitUsage
+	}
 	return withApp(c, env, func(ctx context.Context, app *app) int {
 		exp, err := app.svc.ExportReport(ctx, *format)
 		if err != nil {

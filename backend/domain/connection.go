@@ -81,6 +81,11 @@ type Connection struct {
 	// (store.RecordCheck), so the result of a check of a replaced secret is
 	// discarded. Internal: never sent to the UI.
 	SecretVersion int64 `json:"-"`
+	// LastCheck is the check ApplyCheck recorded in this process, with the
+	// provider's HTTP status and the measured latency, so the history stores
+	// the real figures of a successful check too. It is not a column of the
+	// connection (the check history keeps it) and not part of the API.
+	LastCheck *CheckResult `json:"-"`
 }
 
 // OwnerTeam is the Owner of a connection that belongs to the team itself
@@ -109,6 +114,8 @@ func MaskSecret(secret string) string {
 func (c *Connection) ApplyCheck(r CheckResult) {
 	at := r.CheckedAt
 	c.LastCheckedAt = &at
+	lc := r
+	c.LastCheck = &lc
 	switch {
 	case r.OK():
 		c.Status = StatusActive

@@ -583,8 +583,13 @@ func (s *Service) recordCheck(ctx context.Context, c domain.Connection) {
 		return
 	}
 	r := domain.CheckResult{Class: domain.ClassOK, Message: c.StatusDescription, CheckedAt: *c.LastCheckedAt, RateRemaining: c.RateLimitRemain}
-	if c.LastError != nil {
+	switch {
+	case c.LastError != nil:
 		r = *c.LastError
+	case c.LastCheck != nil && c.LastCheck.OK():
+		// Keep what the provider answered and how long it took: a history
+		// of zeros would draw every healthy connection's latency flat.
+		r.HTTPStatus, r.LatencyMS, r.CheckedAt = c.LastCheck.HTTPStatus, c.LastCheck.LatencyMS, c.LastCheck.CheckedAt
 	}
 	if err := s.store.AddCheck(ctx, c.ID, r); err != nil {
 		s.log.Error("record check history", "connection", c.ID, "err", err)
