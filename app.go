@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"net/url"
+	"strings"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
@@ -129,7 +132,7 @@ func (a *App) ListChecks(id string, limit int) ([]domain.CheckRecord, error) {
 func (a *App) StartConsent(d domain.ConnectionDraft) (domain.ConsentStatus, error) {
 	st, err := a.svc.StartConsent(a.ctx, d)
 	if err == nil {
-		runtime.BrowserOpenURL(a.ctx, st.AuthURL)
+		openInBrowser(a.ctx, st.AuthURL)
 	}
 	return call(st, err)
 }
@@ -139,7 +142,7 @@ func (a *App) StartConsent(d domain.ConnectionDraft) (domain.ConsentStatus, erro
 func (a *App) StartOAuth1(in service.OAuth1Start) (service.OAuth1Flow, error) {
 	f, err := a.svc.StartOAuth1(a.ctx, in)
 	if err == nil {
-		runtime.BrowserOpenURL(a.ctx, f.AuthorizeURL)
+		openInBrowser(a.ctx, f.AuthorizeURL)
 	}
 	return call(f, err)
 }
@@ -159,7 +162,7 @@ func (a *App) CompleteOAuth1(id string) (domain.Connection, error) {
 func (a *App) ReauthorizeConnection(id string, d domain.ReauthorizeDraft) (domain.ConsentStatus, error) {
 	st, err := a.svc.ReauthorizeConnection(a.ctx, id, d)
 	if err == nil {
-		runtime.BrowserOpenURL(a.ctx, st.AuthURL)
+		openInBrowser(a.ctx, st.AuthURL)
 	}
 	return call(st, err)
 }
@@ -323,4 +326,21 @@ func (a *App) UpdateWorkflow(id string, d service.WorkflowDraft) (domain.Workflo
 // GetUptime returns an integration's uptime over 24 h, 7 d and 30 d.
 func (a *App) GetUptime(id string) (service.UptimeWindows, error) {
 	return call(a.svc.GetUptime(a.ctx, id))
+}
+
+// browserURL reports whether raw may be opened in the system browser: only
+// http and https (an authorize URL from a discovery document could name any
+// scheme, and the system opens other schemes with other programs).
+func browserURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// openInBrowser opens raw in the system browser if browserURL allows it.
+func openInBrowser(ctx context.Context, raw string) {
+	if !browserURL(raw) {
+		slog.Warn("refused to open a non-web URL in the browser", "scheme", strings.SplitN(raw, ":", 2)[0])
+		return
+	}
+	runtime.BrowserOpenURL(ctx, raw)
 }

@@ -91,3 +91,19 @@ func TestTypedClientCoversEveryMethod(t *testing.T) {
 		}
 	}
 }
+
+// The desktop app opens only http and https URLs in the system browser.
+func TestBrowserURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://id.example.com/authorize?x=1": true,
+		"http://127.0.0.1:9000/o/authorize/":   true,
+		"javascript:alert(1)":                  false,
+		"file:///etc/passwd":                   false,
+		"smb://host/share":                     false,
+		"https:///nohost":                      false,
+	} {
+		if got := browserURL(raw); got != want {
+			t.Errorf("browserURL(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}

@@ -6,54 +6,118 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/providers"
 )
 
-// Discovery is the part of an OpenID Connect provider's configuration
-// (/.well-known/openid-configuration) a connection needs.
+// Discovery is the part of an authorization server's metadata a connection
+// needs: OpenID Connect Discovery 1.0 or RFC 8414.
 type Discovery struct {
 	Issuer                string `json:"issuer"`
 	AuthorizationEndpoint string `json:"authorization_endpoint"`
 	TokenEndpoint         string `json:"token_endpoint"`
 	UserinfoEndpoint      string `json:"userinfo_endpoint"`
+	// RevocationEndpoint (RFC 7009) and IntrospectionEndpoint (RFC 7662)
+	// are optional; JWKSURI verifies ID tokens.
+	RevocationEndpoint    string `json:"revocation_endpoint"`
+	IntrospectionEndpoint string `json:"introspection_endpoint"`
+	JWKSURI               string `json:"jwks_uri"`
+	// Source is the document's URL (which of the well-known locations answered).
+	Source string `json:"-"`
 }
 
-// Discover reads an issuer's OpenID Connect discovery document. The document
-// must name the same issuer (OpenID Connect Discovery 1.0, section 4.3) and
-// the authorization and token endpoints.
+// discoveryURLs lists where an issuer's metadata may live, in the order
+// they are tried: OpenID Connect Discovery 1.0 section 4 (appended), its
+// trailing-slash variant, then RFC 8414 section 3 (inserted between host and
+// path) and the appended form many servers also serve.
+func discoveryURLs(issuer string) []string {
+	base := strings.TrimRight(issuer, "/")
+	out := []string{base + "/.well-known/openid-configuration", base + "/.well-known/openid-configuration/"}
+	if u, err := url.Parse(base); err == nil && u.Path != "" && u.Path != "/" {
+		out = append(out, u.Scheme+"://"+u.Host+"/.well-known/oauth-authorization-server"+u.Path)
+	}
+	return append(out, base+"/.well-known/oauth-authorization-server")
+}
+
+// Discover reads an issuer's metadata: OpenID Connect discovery first, then
+// RFC 8414 authorization server metadata, each also at its trailing-slash
+// variant. The document must name the same issuer (OpenID Connect Discovery
+// 1.0 section 4.3, RFC 8414 section 3.3; a trailing slash aside) and the
+// authorization and token endpoints. Every endpoint it lists is checked:
+// https, or http only on a loopback address.
 func Discover(ctx context.Context, client *http.Client, issuer string) (Discovery, error) {
-	issuer = strings.TrimRight(strings.TrimSpace(issuer), "/")
+	issuer = strings.TrimSpace(issuer)
 	fail := func(format string, args ...any) (Discovery, error) {
 		return Discovery{}, domain.FieldError("issuer", "Could not read the OpenID configuration of %s: %s. Check the issuer URL, or leave it empty and enter the authorize, token and userinfo URLs yourself.", issuer, fmt.Sprintf(format, args...))
+	}
+	if _, err := providers.CheckEndpointURL("issuer", issuer); err != nil {
+		return Discovery{}, err
 	}
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, issuer+"/.well-known/openid-configuration", nil)
+	var firstErr string
+	for _, u := range discoveryURLs(issuer) {
+		d, status, err := fetchMetadata(ctx, client, u)
+		switch {
+		case err != nil && status == 0 && firstErr == "":
+			// No answer at all (refused, DNS): the other URLs are on the same host.
+			return fail("%v", err)
+		case err != nil:
+			if firstErr == "" || strings.HasPrefix(firstErr, "it answered HTTP") && status == http.StatusOK {
+				firstErr = err.Error()
+			}
+			continue
+		}
+		if strings.TrimRight(d.Issuer, "/") != strings.TrimRight(issuer, "/") {
+			// A document for another issuer is a hard stop (mix-up defence).
+			return fail("it names another issuer (%q)", d.Issuer)
+		}
+		if d.AuthorizationEndpoint == "" || d.TokenEndpoint == "" {
+			return fail("it lists no authorization or token endpoint")
+		}
+		for _, e := range []struct {
+			field string
+			v     *string
+		}{{"authorizeUrl", &d.AuthorizationEndpoint}, {"tokenUrl", &d.TokenEndpoint}, {"userinfoUrl", &d.UserinfoEndpoint},
+			{"revocationUrl", &d.RevocationEndpoint}, {"introspectionUrl", &d.IntrospectionEndpoint}, {"jwksUrl", &d.JWKSURI}} {
+			if *e.v == "" {
+				continue
+			}
+			s, err := providers.CheckDiscoveredURL(e.field, *e.v)
+			if err != nil {
+				return Discovery{}, domain.FieldError("issuer", "%s", domain.Public(err).Message)
+			}
+			*e.v = s
+		}
+		d.Source = u
+		return d, nil
+	}
+	return fail("%s", firstErr)
+}
+
+// fetchMetadata GETs one metadata URL; status is 0 when nothing answered.
+func fetchMetadata(ctx context.Context, client *http.Client, u string) (Discovery, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fail("%v", err)
+		return Discovery{}, 0, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return fail("%v", err)
+		return Discovery{}, 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fail("it answered HTTP %d", resp.StatusCode)
+		return Discovery{}, resp.StatusCode, fmt.Errorf("it answered HTTP %d", resp.StatusCode)
 	}
 	var d Discovery
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&d); err != nil {
-		return fail("the answer is not a discovery document (%v)", err)
+		return Discovery{}, resp.StatusCode, fmt.Errorf("the answer is not a discovery document (%v)", err)
 	}
-	if strings.TrimRight(d.Issuer, "/") != issuer {
-		return fail("it names another issuer (%q)", d.Issuer)
-	}
-	if d.AuthorizationEndpoint == "" || d.TokenEndpoint == "" {
-		return fail("it lists no authorization or token endpoint")
-	}
-	return d, nil
+	return d, resp.StatusCode, nil
 }

@@ -22,6 +22,16 @@ func TestDiscover(t *testing.T) {
 			_, _ = w.Write([]byte(`{"issuer":"https://evil.example.com","authorization_endpoint":"a","token_endpoint":"t"}`))
 		case "/html/.well-known/openid-configuration":
 			_, _ = w.Write([]byte(`<html>sign in</html>`))
+		case "/.well-known/oauth-authorization-server/as8414":
+			// RFC 8414 section 3: the well-known part inserted between host and path; no OIDC document.
+			_, _ = w.Write([]byte(`{"issuer":"` + odd.URL + `/as8414","authorization_endpoint":"` + odd.URL + `/as8414/authorize/","token_endpoint":"` + odd.URL + `/as8414/token/","revocation_endpoint":"` + odd.URL + `/as8414/revoke/"}`))
+		case "/slash/.well-known/openid-configuration/":
+			// Only the trailing-slash variant is routed (Django-style URLconf).
+			_, _ = w.Write([]byte(`{"issuer":"` + odd.URL + `/slash/","authorization_endpoint":"` + odd.URL + `/slash/authorize/","token_endpoint":"` + odd.URL + `/slash/token/","userinfo_endpoint":"` + odd.URL + `/slash/userinfo/"}`))
+		case "/plainhttp/.well-known/openid-configuration":
+			_, _ = w.Write([]byte(`{"issuer":"` + odd.URL + `/plainhttp","authorization_endpoint":"` + odd.URL + `/a","token_endpoint":"http://id.example.com/token"}`))
+		case "/scheme/.well-known/openid-configuration":
+			_, _ = w.Write([]byte(`{"issuer":"` + odd.URL + `/scheme","authorization_endpoint":"javascript:alert(1)","token_endpoint":"` + odd.URL + `/t"}`))
 		case "/partial/.well-known/openid-configuration":
 			_, _ = w.Write([]byte(`{"issuer":"` + odd.URL + `/partial"}`))
 		default:
@@ -38,7 +48,19 @@ func TestDiscover(t *testing.T) {
 		{"another issuer", odd.URL + "/other", "names another issuer"},
 		{"not JSON", odd.URL + "/html", "not a discovery document"},
 		{"no endpoints", odd.URL + "/partial", "no authorization or token endpoint"},
+		{"plain http on another host is refused", odd.URL + "/plainhttp", "plain-http"},
+		{"a non-web scheme is refused", odd.URL + "/scheme", "not supported"},
 		{"nothing listening", "http://127.0.0.1:1", "Check the issuer URL"},
+	}
+	// Fallbacks: RFC 8414 metadata, and the trailing-slash variant; the
+	// endpoints are kept exactly as listed (trailing slashes included).
+	d, err := oauth.Discover(context.Background(), nil, odd.URL+"/as8414")
+	if err != nil || d.TokenEndpoint != odd.URL+"/as8414/token/" || d.RevocationEndpoint != odd.URL+"/as8414/revoke/" {
+		t.Fatalf("RFC 8414: %+v %v", d, err)
+	}
+	d, err = oauth.Discover(context.Background(), nil, odd.URL+"/slash/")
+	if err != nil || d.UserinfoEndpoint != odd.URL+"/slash/userinfo/" {
+		t.Fatalf("trailing-slash variant: %+v %v", d, err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

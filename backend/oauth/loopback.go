@@ -52,6 +52,13 @@ type ConsentOptions struct {
 	// Now is the clock the token's expiry and a Retry-After count from (the
 	// system clock if nil).
 	Now domain.Clock
+	// Finish, if set, is what the app does with the token (validate it,
+	// create or update the connection) while the browser waits: the tab
+	// says "connected" only when Finish succeeded, and otherwise shows its
+	// error and tells the user to return to Patchbay. Wait returns Finish's
+	// error. It runs at most FinishTimeout (default 2 minutes).
+	Finish        func(ctx context.Context, tok *oauth2.Token) error
+	FinishTimeout time.Duration
 }
 
 // Consent is one running loopback consent: open AuthURL in the system
@@ -72,6 +79,13 @@ type Consent struct {
 	stopOnce sync.Once
 	timeout  time.Duration
 	now      domain.Clock
+	// phase moves from waiting to accepted (a callback is being completed:
+	// the consent then waits for it instead of timing out or being
+	// cancelled midway) or to ended (timed out or cancelled), never both.
+	mu            sync.Mutex
+	phase         int
+	finish        func(ctx context.Context, tok *oauth2.Token) error
+	finishTimeout time.Duration
 }
 
 type result struct {
@@ -82,7 +96,11 @@ type result struct {
 // StartConsent listens on 127.0.0.1 (never another interface) and prepares
 // the authorize URL. cfg.RedirectURL is set to the listener's callback.
 func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
-	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, doneURL: o.DoneURL, now: o.Now}
+	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, doneURL: o.DoneURL, now: o.Now,
+		finish: o.Finish, finishTimeout: o.FinishTimeout}
+	if c.finishTimeout == 0 {
+		c.finishTimeout = 2 * time.Minute
+	}
 	if o.Handoff {
 		if o.RedirectURL == "" {
 			return nil, domain.Errorf(domain.EInvalid, "A handed-off consent needs the callback URL of the app's server.")
@@ -144,6 +162,10 @@ func (c *Consent) Callback(w http.ResponseWriter, r *http.Request) {
 	accepted := false
 	c.once.Do(func() {
 		accepted = true
+		if !c.move(phaseAccepted) { // cancelled or timed out before the browser came back
+			page(w, http.StatusBadRequest, "This sign-in was cancelled or timed out in Patchbay; nothing was changed. Return to Patchbay and start again.")
+			return
+		}
 		var res result
 		switch {
 		case q.Get("error") == "access_denied":
@@ -166,9 +188,15 @@ func (c *Consent) Callback(w http.ResponseWriter, r *http.Request) {
 				res.tok = expiresOn(tok, domain.Now(c.now))
 			}
 		}
+		if res.err == nil && c.finish != nil {
+			// The browser waits for the app: a closed tab must not abort it.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), c.finishTimeout)
+			res.err = c.finish(ctx, res.tok)
+			cancel()
+		}
 		c.done <- res
 		if res.err != nil {
-			page(w, http.StatusBadRequest, domain.Public(res.err).Message)
+			page(w, http.StatusBadRequest, "Patchbay could not connect: "+domain.Public(res.err).Message+" Return to Patchbay to try again; you can close this tab.")
 			return
 		}
 		if c.doneURL != "" {
@@ -196,16 +224,45 @@ func (c *Consent) Wait(ctx context.Context) (*oauth2.Token, error) {
 	defer c.stop()
 	timer := time.NewTimer(c.timeout)
 	defer timer.Stop()
+	var fail error
 	select {
 	case res := <-c.done:
 		return res.tok, res.err
 	case <-timer.C:
-		return nil, domain.Errorf(domain.EValidation, "The sign-in was not completed within %s. Start the connection again.", c.timeout)
+		fail = domain.Errorf(domain.EValidation, "The sign-in was not completed within %s. Start the connection again.", c.timeout)
 	case <-c.cancel:
-		return nil, domain.Errorf(domain.EValidation, "The sign-in was cancelled. Nothing was changed.")
+		fail = domain.Errorf(domain.EValidation, "The sign-in was cancelled. Nothing was changed.")
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	if c.move(phaseEnded) {
+		return nil, fail
+	}
+	// The browser came back first: the exchange and Finish have their own
+	// deadlines; neither the consent timeout nor Cancel cuts them short.
+	select {
+	case res := <-c.done:
+		return res.tok, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+const (
+	phaseWaiting = iota
+	phaseAccepted
+	phaseEnded
+)
+
+// move leaves the waiting phase for to; it fails if the consent already left it.
+func (c *Consent) move(to int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.phase != phaseWaiting {
+		return false
+	}
+	c.phase = to
+	return true
 }
 
 // Cancel ends a waiting consent.

@@ -152,6 +152,10 @@ type ValidateSpec struct {
 	// IdentityField is a dotted path into the JSON answer ("login",
 	// "user.email"); empty when the answer carries no identity.
 	IdentityField string `json:"identityField,omitempty"`
+	// IdentityFallbacks are tried in order when IdentityField is absent or
+	// empty (OpenID Connect userinfo guarantees only "sub": email,
+	// preferred_username, name, then sub).
+	IdentityFallbacks []string `json:"identityFallbacks,omitempty"`
 	// ScopesHeader names the response header listing granted scopes.
 	ScopesHeader string `json:"scopesHeader,omitempty"`
 	// RequiredScopes are the scopes Patchbay needs; missing ones are named.

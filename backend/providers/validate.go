@@ -150,7 +150,7 @@ func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, b
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := v.Client.Do(req)
+	resp, moved, err := v.do(req)
 	if err != nil {
 		return classifyTransport(err, v.Timeout), nil
 	}
@@ -159,7 +159,42 @@ func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, b
 	if err != nil {
 		return classifyTransport(err, v.Timeout), nil
 	}
-	return Classify(resp, data, spec, v.now()), data
+	res := Classify(resp, data, spec, v.now())
+	if moved != "" {
+		res.Message += fmt.Sprintf(" The server redirected %s to %s: use that address as the URL.", target, moved)
+	}
+	return res, data
+}
+
+// maxRedirects is how many same-origin redirects a validation GET follows.
+const maxRedirects = 3
+
+// do sends req, following at most maxRedirects redirects of a GET
+// (301/302/307/308) that stay on the same origin (scheme, host and port);
+// a redirect to another origin is never followed, so the credential header
+// never leaves the host it was meant for. moved is the final URL when a
+// redirect was followed.
+func (v *Validator) do(req *http.Request) (resp *http.Response, moved string, err error) {
+	for hops := 0; ; hops++ {
+		resp, err = v.Client.Do(req)
+		if err != nil || req.Method != http.MethodGet || hops == maxRedirects {
+			return resp, moved, err
+		}
+		switch resp.StatusCode {
+		case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		default:
+			return resp, moved, nil
+		}
+		next, perr := req.URL.Parse(resp.Header.Get("Location"))
+		if perr != nil || resp.Header.Get("Location") == "" || next.Scheme != req.URL.Scheme || !strings.EqualFold(next.Host, req.URL.Host) {
+			return resp, moved, nil
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+		resp.Body.Close()
+		r2 := req.Clone(req.Context())
+		r2.URL, r2.Host = next, ""
+		req, moved = r2, next.String()
+	}
 }
 
 // signOAuth1 signs a request with the connection's consumer key, private
@@ -249,8 +284,8 @@ func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 	providerMsg := providerMessage(body)
 	switch code := resp.StatusCode; {
 	case code >= 200 && code < 300:
-		if spec.IdentityField != "" {
-			id, ok := jsonField(body, spec.IdentityField)
+		if spec.IdentityField != "" || len(spec.IdentityFallbacks) > 0 {
+			id, ok := identity(body, spec)
 			if !ok {
 				res.Class = domain.ClassMisconfigured
 				res.Message = "The provider answered, but not with the account details Patchbay expected. Check that the base URL points at the provider's API."
@@ -333,6 +368,23 @@ func providerMessage(body []byte) string {
 		}
 	}
 	return ""
+}
+
+// identity reads the account from the answer: IdentityField, else the first
+// non-empty IdentityFallbacks field.
+func identity(body []byte, spec ValidateSpec) (string, bool) {
+	for _, f := range append([]string{spec.IdentityField}, spec.IdentityFallbacks...) {
+		if f == "" {
+			continue
+		}
+		if id, ok := jsonField(body, f); ok && strings.TrimSpace(id) != "" {
+			return id, true
+		}
+	}
+	if spec.IdentityField != "" {
+		return jsonField(body, spec.IdentityField) // present but empty: as before
+	}
+	return "", false
 }
 
 // jsonField reads a dotted path ("user.login") from a JSON object as text.

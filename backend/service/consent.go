@@ -247,8 +247,9 @@ func sameSite(a, b string) bool {
 }
 
 // discoverEndpoints fills a generic OAuth connection's empty endpoint URLs
-// from its issuer's OpenID Connect discovery document, and makes sure every
-// endpoint is known before a consent starts.
+// from its issuer's metadata (OpenID Connect discovery or RFC 8414, kept as
+// listed), with the revocation and introspection endpoints when the server
+// has them, and makes sure every endpoint is known before a consent starts.
 func discoverEndpoints(ctx context.Context, m *providers.Mode, config map[string]string) error {
 	if !m.OAuth.Discovery {
 		return nil
@@ -263,7 +264,8 @@ func discoverEndpoints(ctx context.Context, m *providers.Mode, config map[string
 		if err != nil {
 			return err
 		}
-		for k, v := range map[string]string{"authorizeUrl": d.AuthorizationEndpoint, "tokenUrl": d.TokenEndpoint, "userinfoUrl": d.UserinfoEndpoint} {
+		for k, v := range map[string]string{"authorizeUrl": d.AuthorizationEndpoint, "tokenUrl": d.TokenEndpoint, "userinfoUrl": d.UserinfoEndpoint,
+			"revocationUrl": d.RevocationEndpoint, "introspectionUrl": d.IntrospectionEndpoint} {
 			if strings.TrimSpace(config[k]) == "" {
 				config[k] = v
 			}
@@ -334,6 +336,21 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 		opts = oauth.ConsentOptions{PKCE: opts.PKCE, AuthParams: opts.AuthParams, Handoff: true, RedirectURL: via.callback, DoneURL: via.done}
 	}
 	opts.Timeout, opts.Now = s.consentTimeout, s.now
+	// The browser tab waits for done: it says "connected" only when the
+	// connection was created or reauthorized, else it shows the same
+	// message as the app.
+	var connID string
+	opts.Finish = func(ctx context.Context, tok *oauth2.Token) error {
+		id, check, err := done(ctx, tok)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			return &domain.Error{Code: domain.EValidation, Message: check.Message + " Nothing was changed.", Check: check}
+		}
+		connID = id
+		return nil
+	}
 	c, err := oauth.StartConsent(*cfg, opts)
 	if err != nil {
 		return domain.ConsentStatus{}, err
@@ -346,13 +363,8 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 	s.consents.runs[run.status.ID] = run
 	s.consents.mu.Unlock()
 	go func() {
-		ctx := context.Background()
 		st := domain.ConsentStatus{State: domain.ConsentDone}
-		tok, err := c.Wait(ctx)
-		var check *domain.CheckResult
-		if err == nil {
-			st.ConnectionID, check, err = done(ctx, tok)
-		}
+		_, err := c.Wait(context.Background())
 		switch {
 		case err != nil && strings.Contains(err.Error(), "cancelled"):
 			st.State, st.Message = domain.ConsentCancelled, domain.Public(err).Message
@@ -362,8 +374,8 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 			if errors.As(err, &de) {
 				st.Check = de.Check
 			}
-		case check != nil:
-			st.State, st.Message, st.Check = domain.ConsentFailed, check.Message+" Nothing was changed.", check
+		default:
+			st.ConnectionID = connID // written before Wait returned (its channel orders it)
 		}
 		s.consents.mu.Lock()
 		run.status.State, run.status.Message, run.status.Check, run.status.ConnectionID = st.State, st.Message, st.Check, st.ConnectionID

@@ -333,3 +333,63 @@ func TestConnectByOpenIDConnectDiscovery(t *testing.T) {
 		t.Fatalf("refresh: %v", err)
 	}
 }
+
+// The browser tab tells the truth (issue 12): "connected" only once the
+// connection exists; a declined consent, a failed validation or a
+// validation that timed out shows the app's message and says to return to
+// Patchbay, and nothing is created.
+func TestConsentPageTellsTheTruth(t *testing.T) {
+	tests := []struct {
+		name, decision, userinfo string
+		wantStatus               int
+		wantPage                 []string
+		wantState                string
+	}{
+		{"success", "approve", "/oauth/userinfo", 200, []string{"Patchbay is connected"}, domain.ConsentDone},
+		{"provider error access_denied", "deny", "/oauth/userinfo", 400, []string{"You declined access", "Return to Patchbay"}, domain.ConsentFailed},
+		{"validation fails", "approve", "/nope", 400, []string{"could not connect", "not found (HTTP 404)", "Nothing was changed", "Return to Patchbay"}, domain.ConsentFailed},
+		{"validation times out", "approve", "/generic/v1/hang", 400, []string{"could not connect", "did not answer within", "Return to Patchbay"}, domain.ConsentFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, secrets.NewMemory())
+			ctx := context.Background()
+			d := e.oauthDraft()
+			d.Config["userinfoUrl"] = e.url + tt.userinfo
+			st, err := e.svc.StartConsent(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, page, err := fakes.Browse(st.AuthURL, tt.decision, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The page was written after the outcome was known: the
+			// connection already exists (or does not) when the tab shows it.
+			conns, _ := e.svc.ListConnections(ctx)
+			if status != tt.wantStatus {
+				t.Fatalf("status %d, page %q", status, page)
+			}
+			for _, w := range tt.wantPage {
+				if !strings.Contains(page, w) {
+					t.Fatalf("page %q lacks %q", page, w)
+				}
+			}
+			if (tt.wantState == domain.ConsentDone) != (len(conns) == 1) || strings.Contains(page, "is connected") != (tt.wantState == domain.ConsentDone) {
+				t.Fatalf("page %q with %d connections", page, len(conns))
+			}
+			got := waitConsent(t, e, st.ID)
+			if got.State != tt.wantState {
+				t.Fatalf("consent %+v", got)
+			}
+			if tt.wantState == domain.ConsentFailed && !strings.Contains(page, htmlText(got.Message)) {
+				t.Fatalf("the tab and the app disagree: page %q, app %q", page, got.Message)
+			}
+		})
+	}
+}
+
+// htmlText escapes s as the consent page does.
+func htmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;").Replace(s)
+}
