@@ -127,3 +127,47 @@ func TestCheckRefusesAMissingDataDir(t *testing.T) {
 		})
 	}
 }
+
+// TestLogFileInDataDir: the log goes to patchbay.log in the data directory
+// (0600), the app reports where, and a connection's secret never reaches it.
+func TestLogFileInDataDir(t *testing.T) {
+	keyring.MockInit()
+	fake := fakes.New()
+	srv := httptest.NewServer(fake.Handler())
+	defer srv.Close()
+	dir := t.TempDir()
+	ctx := context.Background()
+	a, err := start(ctx, common{dataDir: dir}, Env{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := a.svc.GetAppInfo(ctx)
+	want := filepath.Join(dir, LogFileName)
+	if info.LogFile != want {
+		t.Errorf("AppInfo.LogFile = %q, want %q", info.LogFile, want)
+	}
+	ws, _ := a.svc.ListWorkspaces(ctx)
+	const key = "demo-key-logfile-secret-000001"
+	fake.SetKey(key, true)
+	if _, err := a.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "generic_api_key", AuthMode: "api_key", Label: "Logged API",
+		WorkspaceIDs: []string{ws[0].ID}, BaseURL: srv.URL,
+		Config:  map[string]string{"headerName": fakes.GenericHeader, "validationUrl": fakes.GenericValidate},
+		Secrets: map[string]string{"apiKey": key}}); err != nil {
+		t.Fatal(err)
+	}
+	a.close()
+	st, err := os.Stat(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("log file mode %v, want 0600", st.Mode().Perm())
+	}
+	body, _ := os.ReadFile(want)
+	if !strings.Contains(string(body), "connection created") {
+		t.Errorf("the log file lacks the creation: %q", body)
+	}
+	if strings.Contains(string(body), key) {
+		t.Fatal("the log file contains the secret")
+	}
+}

@@ -325,6 +325,7 @@ type app struct {
 	fake    *fakes.Server
 	fakeURL string
 	log     *slog.Logger
+	logFile *os.File
 	tempDir string
 }
 
@@ -334,6 +335,9 @@ func (a *app) close() {
 	}
 	if a.store != nil {
 		_ = a.store.Close()
+	}
+	if a.logFile != nil {
+		_ = a.logFile.Close()
 	}
 	if a.tempDir != "" {
 		_ = os.RemoveAll(a.tempDir)
@@ -363,7 +367,19 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, domain.Errorf(domain.EInvalid, "Cannot create the data directory %s (%v). Choose another with --data-dir.", dir, err)
 	}
-	info := domain.AppInfo{Version: Version, DataDir: dir, Demo: c.demo}
+	// Everything logged also goes to patchbay.log in the data directory,
+	// where the error view tells the user to look (seed 003).
+	logPath := filepath.Join(dir, LogFileName)
+	if f, err := openLogFile(logPath); err != nil {
+		log.Warn("no log file: logging to stderr only", "path", logPath, "err", err)
+		logPath = ""
+	} else {
+		a.logFile = f
+		log = slog.New(slog.NewTextHandler(io.MultiWriter(env.Stderr, f), &slog.HandlerOptions{Level: level}))
+		slog.SetDefault(log)
+		a.log = log
+	}
+	info := domain.AppInfo{Version: Version, DataDir: dir, LogFile: logPath, Demo: c.demo}
 	var sec secrets.Store
 	if c.demo {
 		a.fake = fakes.New()
@@ -429,6 +445,28 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		}
 	}
 	return a, nil
+}
+
+// LogFileName is the log file Patchbay writes in its data directory.
+const LogFileName = "patchbay.log"
+
+// maxLogBytes is the size past which the log is moved to patchbay.log.1 at
+// start, so the file never grows without bound.
+const maxLogBytes = 10 << 20
+
+// openLogFile opens the log for appending (0600: it names connections and
+// accounts, never a secret), keeping one previous file when it grew large.
+func openLogFile(path string) (*os.File, error) {
+	if st, err := os.Stat(path); err == nil && st.Size() > maxLogBytes {
+		if err := os.Rename(path, path+".1"); err != nil {
+			return nil, fmt.Errorf("rotate log: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	return f, nil
 }
 
 // dataDir resolves the data directory: --data-dir, then PATCHBAY_DATA_DIR,

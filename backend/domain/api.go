@@ -2,8 +2,11 @@ package domain
 
 // AppInfo describes the running app for the UI's about box and warnings.
 type AppInfo struct {
-	Version       string     `json:"version"`
-	DataDir       string     `json:"dataDir"`
+	Version string `json:"version"`
+	DataDir string `json:"dataDir"`
+	// LogFile is where this process writes its log (patchbay.log in the
+	// data directory); empty when it could not be opened.
+	LogFile       string     `json:"logFile,omitempty"`
 	SecretBackend string     `json:"secretBackend"`
 	SecretWarning string     `json:"secretWarning,omitempty"`
 	Demo          bool       `json:"demo"`

@@ -150,6 +150,8 @@ export interface DemoHints {
 export interface AppInfo {
   version: string;
   dataDir: string;
+  /** Where this process writes its log (patchbay.log in the data directory). */
+  logFile?: string;
   secretBackend: string;
   secretWarning?: string;
   demo: boolean;
