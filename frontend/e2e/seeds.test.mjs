@@ -48,7 +48,7 @@ describe('seed steps', { timeout: 180_000 }, () => {
       await review.getByRole('button', { name: 'Close' }).click();
       await review.waitFor({ state: 'detached', timeout: T });
       // Re-authorize opens the dialog.
-      await panel.getByRole('button', { name: 'Re-Authenticate' }).click();
+      await panel.getByRole('button', { name: 'Re-authorize', exact: true }).click();
       await page.getByRole('dialog', { name: /Re-authenticate/ }).waitFor({ timeout: T });
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'seeds-003.png') }).catch(() => {});
