@@ -36,10 +36,23 @@ describe('bell and banner', { timeout: 120_000 }, () => {
       await banner.getByText('and 1 more').waitFor({ timeout: T });
       await page.getByRole('button', { name: 'Notifications, 2 unread' }).waitFor({ timeout: T });
 
-      // The banner deep-links to the first affected connection.
+      // The banner deep-links to the workspace's Connections page (seed 004):
+      // app, label and status, only those needing attention.
       await banner.getByRole('link', { name: 'Slack reauth required' }).click();
+      await page.getByRole('heading', { name: 'Connections', exact: true }).waitFor({ timeout: T });
+      assert.equal(new URL(page.url()).pathname, '/default/connections');
+      const table = page.getByRole('table', { name: /Connections of workspace/ });
+      await table.getByRole('link', { name: 'Alerts Slack' }).waitFor({ timeout: T });
+      assert.deepEqual(await table.locator('thead th').allTextContents(), ['App', 'Label', 'Status']);
+      const attention = Number((await page.getByText(/\d+ connections need attention\./).textContent())?.match(/\d+/)?.[0]);
+      assert.ok(attention >= 2, `only ${attention} connections need attention`);
+      assert.equal(await table.locator('tbody tr').count(), attention, 'the Connections page lists more than those needing attention');
+      const statuses = (await table.locator('tbody tr td:nth-child(3)').allTextContents()).map((x) => x.trim());
+      assert.ok(statuses.every((x) => x !== 'Active'), `a working connection is listed as needing attention: ${statuses}`);
+      await page.getByRole('checkbox', { name: /Show all \d+ connections/ }).check();
+      await table.locator('tbody tr td:nth-child(3)').filter({ hasText: 'Active' }).first().waitFor({ timeout: T });
+      await table.getByRole('link', { name: 'Alerts Slack' }).click();
       await page.getByRole('heading', { name: 'Alerts Slack' }).waitFor({ timeout: T });
-      assert.match(new URL(page.url()).pathname, /^\/integrations\/conn_/);
 
       // Fix Jira at the provider and check again: back to the singular text.
       await setKey(JIRA, true);
@@ -52,6 +65,8 @@ describe('bell and banner', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: /Notifications, \d+ unread/ }).click();
       const list = page.getByRole('region', { name: 'Notifications' });
       await list.getByRole('button', { name: /Slack reauth required/ }).click();
+      await page.waitForURL((u) => u.pathname === '/default/connections', { timeout: T });
+      await page.getByRole('table', { name: /Connections of workspace/ }).getByRole('link', { name: 'Alerts Slack' }).click();
       await page.getByRole('heading', { name: 'Alerts Slack' }).waitFor({ timeout: T });
       await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor({ timeout: T });
 

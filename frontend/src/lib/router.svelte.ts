@@ -13,6 +13,7 @@ export type Route =
   | { name: 'health' }
   | { name: 'run'; workspace: string; workflowId: string; runId: string }
   | { name: 'clients' }
+  | { name: 'connections'; workspace: string }
   | { name: 'settings' }
   | { name: 'notfound'; path: string };
 
@@ -41,6 +42,9 @@ const PATTERNS: Pattern[] = [
   })),
   pattern('/clients', () => ({ name: 'clients' })),
   pattern('/settings', () => ({ name: 'settings' })),
+  // Seed 004: the banner and the bell open the workspace's Connections page.
+  // Last, so /integrations/{id} and the other fixed paths win.
+  pattern('/:workspace/connections', (p) => ({ name: 'connections', workspace: p.workspace ?? '' })),
 ];
 
 /** Matches a path (without query or hash) to a route; unknown paths are notfound. */
@@ -86,6 +90,8 @@ export function hrefFor(route: Route): string {
       return `/${encodeURIComponent(route.workspace)}/monitoring/workflow-runs/${encodeURIComponent(route.workflowId)}/${encodeURIComponent(route.runId)}`;
     case 'clients':
       return '/clients';
+    case 'connections':
+      return `/${encodeURIComponent(route.workspace)}/connections`;
     case 'settings':
       return '/settings';
     case 'notfound':
