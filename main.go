@@ -8,11 +8,14 @@ import (
 	"context"
 	"embed"
 	"io/fs"
+	"log/slog"
 	"os"
+	"time"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"patchbay/backend/cli"
 	"patchbay/backend/service"
@@ -21,12 +24,15 @@ import (
 //go:embed all:frontend/dist
 var assets embed.FS
 
+// started is when the process started, for the start-up trace (--verbose).
+var started = time.Now()
+
 func main() {
 	dist, err := fs.Sub(assets, "frontend/dist")
 	if err != nil {
 		panic(err) // the embed pattern guarantees the directory exists
 	}
-	os.Exit(cli.Main(os.Args[1:], cli.Env{Assets: dist, Desktop: runWindow}))
+	os.Exit(cli.Main(os.Args[1:], cli.Env{Assets: dist, Desktop: runWindow, Started: started}))
 }
 
 // runWindow opens the Wails window bound to svc and blocks until it closes.
@@ -40,8 +46,22 @@ func runWindow(ctx context.Context, svc *service.Service, assets fs.FS) error {
 		MinHeight:        600,
 		AssetServer:      &assetserver.Options{Assets: assets},
 		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 249, A: 255},
-		OnStartup:        app.startup,
-		OnShutdown:       app.shutdown,
-		Bind:             []any{app},
+		OnStartup: func(wctx context.Context) {
+			app.startup(wctx)
+			// SIGINT or SIGTERM (ctx ends): close the window, so the
+			// deferred shutdown of the backend runs.
+			go func() {
+				select {
+				case <-ctx.Done():
+					runtime.Quit(wctx)
+				case <-wctx.Done():
+				}
+			}()
+		},
+		OnDomReady: func(context.Context) {
+			slog.Debug("startup", "stage", "window DOM ready", "since_start_ms", time.Since(started).Milliseconds())
+		},
+		OnShutdown: app.shutdown,
+		Bind:       []any{app},
 	})
 }

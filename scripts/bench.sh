@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks with their targets (`make bench`; not part of `make test`): runs
 # each Go benchmark with its own -benchtime, then the Integrations page
-# benchmark in headless Chromium, and prints one line per figure:
+# benchmark in headless Chromium, then the desktop start-up benchmark
+# (scripts/bench-startup.sh: first paint, idle memory and binary size beside
+# the bare Wails template under Xvfb), and prints one line per figure:
 #   name  value  target  PASS | FALLS SHORT
 # It fails only when a benchmark could not run (or found wrong results), not
 # when a figure falls short of its target; BENCH_STRICT=1 fails then too.
 # Usage: PATCHBAY_BIN=/abs/path/to/patchbay scripts/bench.sh
-#        (SKIP_UI=1 runs the Go benchmarks only; BENCH_ONLY=regexp only the
-#        Go benchmarks whose name matches.)
+#        (SKIP_UI=1 skips the Integrations page benchmark, SKIP_DESKTOP=1
+#        the desktop start-up one (scripts/bench-startup.sh); BENCH_ONLY=regexp
+#        runs only the Go benchmarks whose name matches.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,6 +87,28 @@ if [ "${SKIP_UI:-}" != 1 ]; then
       *) what="Integrations page, 10,000 connections: filter keystroke to next paint (median), $unit" ;;
     esac
     rows+=("$name|${value:-}|${op:-<}|${target:-?}|$what")
+  done
+fi
+
+if [ "${SKIP_DESKTOP:-}" != 1 ]; then
+  : "${PATCHBAY_BIN:?set PATCHBAY_BIN to the absolute path of the built patchbay binary (or SKIP_DESKTOP=1)}"
+  echo "== scripts/bench-startup.sh (the desktop window beside the bare Wails template)"
+  file="$out_dir/desktop.txt"
+  if ! PATCHBAY_BIN="$PATCHBAY_BIN" scripts/bench-startup.sh >"$file" 2>&1; then
+    cat "$file" >&2
+    echo "bench: the desktop start-up benchmark failed" >&2
+    failed=1
+  fi
+  grep -v "^BENCH " "$file" | grep -v '^dbus-daemon' || true
+  for name in desktop-first-paint desktop-idle-memory desktop-binary-size; do
+    line=$(grep "^BENCH $name " "$file" || true)
+    read -r _ _ value unit op target <<<"${line:-x x}"
+    case $name in
+      desktop-first-paint) what="desktop window: process start to first painted screen, Patchbay / bare Wails template (median, same run, Xvfb)" ;;
+      desktop-idle-memory) what="desktop window: resident memory of the process and its WebKit children when idle, Patchbay / template" ;;
+      *) what="stripped desktop binary, Patchbay / template (same build flags)" ;;
+    esac
+    rows+=("$name|${value:-}|${op:-<=}|${target:-?}|$what")
   done
 fi
 

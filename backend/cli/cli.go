@@ -49,6 +49,9 @@ type Env struct {
 	// Context ends the process's work when cancelled (besides SIGINT and
 	// SIGTERM); nil means never.
 	Context context.Context
+	// Started is when the process started (main's first line); the
+	// start-up trace (--verbose) counts from it. Zero means when Main runs.
+	Started time.Time
 }
 
 // Exit codes.
@@ -170,6 +173,7 @@ func runDesktop(args []string, env Env) int {
 	}
 	return withApp(c, env, func(ctx context.Context, app *app) int {
 		scheduleSweeps(ctx, app, c.sweepEvery, env.Assets)
+		app.trace.mark("background work started")
 		if env.Desktop == nil {
 			return fail(env, errors.New("this build has no desktop window; use 'patchbay serve'"))
 		}
@@ -327,6 +331,7 @@ type app struct {
 	log     *slog.Logger
 	logFile *os.File
 	tempDir string
+	trace   *startTrace
 }
 
 func (a *app) close() {
@@ -353,7 +358,9 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
-	a := &app{log: log}
+	a := &app{log: log, trace: newStartTrace(env.Started, domain.SystemClock)}
+	a.trace.log = log
+	a.trace.mark("process start to logging")
 	dir, err := dataDir(c)
 	if err != nil {
 		return nil, err
@@ -404,17 +411,20 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 			log.Warn(w)
 		}
 	}
+	a.trace.mark("secret store")
 	st, err := store.Open(filepath.Join(dir, "patchbay.db"))
 	if err != nil {
 		a.close()
 		return nil, err
 	}
 	a.store = st
+	a.trace.mark("database open and migrated")
 	cat, err := providers.Load()
 	if err != nil {
 		a.close()
 		return nil, err
 	}
+	a.trace.mark("provider catalogue")
 	if c.demo {
 		cat = cat.AllSelfHosted().WithCloudAt(a.fakeURL)
 	}
@@ -424,12 +434,14 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		a.close()
 		return nil, err
 	}
+	a.trace.mark("service and default workspace")
 	if c.retention > 0 {
 		if n, err := a.svc.PruneHistory(ctx, c.retention); err != nil {
 			log.Error("prune check history", "err", err)
 		} else if n > 0 {
 			log.Info("pruned check history", "checks", n, "retention", c.retention)
 		}
+		a.trace.mark("prune history")
 	}
 	if c.demo && !c.demoEmpty {
 		conns, err := a.svc.ListConnections(ctx)
@@ -443,6 +455,7 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 			a.close()
 			return nil, err
 		}
+		a.trace.mark("demo seed")
 	}
 	return a, nil
 }
