@@ -32,14 +32,18 @@ func (c Class) Permanent() bool {
 // guidance the error view shows (seed 003: what happened, why, what to check,
 // what to do).
 type CheckResult struct {
-	Class         Class      `json:"class"`
-	HTTPStatus    int        `json:"httpStatus,omitempty"`
-	Message       string     `json:"message"`
-	Causes        []string   `json:"causes,omitempty"`
-	Checks        []string   `json:"checks,omitempty"`
-	Action        string     `json:"action,omitempty"`
-	StatusPageURL string     `json:"statusPageUrl,omitempty"`
-	MissingScopes []string   `json:"missingScopes,omitempty"`
+	Class         Class    `json:"class"`
+	HTTPStatus    int      `json:"httpStatus,omitempty"`
+	Message       string   `json:"message"`
+	Causes        []string `json:"causes,omitempty"`
+	Checks        []string `json:"checks,omitempty"`
+	Action        string   `json:"action,omitempty"`
+	StatusPageURL string   `json:"statusPageUrl,omitempty"`
+	MissingScopes []string `json:"missingScopes,omitempty"`
+	// ScopeReported: the provider itself said a scope is missing
+	// (WWW-Authenticate error="insufficient_scope", scope headers, an
+	// error body), so a 403 is not a token that was just replaced.
+	ScopeReported bool       `json:"-"`
 	RetryAt       *time.Time `json:"retryAt,omitempty"`
 	Identity      string     `json:"identity,omitempty"`
 	Scopes        []string   `json:"scopes,omitempty"`

@@ -43,6 +43,20 @@ type OAuthServer struct {
 	// RefreshNeedsRedirect makes refresh grants resend the authorization's
 	// redirect_uri, as Jira Data Center does (invalid_grant otherwise).
 	RefreshNeedsRedirect bool
+	// RevokeOnRotate revokes a grant's earlier access tokens when a refresh
+	// issues a new one (oidc-provider's rotateRefreshToken with the grant's
+	// tokens destroyed; RFC 6819 section 5.2.2.3).
+	RevokeOnRotate bool
+	// RefusedStatus answers a refused access token (default 401). 403
+	// reproduces Django REST framework, which answers "HTTP 403 Forbidden"
+	// with {"detail": "Authentication credentials were not provided."} and no
+	// WWW-Authenticate when the scheme gives no challenge
+	// (django-rest-framework.org/api-guide/authentication, "Unauthorized and
+	// Forbidden responses").
+	RefusedStatus int
+	// BeforeUserinfo, if set, runs before userinfo checks the token (tests
+	// rotate the token in between to reproduce a check racing a refresh).
+	BeforeUserinfo func()
 }
 
 type authCode struct {
@@ -269,6 +283,13 @@ func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, refresh
 		return
 	}
 	at, rt := randToken("at-"), randToken("rt-")
+	if o.RevokeOnRotate {
+		for k, a := range o.access {
+			if a.g == g {
+				delete(o.access, k)
+			}
+		}
+	}
 	o.access[at] = accessToken{g: g, expires: o.now().Add(o.AccessTTL)}
 	o.refresh[rt] = g
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "Bearer", "refresh_token": rt,
@@ -277,6 +298,9 @@ func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, refresh
 
 // userinfo answers for a live access token of a grant that is not revoked.
 func (o *OAuthServer) userinfo(w http.ResponseWriter, r *http.Request) {
+	if o.BeforeUserinfo != nil {
+		o.BeforeUserinfo()
+	}
 	if o.authorized(w, r) {
 		writeJSON(w, http.StatusOK, map[string]string{"sub": "demo-user", "email": "demo-user@example.com"})
 	}
@@ -347,6 +371,8 @@ func (o *OAuthServer) authorized(w http.ResponseWriter, r *http.Request) bool {
 	tok, ok := o.access[bearer(r)]
 	o.mu.Unlock()
 	switch {
+	case (!ok || tok.g.revoked) && o.RefusedStatus == http.StatusForbidden:
+		writeJSON(w, http.StatusForbidden, map[string]string{"detail": "Authentication credentials were not provided."})
 	case !ok || tok.g.revoked:
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})

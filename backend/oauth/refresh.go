@@ -71,7 +71,9 @@ type Refresher struct {
 	Store TokenStore
 	// LockDir holds the per-connection lock files (the data directory).
 	LockDir string
-	// Skew refreshes this long before expiry (default 5 minutes).
+	// Skew caps how long before expiry a token is refreshed (default 5
+	// minutes): a token is refreshed min(Skew, half its lifetime) ahead, so
+	// a 120 s token is used for 60 s instead of being refreshed on every use.
 	Skew time.Duration
 	// MaxElapsed bounds the retries of transient failures (default 2 minutes).
 	MaxElapsed time.Duration
@@ -88,12 +90,55 @@ type Refresher struct {
 	group   singleflight.Group
 }
 
-func (r *Refresher) fresh(tok *oauth2.Token) bool {
-	skew := r.Skew
-	if skew == 0 {
-		skew = 5 * time.Minute
+// now is the refresher's one reading of its injected clock.
+func (r *Refresher) now() time.Time { return domain.Now(r.Now) }
+
+// Ahead is how long before its expiry tok is refreshed: min(cap, half the
+// lifetime the provider gave it when it was issued, expires_in). A token
+// whose lifetime is unknown is refreshed cap ahead.
+func Ahead(tok *oauth2.Token, cap time.Duration) time.Duration {
+	if cap == 0 {
+		cap = 5 * time.Minute
 	}
-	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || tok.Expiry.Sub(domain.Now(r.Now)) > skew)
+	if tok != nil && tok.ExpiresIn > 0 {
+		if half := time.Duration(tok.ExpiresIn) * time.Second / 2; half < cap {
+			return half
+		}
+	}
+	return cap
+}
+
+func (r *Refresher) fresh(tok *oauth2.Token, now time.Time) bool {
+	return tok != nil && tok.AccessToken != "" && (tok.Expiry.IsZero() || tok.Expiry.Sub(now) > Ahead(tok, r.Skew))
+}
+
+// budget is how long one refresh (all its retries) may take.
+func (r *Refresher) budget() time.Duration {
+	if r.MaxElapsed > 0 {
+		return r.MaxElapsed
+	}
+	return 2 * time.Minute
+}
+
+// shared runs fn once per key however many callers ask (singleflight). The
+// flight is not bound to the first caller's context: a caller that gives up
+// returns at once, the refresh goes on with its own deadline (budget plus
+// 30 s for the lock and the save) and serves the others.
+func (r *Refresher) shared(ctx context.Context, key string, budget time.Duration, fn func(ctx context.Context) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	ch := r.group.DoChan(key, func() (any, error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget+30*time.Second)
+		defer cancel()
+		return fn(fctx)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*oauth2.Token), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Token returns a fresh access token for the connection stored under key,
@@ -106,33 +151,51 @@ func (r *Refresher) Token(ctx context.Context, key string, cfg *oauth2.Config) (
 	if err != nil {
 		return nil, err
 	}
-	if r.fresh(tok) {
+	if r.fresh(tok, r.now()) {
 		return tok, nil
 	}
-	v, err, _ := r.group.Do(key, func() (any, error) { return r.refresh(ctx, key, cfg) })
-	if err != nil {
-		return nil, err
-	}
-	return v.(*oauth2.Token), nil
+	return r.shared(ctx, key, r.budget(), func(ctx context.Context) (*oauth2.Token, error) {
+		return r.refreshLocked(ctx, key, cfg, "", r.budget())
+	})
 }
 
-// Refresh refreshes now, even if the token is still fresh (the portal's and
-// the Monitoring tab's "Refresh credential").
+// Refresh refreshes now, even if the token is still fresh.
 func (r *Refresher) Refresh(ctx context.Context, key string, cfg *oauth2.Config) (*oauth2.Token, error) {
-	v, err, _ := r.group.Do(key, func() (any, error) { return r.refreshLocked(ctx, key, cfg, true) })
+	return r.RefreshWithin(ctx, key, cfg, r.budget())
+}
+
+// RefreshWithin is Refresh with its own budget for retrying transient
+// failures (a user-started "Refresh credential" waits about 15 s, not the
+// background refresh's 2 minutes).
+func (r *Refresher) RefreshWithin(ctx context.Context, key string, cfg *oauth2.Config, budget time.Duration) (*oauth2.Token, error) {
+	return r.shared(ctx, key, budget, func(ctx context.Context) (*oauth2.Token, error) {
+		return r.refreshLocked(ctx, key, cfg, "*", budget)
+	})
+}
+
+// Renew replaces the access token used, which the provider just refused
+// (401 or 403): if another caller already rotated it, the current token is
+// returned without a refresh (a second rotation would revoke the token the
+// others are using); otherwise it is refreshed now.
+func (r *Refresher) Renew(ctx context.Context, key string, cfg *oauth2.Config, used string) (*oauth2.Token, error) {
+	tok, err := r.Store.LoadToken(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	return v.(*oauth2.Token), nil
+	if tok.AccessToken != used && r.fresh(tok, r.now()) {
+		return tok, nil
+	}
+	return r.shared(ctx, key, r.budget(), func(ctx context.Context) (*oauth2.Token, error) {
+		return r.refreshLocked(ctx, key, cfg, used, r.budget())
+	})
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
-func (r *Refresher) refresh(ctx context.Context, key string, cfg *oauth2.Config) (*oauth2.Token, error) {
-	return r.refreshLocked(ctx, key, cfg, false)
-}
-
-func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.Config, force bool) (*oauth2.Token, error) {
+// refreshLocked refreshes under the connection's lock file. replace says
+// when a token that is still fresh is refreshed anyway: "" never, "*"
+// always, else only while the stored access token is still that one.
+func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.Config, replace string, maxElapsed time.Duration) (*oauth2.Token, error) {
 	unlock, err := filelock.Lock(ctx, filepath.Join(r.LockDir, "refresh-"+unsafeName.ReplaceAllString(key, "_")+".lock"))
 	if err != nil {
 		return nil, fmt.Errorf("lock refresh of %s: %w", key, err)
@@ -143,7 +206,7 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 	if err != nil {
 		return nil, err
 	}
-	if !force && r.fresh(tok) {
+	if r.fresh(tok, r.now()) && (replace == "" || replace != "*" && replace != tok.AccessToken) {
 		return tok, nil
 	}
 	if tok.RefreshToken == "" {
@@ -154,29 +217,25 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 	if r.InitialInterval > 0 {
 		exp.InitialInterval = r.InitialInterval
 	}
-	maxElapsed := r.MaxElapsed
-	if maxElapsed == 0 {
-		maxElapsed = 2 * time.Minute
-	}
 	var last domain.CheckResult
 	rctx := refreshContext(ctx, cfg)
 	next, err := backoff.Retry(ctx, func() (*oauth2.Token, error) {
 		nt, err := cfg.TokenSource(rctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 		if err == nil {
-			return expiresOn(nt, domain.Now(r.Now)), nil
+			return expiresOn(nt, r.now()), nil
 		}
-		last = Classify(err, domain.Now(r.Now))
+		last = Classify(err, r.now())
 		if last.Class.Permanent() {
 			return nil, backoff.Permanent(err)
 		}
 		if last.RetryAt != nil {
-			return nil, backoff.RetryAfter(int(last.RetryAt.Sub(domain.Now(r.Now)).Seconds() + 0.5))
+			return nil, backoff.RetryAfter(int(last.RetryAt.Sub(r.now()).Seconds() + 0.5))
 		}
 		return nil, err
 	}, backoff.WithBackOff(exp), backoff.WithMaxElapsedTime(maxElapsed), backoff.WithNotify(r.retried))
 	if err != nil {
 		if last.Class == "" {
-			last = Classify(err, domain.Now(r.Now))
+			last = Classify(err, r.now())
 		}
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err

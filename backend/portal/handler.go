@@ -206,6 +206,8 @@ func writeServiceErr(w http.ResponseWriter, err error) {
 		status = http.StatusNotFound
 	case domain.EConflict:
 		status = http.StatusConflict
+	case domain.EUnavailable:
+		status = http.StatusServiceUnavailable
 	}
 	writeErr(w, status, e.Message)
 }

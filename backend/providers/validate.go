@@ -321,10 +321,17 @@ func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 		res.Class = domain.ClassRateLimited
 		res.RetryAt = retryAt(resp.Header, spec.RateResetHeader, now)
 		res.Message = "The provider's rate limit is used up."
+	case code == http.StatusForbidden && bearerError(resp.Header) == "invalid_token":
+		// RFC 6750 section 3.1: the token is expired, revoked or malformed,
+		// whatever the status (some servers answer 403).
+		res.Class = domain.ClassInvalidCredentials
+		res.Message = "The provider rejected the access token (HTTP 403, invalid_token)."
 	case code == http.StatusForbidden:
 		res.Class = domain.ClassInsufficientScope
 		accepted := splitScopes(resp.Header.Get("X-Accepted-OAuth-Scopes"), "X-Accepted-OAuth-Scopes")
 		res.MissingScopes = missingScopes(append(spec.RequiredScopes, accepted...), res.Scopes, len(res.Scopes) > 0)
+		res.ScopeReported = len(res.MissingScopes) > 0 || bearerError(resp.Header) == "insufficient_scope" ||
+			strings.Contains(strings.ToLower(providerMsg), "scope")
 		res.Message = "The credential is valid but not allowed to do this (HTTP 403)."
 		if len(res.MissingScopes) > 0 {
 			res.Message += " Missing scopes: " + strings.Join(res.MissingScopes, ", ") + "."
@@ -351,6 +358,20 @@ func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 		res.Message += " Try again after " + res.RetryAt.Local().Format("15:04:05") + "."
 	}
 	return res
+}
+
+// bearerError is the error attribute of a Bearer WWW-Authenticate
+// challenge (RFC 6750 section 3): invalid_token, insufficient_scope…
+func bearerError(h http.Header) string {
+	for _, v := range h.Values("WWW-Authenticate") {
+		if i := strings.Index(v, `error="`); i >= 0 {
+			rest := v[i+len(`error="`):]
+			if j := strings.IndexByte(rest, '"'); j >= 0 {
+				return rest[:j]
+			}
+		}
+	}
+	return ""
 }
 
 // providerMessage extracts a short human message from a JSON error body.

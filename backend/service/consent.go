@@ -442,11 +442,18 @@ func (s *Service) oauthToken(ctx context.Context, c domain.Connection, m *provid
 	return s.refresher.Token(ctx, tokenKey(c), cfg)
 }
 
+// DefaultRefreshBudget is how long a user-started "Refresh credential" tries
+// the token endpoint (transient failures retried) before it answers.
+const DefaultRefreshBudget = 15 * time.Second
+
 // RefreshCredential renews an OAuth connection's access token now (the
-// portal's and the Monitoring tab's "Refresh credential"). A connection whose
-// grant is permanently broken cannot be refreshed: it must be reconnected.
+// portal's and the Monitoring tab's "Refresh credential") and checks the
+// connection with it. A connection whose grant is permanently broken cannot
+// be refreshed: it must be reconnected. A token endpoint that keeps failing
+// transiently within the budget answers EUnavailable: the token was not
+// renewed (never the success text).
 func (s *Service) RefreshCredential(ctx context.Context, id string) (domain.Connection, error) {
-	c, _, m, err := s.resolve(ctx, id)
+	c, p, m, err := s.resolve(ctx, id)
 	if err != nil {
 		return domain.Connection{}, err
 	}
@@ -456,7 +463,30 @@ func (s *Service) RefreshCredential(ctx context.Context, id string) (domain.Conn
 	if c.Status == domain.StatusError || c.Status == domain.StatusRevoked {
 		return domain.Connection{}, domain.Errorf(domain.EInvalid, "%s", domain.ErrCannotRefresh)
 	}
-	c, err = s.check(ctx, c, true)
+	sec, err := s.getSecrets(ctx, secretKeyOf(c))
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	_, err = s.refresher.RefreshWithin(ctx, tokenKey(c), oauthConfig(m, c.BaseURL, merged(c.Config, sec)), s.refreshBudget)
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de) && de.Check != nil && de.Check.Class.Permanent():
+		res := *de.Check
+		res.CheckedAt = s.now().UTC()
+		providers.Explain(&res, p)
+		c.ApplyCheck(res)
+		if _, err := s.saveCheck(ctx, c); err != nil {
+			return domain.Connection{}, err
+		}
+		return domain.Connection{}, domain.Errorf(domain.EInvalid, "%s", domain.ErrCannotRefresh)
+	case errors.As(err, &de) && de.Check != nil:
+		return domain.Connection{}, domain.Errorf(domain.EUnavailable, "The provider did not renew the token (%s) The token was not renewed; the connection keeps its current one. Try again in a few minutes.", strings.TrimSpace(de.Check.Message))
+	case errors.Is(err, context.DeadlineExceeded):
+		return domain.Connection{}, domain.Errorf(domain.EUnavailable, "The provider did not answer within %s. The token was not renewed; the connection keeps its current one. Try again in a few minutes.", s.refreshBudget)
+	case err != nil:
+		return domain.Connection{}, err
+	}
+	c, err = s.check(ctx, c, false)
 	if err != nil {
 		return domain.Connection{}, err
 	}

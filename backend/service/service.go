@@ -48,12 +48,14 @@ type Service struct {
 	consents       consents
 	oauth1         oauth1Flows
 	consentTimeout time.Duration
-	lockDir        string
-	desktop        DesktopNotifier
-	started        time.Time
-	bg             sync.WaitGroup // background goroutines (Wait)
-	portalMu       sync.Mutex
-	portalStatus   string // the portal listener's state, for Settings
+	// refreshBudget bounds a user-started "Refresh credential".
+	refreshBudget time.Duration
+	lockDir       string
+	desktop       DesktopNotifier
+	started       time.Time
+	bg            sync.WaitGroup // background goroutines (Wait)
+	portalMu      sync.Mutex
+	portalStatus  string // the portal listener's state, for Settings
 }
 
 // Go runs fn in a background goroutine that Wait waits for.
@@ -88,6 +90,9 @@ type Options struct {
 	LockDir string
 	// ConsentTimeout bounds an OAuth consent (oauth.DefaultConsentTimeout if 0).
 	ConsentTimeout time.Duration
+	// RefreshBudget bounds a user-started "Refresh credential", retries of
+	// transient token endpoint failures included (DefaultRefreshBudget if 0).
+	RefreshBudget time.Duration
 	// Sweep tunes "Check all now" and scheduled sweeps.
 	Sweep health.Options
 	// Now is the clock (domain.SystemClock if nil); tests move it. The
@@ -125,9 +130,12 @@ func New(o Options) *Service {
 	if o.LockDir == "" {
 		o.LockDir = os.TempDir()
 	}
+	if o.RefreshBudget == 0 {
+		o.RefreshBudget = DefaultRefreshBudget
+	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, lockDir: o.LockDir, desktop: o.Desktop, started: o.Now(),
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, started: o.Now(),
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log, Now: o.Now},
 		notifier:     &notify.Notifier{Store: o.Store, Now: o.Now},
 		sweepOptions: o.Sweep,
@@ -472,7 +480,37 @@ func (s *Service) check(ctx context.Context, c domain.Connection, forceRefresh b
 			values["accessToken"] = tok.AccessToken
 			c.TokenExpiresAt = expiry(tok)
 		}
-		combined, creds, failed := s.validateAll(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values})
+		target := providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values}
+		combined, creds, failed := s.validateAll(ctx, target)
+		if m.OAuth != nil && tokenRefused(combined) {
+			// A 401 or 403 on an OAuth connection is most often a token
+			// that a rotation just replaced (some servers revoke the old
+			// access token and answer 403 for it): renew once — reusing a
+			// token another check already rotated in — and retry once
+			// before any status change.
+			used := values["accessToken"]
+			tok, err := s.refresher.Renew(ctx, tokenKey(c), oauthConfig(m, c.BaseURL, values), used)
+			var de *domain.Error
+			switch {
+			case err == nil:
+				values["accessToken"] = tok.AccessToken
+				combined, creds, failed = s.validateAll(ctx, target)
+			case errors.As(err, &de) && de.Check != nil:
+				combined = *de.Check // the grant itself failed (revoked) or the provider is down
+				combined.CheckedAt = s.now().UTC()
+				providers.Explain(&combined, p)
+			default:
+				return domain.Connection{}, err
+			}
+		}
+		if m.OAuth != nil && !combined.OK() {
+			// A result produced with a token that has since been replaced
+			// says nothing about the connection: discard it.
+			if cur, err := (oauth.SecretTokens{Secrets: s.secrets}).LoadToken(ctx, tokenKey(c)); err == nil && cur.AccessToken != values["accessToken"] {
+				s.log.Info("check result discarded: the token was replaced during the check", "connection", c.ID, "class", combined.Class)
+				return s.store.GetConnection(ctx, c.ID)
+			}
+		}
 		applyPool(&c, combined, creds, failed)
 		if m.OAuth != nil && combined.OK() {
 			c.TokenExpiresAt = nil
@@ -482,6 +520,19 @@ func (s *Service) check(ctx context.Context, c domain.Connection, forceRefresh b
 		}
 	}
 	return s.saveCheck(ctx, c)
+}
+
+// tokenRefused reports whether a check failed because the provider refused
+// the access token (401, or a 403 that does not say a scope is missing):
+// after a rotation, the token in use may just have been replaced.
+func tokenRefused(res domain.CheckResult) bool {
+	switch res.HTTPStatus {
+	case 401:
+		return true
+	case 403:
+		return !res.ScopeReported && res.Class != domain.ClassRateLimited
+	}
+	return false
 }
 
 // saveCheck stores a check's outcome (only the check's columns, and only if
