@@ -34,7 +34,7 @@ type OAuthServer struct {
 	refresh   map[string]*grant      // live refresh token -> grant
 	used      map[string]*grant      // rotated-out refresh token -> grant
 	access    map[string]accessToken // access token -> grant
-	fail      []int                  // status codes the next token calls answer
+	fail      []injected             // errors the next token calls answer
 	delay     time.Duration          // every token call waits this long
 	refreshes int                    // successful refresh grants
 	AccessTTL time.Duration          // access token lifetime (default 1 h)
@@ -81,12 +81,31 @@ func NewOAuth() *OAuthServer {
 		access: map[string]accessToken{}, AccessTTL: time.Hour, now: domain.SystemClock}
 }
 
+// injected is one failure a token call answers instead of its grant.
+type injected struct {
+	status      int
+	code, desc  string
+	grantErrors bool // code is a grant error the dialect translates
+}
+
 // FailNext makes the next token calls answer these HTTP statuses, in order
 // (500 and 503 are outages, 429 carries Retry-After: 1).
 func (o *OAuthServer) FailNext(statuses ...int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.fail = append(o.fail, statuses...)
+	for _, s := range statuses {
+		o.fail = append(o.fail, injected{status: s, code: "temporarily_unavailable", desc: "injected failure"})
+	}
+}
+
+// FailNextWith makes the next token call answer the RFC 6749 error code
+// (invalid_grant, invalid_client, interaction_required…) in the shape of the
+// endpoint's vendor: Slack's 200 ok:false, GitHub's 200 error=, Atlassian's
+// 403, Entra's AADSTS body.
+func (o *OAuthServer) FailNextWith(code, desc string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.fail = append(o.fail, injected{status: http.StatusBadRequest, code: code, desc: desc, grantErrors: true})
 }
 
 // SetDelay makes every token call wait d first (a slow server).
@@ -138,7 +157,23 @@ func (o *OAuthServer) Register(mux *http.ServeMux) {
 	// Jira Data Center's own OAuth 2.0 provider, on the fake's /jiradc
 	// server: its refresh grant must repeat the authorization's redirect_uri.
 	mux.HandleFunc("GET /jiradc/rest/oauth2/latest/authorize", o.authorize)
-	mux.HandleFunc("POST /jiradc/rest/oauth2/latest/token", func(w http.ResponseWriter, r *http.Request) { o.grantToken(w, r, true) })
+	mux.HandleFunc("POST /jiradc/rest/oauth2/latest/token", func(w http.ResponseWriter, r *http.Request) { o.grantToken(w, r, dialectJiraDC) })
+	// The cloud vendors' own token endpoints, at their real paths under
+	// /cloud/{host} (providers.Catalogue.WithCloudAt points the catalogue
+	// here), each answering in its vendor's documented shape.
+	for _, d := range []dialect{dialectSlack, dialectGitHub, dialectAtlassian, dialectEntra, dialectBitbucket} {
+		mux.HandleFunc("POST /cloud/"+d.path, func(w http.ResponseWriter, r *http.Request) { o.grantToken(w, r, d) })
+		mux.HandleFunc("GET /cloud/"+d.authorizePath, func(w http.ResponseWriter, r *http.Request) {
+			if msg := entraTenantError(r.PathValue("tenant")); d.name == "entra" && msg != "" {
+				// Entra shows the error on its own sign-in page.
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, "<!doctype html><title>Sign in to your account</title><p>%s</p>", html.EscapeString(msg))
+				return
+			}
+			o.authorize(w, r)
+		})
+	}
 	mux.HandleFunc("GET /oauth/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		issuer := "http://" + r.Host + "/oauth"
 		writeJSON(w, http.StatusOK, map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/authorize",
@@ -156,7 +191,7 @@ func randToken(prefix string) string {
 // authorize shows the consent page.
 func (o *OAuthServer) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("client_id") != OAuthClientID {
+	if q.Get("client_id") != OAuthClientID && q.Get("client_id") != EntraPublicClientID {
 		http.Error(w, "unknown client_id", http.StatusBadRequest)
 		return
 	}
@@ -205,15 +240,20 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 
 // token implements the authorization_code and refresh_token grants.
 func (o *OAuthServer) token(w http.ResponseWriter, r *http.Request) {
-	o.grantToken(w, r, false)
+	o.grantToken(w, r, dialectRFC)
 }
 
-// grantToken is token; refreshNeedsRedirect (or RefreshNeedsRedirect)
-// refuses a refresh that does not repeat the authorization's redirect_uri.
-func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, refreshNeedsRedirect bool) {
+// grantToken is token in dialect d; d.refreshNeedsRedirect (or
+// RefreshNeedsRedirect) refuses a refresh that does not repeat the
+// authorization's redirect_uri.
+func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, d dialect) {
+	refreshNeedsRedirect := d.refreshNeedsRedirect
+	oauthError := func(w http.ResponseWriter, status int, code, desc string) {
+		d.fail(w, r, status, code, desc)
+	}
 	o.mu.Lock()
 	delay := o.delay
-	var fail int
+	var fail injected
 	if len(o.fail) > 0 {
 		fail, o.fail = o.fail[0], o.fail[1:]
 	}
@@ -225,15 +265,34 @@ func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, refresh
 			return
 		}
 	}
-	if fail != 0 {
-		if fail == http.StatusTooManyRequests {
+	if fail.status != 0 {
+		if fail.status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "1")
 		}
-		oauthError(w, fail, "temporarily_unavailable", "injected failure")
+		if fail.grantErrors {
+			oauthError(w, fail.status, fail.code, fail.desc)
+		} else {
+			// An outage: the vendor's gateway answers the status itself.
+			writeJSON(w, fail.status, map[string]string{"error": fail.code, "error_description": fail.desc})
+		}
 		return
 	}
 	_ = r.ParseForm()
-	if r.Form.Get("client_id") != OAuthClientID || r.Form.Get("client_secret") != OAuthClientSecret {
+	id, secret, basic := r.BasicAuth() // RFC 6749 section 2.3.1: Basic, or the body
+	if !basic {
+		id, secret = r.Form.Get("client_id"), r.Form.Get("client_secret")
+	}
+	if d.name == "entra" {
+		if msg := entraClientError(r, id, secret); msg != "" {
+			oauthError(w, http.StatusBadRequest, "invalid_client", msg)
+			return
+		}
+		if id == EntraPublicClientID {
+			secret = OAuthClientSecret
+		}
+		id = strings.TrimSuffix(id, "-public")
+	}
+	if id != OAuthClientID || secret != OAuthClientSecret {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
 		return
 	}
@@ -282,7 +341,7 @@ func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, refresh
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "")
 		return
 	}
-	at, rt := randToken("at-"), randToken("rt-")
+	at, rt := randToken(d.accessPrefix), randToken(d.refreshPrefix)
 	if o.RevokeOnRotate {
 		for k, a := range o.access {
 			if a.g == g {
@@ -292,8 +351,7 @@ func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, refresh
 	}
 	o.access[at] = accessToken{g: g, expires: o.now().Add(o.AccessTTL)}
 	o.refresh[rt] = g
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "Bearer", "refresh_token": rt,
-		"expires_in": int(o.AccessTTL.Seconds()), "scope": r.Form.Get("scope")})
+	d.grant(w, r, at, rt, int(o.AccessTTL.Seconds()))
 }
 
 // userinfo answers for a live access token of a grant that is not revoked.

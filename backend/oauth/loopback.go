@@ -325,10 +325,16 @@ func expiresOn(tok *oauth2.Token, now time.Time) *oauth2.Token {
 
 // Classify maps a token endpoint failure to a check result: invalid_grant,
 // invalid_client and unauthorized_client are permanent ("Reconnection
-// needed."); 5xx, 429 and network errors are transient.
+// needed."), and so are the vendors' own codes for a dead grant (Slack's
+// invalid_refresh_token, GitHub's bad_refresh_token, both sent with HTTP
+// 200; Entra's interaction_required and consent_required: vendorError);
+// 5xx, 429 and network errors are transient.
 func Classify(err error, now time.Time) domain.CheckResult {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
+		if res, ok := vendorError(re); ok {
+			return res
+		}
 		status := re.Response.StatusCode
 		res := domain.CheckResult{HTTPStatus: status}
 		switch {

@@ -132,6 +132,9 @@ type Field struct {
 	Multiple bool `json:"multiple,omitempty"`
 	// Multiline is one value over several lines (a PEM private key).
 	Multiline bool `json:"multiline,omitempty"`
+	// Legacy is the value assumed for connections created before the field
+	// existed (Azure DevOps Entra tenant: "common", the old fixed endpoint).
+	Legacy string `json:"legacy,omitempty"`
 }
 
 // Secret reports whether the field's value belongs in the secret store.
@@ -341,11 +344,13 @@ func (c *Catalogue) WithCloudAt(base string) *Catalogue {
 		p.Modes = append([]Mode(nil), p.Modes...)
 		for j := range p.Modes {
 			m := &p.Modes[j]
-			if m.OAuth == nil || strings.Contains(m.OAuth.AuthorizeURL, "{{") {
+			if m.OAuth == nil || !strings.HasPrefix(m.OAuth.AuthorizeURL, "https://") {
 				continue
 			}
 			o := *m.OAuth
-			o.AuthorizeURL, o.TokenURL = base+"/oauth/authorize", base+"/oauth/token"
+			// The fake serves each vendor's endpoints at their real paths
+			// under /cloud/{host}, in the vendor's own dialect.
+			o.AuthorizeURL, o.TokenURL = base+"/cloud/"+strings.TrimPrefix(o.AuthorizeURL, "https://"), base+"/cloud/"+strings.TrimPrefix(o.TokenURL, "https://")
 			if o.Sites != nil {
 				o.Sites = &SitesSpec{URL: base + "/oauth/accessible-resources", APIBase: base + "/atlassian/ex/jira/{{cloudId}}"}
 			}
@@ -360,8 +365,15 @@ func (c *Catalogue) WithCloudAt(base string) *Catalogue {
 // connection's values (base URL, or the URLs a generic provider was given).
 func (m *Mode) OAuthURLs(baseURL string, values map[string]string) (authorize, token string) {
 	v := map[string]string{"baseUrl": baseURL}
+	for _, f := range m.Fields {
+		if f.Legacy != "" {
+			v[f.Key] = f.Legacy
+		}
+	}
 	for k, x := range values {
-		v[k] = x
+		if x != "" {
+			v[k] = x
+		}
 	}
 	return render(m.OAuth.AuthorizeURL, v), render(m.OAuth.TokenURL, v)
 }

@@ -145,3 +145,28 @@ func TestValidationRedirects(t *testing.T) {
 		t.Fatalf("redirect loop: %s %q", res.Class, res.Message)
 	}
 }
+
+// TestEntraTenantEndpoints: Azure DevOps by Entra ID uses the tenant the
+// user typed (single-tenant apps are refused on /common, AADSTS50194);
+// connections made before the Tenant field existed keep the /common they
+// were created with.
+func TestEntraTenantEndpoints(t *testing.T) {
+	cat, err := providers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"azure_devops_boards", "azure_devops_repos", "azure_devops_pipelines"} {
+		p, _ := cat.Provider(id)
+		m, _ := p.Mode("oauth2")
+		auth, tok := m.OAuthURLs(p.CloudBaseURL, map[string]string{"tenant": "contoso.onmicrosoft.com"})
+		if auth != "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize" || tok != "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token" {
+			t.Fatalf("%s: %s %s", id, auth, tok)
+		}
+		if _, tok := m.OAuthURLs(p.CloudBaseURL, map[string]string{}); tok != "https://login.microsoftonline.com/common/oauth2/v2.0/token" {
+			t.Fatalf("%s legacy: %s", id, tok)
+		}
+		if _, _, err := providers.Normalize(m, map[string]string{"clientId": "x", "clientSecret": "y"}); err == nil {
+			t.Fatalf("%s: a new connection without a tenant was accepted", id)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func TestAzureDevOpsOAuthReauthorizesItsLinkedConnections(t *testing.T) {
 		return waitConsent(t, e, st.ID)
 	}
 	st := approve(e.svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "azure_devops_boards", AuthMode: "oauth2", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
-		BaseURL: e.url + "/ado/contoso", Config: map[string]string{"clientId": fakes.OAuthClientID}, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}))
+		BaseURL: e.url + "/ado/contoso", Config: map[string]string{"clientId": fakes.OAuthClientID, "tenant": fakes.EntraTenant}, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}))
 	if st.State != domain.ConsentDone {
 		t.Fatalf("consent %+v", st)
 	}
