@@ -190,6 +190,7 @@ func (s *Server) Handler() http.Handler {
 		s.OAuth.RevokeAll()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	s.sonar99(mux)
 	for _, api := range s.providerAPIs() {
 		mux.HandleFunc(api.pattern, s.provider(api))
 	}

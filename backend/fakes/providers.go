@@ -131,7 +131,6 @@ func (s *Server) inventoryAPIs() []fakeAPI {
 		{"GET /bitbucket/2.0/repositories", basicPassword, items(map[string]any{"values": names("full_name", "acme/web")}), x("Unauthorized")},
 		{"GET /ado/{org}/_apis/projects", basicPassword, items(map[string]any{"value": names("name", "Contoso", "Fabrikam")}), x("Unauthorized")},
 		{"GET /gitlab/api/v4/projects", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, items(names("path_with_namespace", "ops/infra", "ops/tools")), x("401 Unauthorized")},
-		{"GET /sonar/api/components/search", bearer, items(map[string]any{"components": names("name", "api", "web")}), x("Unauthorized")},
 		{"GET /slack/api/conversations.list", bearer, items(map[string]any{"ok": true, "channels": names("name", "general", "alerts")}), x("invalid_auth")},
 		{"POST /slack/api/chat.postMessage", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
 			var m struct{ Channel, Text string }
@@ -145,7 +144,7 @@ func (s *Server) inventoryAPIs() []fakeAPI {
 }
 
 func (s *Server) providerAPIs() []fakeAPI {
-	return append(s.inventoryAPIs(), []fakeAPI{
+	return append(append(s.inventoryAPIs(), s.sonarAPIs()...), []fakeAPI{
 		{"GET /github/user", bearer, s.githubOK, unauthorizedJSON("Bad credentials")},
 		{"GET /github/installation/repositories", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
 			writeJSON(w, 200, map[string]any{"total_count": 1})
@@ -187,9 +186,6 @@ func (s *Server) providerAPIs() []fakeAPI {
 			w.Header().Set("RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Minute).Unix(), 10))
 			writeJSON(w, 200, map[string]any{"username": "ops-bot", "id": 7})
 		}, unauthorizedJSON("401 Unauthorized")},
-		{"GET /sonar/api/authentication/validate", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
-			writeJSON(w, 200, map[string]bool{"valid": true})
-		}, func(w http.ResponseWriter, _ bool) { writeJSON(w, 200, map[string]bool{"valid": false}) }},
 		{"POST /slack/api/auth.test", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
 			w.Header().Set("X-OAuth-Scopes", "channels:read,chat:write,users:read")
 			writeJSON(w, 200, map[string]any{"ok": true, "url": "https://demo.slack.com/", "team": "Demo", "user": "patchbay-bot", "team_id": "T1", "user_id": "U1"})

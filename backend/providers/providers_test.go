@@ -68,7 +68,7 @@ func TestEveryProviderAgainstFakes(t *testing.T) {
 				if res.Class != want {
 					t.Fatalf("class %s (%s), want %s", res.Class, res.Message, want)
 				}
-				if want == domain.ClassOK && res.Identity == "" && d.Provider != "sonarqube" {
+				if want == domain.ClassOK && res.Identity == "" {
 					t.Errorf("no identity read: %+v", res)
 				}
 				if want == domain.ClassRateLimited && res.RetryAt == nil {

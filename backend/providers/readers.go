@@ -61,16 +61,26 @@ func readAzureDevOps(resp *http.Response, body []byte, res *domain.CheckResult) 
 	}
 }
 
-// readSonarQube: /api/authentication/validate answers 200 {"valid":false}
-// for a bad token.
+// readSonarQube: every SonarQube version (9.9 LTS ignores Bearer, which
+// arrived in 10.0) takes the token as the Basic user name with an empty
+// password; api/users/current answers an anonymous caller, on servers that
+// allow anonymous access, with 200 {"isLoggedIn":false}: the token was not
+// accepted. (docs.sonarsource.com, Web API "Authentication"; SonarQube Web
+// API api/users/current.) The older api/authentication/validate answers
+// {"valid":false} for a bad token.
 func readSonarQube(resp *http.Response, body []byte, res *domain.CheckResult) {
 	var a struct {
-		Valid *bool `json:"valid"`
+		Valid      *bool `json:"valid"`
+		IsLoggedIn *bool `json:"isLoggedIn"`
 	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &a) != nil || a.Valid == nil {
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &a) != nil {
 		return
 	}
-	if !*a.Valid {
+	switch {
+	case a.IsLoggedIn != nil && !*a.IsLoggedIn:
+		res.Class, res.Identity = domain.ClassInvalidCredentials, ""
+		res.Message = "SonarQube answered as an anonymous user: it did not accept the token. Use a user token (squ_…), not an analysis token, and check that it was not revoked or expired."
+	case a.Valid != nil && !*a.Valid:
 		res.Class = domain.ClassInvalidCredentials
 		res.Message = "SonarQube says the token is not valid (valid: false)."
 	}

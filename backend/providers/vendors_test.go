@@ -1,0 +1,58 @@
+package providers_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/providers"
+)
+
+// vendorEnv is a fake server and the catalogue.
+func vendorEnv(t *testing.T) (*fakes.Server, string, *providers.Catalogue) {
+	t.Helper()
+	fake := fakes.New()
+	fake.HangFor = 5 * time.Second
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+	cat, err := providers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fake, srv.URL, cat
+}
+
+func validateMode(t *testing.T, cat *providers.Catalogue, provider, mode, base string, values map[string]string) domain.CheckResult {
+	t.Helper()
+	p, _ := cat.Provider(provider)
+	m, ok := p.Mode(mode)
+	if !ok {
+		t.Fatalf("%s has no mode %s", provider, mode)
+	}
+	v := providers.NewValidator()
+	v.Timeout = 2 * time.Second
+	return v.Validate(context.Background(), providers.Target{Provider: p, Mode: m, BaseURL: base, Values: values})
+}
+
+// TestSonarQubeEveryVersion: the token goes as the Basic user name, which
+// SonarQube 9.9 LTS (no Bearer before 10.0) and 10.x both read; identity
+// comes from api/users/current, so a 9.9 server that allows anonymous
+// access cannot pass a wrong token as "valid".
+func TestSonarQubeEveryVersion(t *testing.T) {
+	_, url, cat := vendorEnv(t)
+	for _, base := range []string{"/sonar", "/sonar99"} {
+		t.Run(base, func(t *testing.T) {
+			good := validateMode(t, cat, "sonarqube", "token", url+base, map[string]string{"username": "ci-bot", "token": fakes.SonarToken})
+			if good.Class != domain.ClassOK || good.Identity != "ci-bot" {
+				t.Fatalf("valid token: %s %q identity %q", good.Class, good.Message, good.Identity)
+			}
+			bad := validateMode(t, cat, "sonarqube", "token", url+base, map[string]string{"username": "ci-bot", "token": "squ_0000000000000000000000000000000000000bad"})
+			if bad.Class != domain.ClassInvalidCredentials {
+				t.Fatalf("wrong token: %s %q", bad.Class, bad.Message)
+			}
+		})
+	}
+}
