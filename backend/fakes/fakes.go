@@ -191,6 +191,7 @@ func (s *Server) Handler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	s.sonar99(mux)
+	s.adoPublic(mux)
 	for _, api := range s.providerAPIs() {
 		mux.HandleFunc(api.pattern, s.provider(api))
 	}

@@ -2,7 +2,6 @@ package fakes
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -144,7 +143,7 @@ func (s *Server) inventoryAPIs() []fakeAPI {
 }
 
 func (s *Server) providerAPIs() []fakeAPI {
-	return append(append(s.inventoryAPIs(), s.sonarAPIs()...), []fakeAPI{
+	return append(append(append(s.inventoryAPIs(), s.sonarAPIs()...), s.adoAPIs()...), []fakeAPI{
 		{"GET /github/user", bearer, s.githubOK, unauthorizedJSON("Bad credentials")},
 		{"GET /github/installation/repositories", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
 			writeJSON(w, 200, map[string]any{"total_count": 1})
@@ -169,14 +168,6 @@ func (s *Server) providerAPIs() []fakeAPI {
 		}, func(w http.ResponseWriter, _ bool) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="Bitbucket.org HTTP"`)
 			w.WriteHeader(http.StatusUnauthorized)
-		}},
-		{"GET /ado/{org}/_apis/connectionData", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
-			writeJSON(w, 200, map[string]any{"authenticatedUser": map[string]any{"providerDisplayName": "Ops Team"}})
-		}, func(w http.ResponseWriter, _ bool) {
-			// Azure DevOps answers a bad PAT with its sign-in page, not a 401.
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(http.StatusNonAuthoritativeInfo)
-			fmt.Fprint(w, "<html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>")
 		}},
 		{"GET /harness/ng/api/user/currentUser", func(r *http.Request) string { return r.Header.Get("x-api-key") }, func(w http.ResponseWriter, r *http.Request, _ string) {
 			writeJSON(w, 200, map[string]any{"status": "SUCCESS", "data": map[string]any{"email": "ops@example.com", "name": "Ops"}})

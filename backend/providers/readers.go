@@ -50,8 +50,24 @@ func readSlack(resp *http.Response, body []byte, res *domain.CheckResult) {
 }
 
 // readAzureDevOps: a bad or expired PAT gets an HTML sign-in page (HTTP 203
-// or a 200/302 to the sign-in host) instead of a 401.
+// or a 200/302 to the sign-in host) instead of a 401; an organization with
+// public projects answers connectionData with HTTP 200 as the anonymous
+// public-access identity (descriptor "System:PublicAccess;…") whatever the
+// credential.
 func readAzureDevOps(resp *http.Response, body []byte, res *domain.CheckResult) {
+	var cd struct {
+		AuthenticatedUser *struct {
+			Descriptor          string `json:"descriptor"`
+			ProviderDisplayName string `json:"providerDisplayName"`
+		} `json:"authenticatedUser"`
+	}
+	if resp.StatusCode/100 == 2 && json.Unmarshal(body, &cd) == nil && cd.AuthenticatedUser != nil &&
+		(strings.HasPrefix(cd.AuthenticatedUser.Descriptor, "System:PublicAccess") || cd.AuthenticatedUser.ProviderDisplayName == "Anonymous") {
+		res.Class = domain.ClassInvalidCredentials
+		res.Identity = ""
+		res.Message = "Azure DevOps answered as the anonymous public-access user: the organization has public projects and did not accept the credential. Check the token (expired, revoked, or created for another organization)."
+		return
+	}
 	html := strings.Contains(resp.Header.Get("Content-Type"), "text/html")
 	signIn := strings.Contains(resp.Header.Get("Location"), "_signin") || strings.Contains(strings.ToLower(string(body)), "sign in")
 	if resp.StatusCode == http.StatusNonAuthoritativeInfo || (html && signIn) || (resp.StatusCode/100 == 3 && signIn) {

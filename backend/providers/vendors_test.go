@@ -56,3 +56,20 @@ func TestSonarQubeEveryVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestAzureDevOpsAnonymousIsNotAuthenticated: an organization with public
+// projects answers a bogus PAT with HTTP 200 as "Anonymous"
+// (System:PublicAccess); that is not an active connection.
+func TestAzureDevOpsAnonymousIsNotAuthenticated(t *testing.T) {
+	_, url, cat := vendorEnv(t)
+	for _, p := range []string{"azure_devops_boards", "azure_devops_repos", "azure_devops_pipelines"} {
+		bogus := validateMode(t, cat, p, "pat", url+"/ado/fabrikam-public", map[string]string{"email": "ops@example.com", "token": "bogus-pat-000000000000000000000000000000000000000001"})
+		if bogus.Class != domain.ClassInvalidCredentials || bogus.Identity != "" {
+			t.Fatalf("%s bogus PAT on a public organization: %s %q %q", p, bogus.Class, bogus.Message, bogus.Identity)
+		}
+		good := validateMode(t, cat, p, "pat", url+"/ado/fabrikam-public", map[string]string{"email": "ops@example.com", "token": fakes.AzureToken})
+		if good.Class != domain.ClassOK || good.Identity != "Ops Team" {
+			t.Fatalf("%s valid PAT: %s %q %q", p, good.Class, good.Message, good.Identity)
+		}
+	}
+}
