@@ -103,8 +103,17 @@ func (a *App) RenameConnection(id, label string) (domain.Connection, error) {
 	return call(a.svc.RenameConnection(a.ctx, id, label))
 }
 
-// DeleteConnection removes an integration and its secret.
-func (a *App) DeleteConnection(id string) error { return toUI(a.svc.DeleteConnection(a.ctx, id)) }
+// DeleteConnection removes an integration and its secret, revoking an
+// OAuth token at the provider first; the message says when that failed.
+func (a *App) DeleteConnection(id string) (string, error) {
+	return call(a.svc.DeleteConnection(a.ctx, id))
+}
+
+// DisconnectConnection revokes an OAuth integration's tokens at the
+// provider and keeps it as revoked until it is reconnected or deleted.
+func (a *App) DisconnectConnection(id string) (domain.Connection, error) {
+	return call(a.svc.DisconnectConnection(a.ctx, id))
+}
 
 // CheckConnection validates a stored integration now.
 func (a *App) CheckConnection(id string) (domain.Connection, error) {

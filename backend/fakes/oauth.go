@@ -54,6 +54,9 @@ type OAuthServer struct {
 	// (django-rest-framework.org/api-guide/authentication, "Unauthorized and
 	// Forbidden responses").
 	RefusedStatus int
+	// RevokeFails, if set, is the status the revocation endpoint answers.
+	RevokeFails int
+	revocations int
 	// BeforeUserinfo, if set, runs before userinfo checks the token (tests
 	// rotate the token in between to reproduce a check racing a refresh).
 	BeforeUserinfo func()
@@ -152,6 +155,7 @@ func (o *OAuthServer) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth/decide", o.decide)
 	mux.HandleFunc("POST /oauth/token", o.token)
 	mux.HandleFunc("GET /oauth/userinfo", o.userinfo)
+	mux.HandleFunc("POST /oauth/revoke", o.revoke)
 	mux.HandleFunc("GET /oauth/accessible-resources", o.accessibleResources)
 	mux.HandleFunc("GET /atlassian/ex/jira/{cloud}/{rest...}", o.jiraViaGateway)
 	// Jira Data Center's own OAuth 2.0 provider, on the fake's /jiradc
@@ -177,7 +181,7 @@ func (o *OAuthServer) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /oauth/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		issuer := "http://" + r.Host + "/oauth"
 		writeJSON(w, http.StatusOK, map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/authorize",
-			"token_endpoint": issuer + "/token", "userinfo_endpoint": issuer + "/userinfo",
+			"token_endpoint": issuer + "/token", "userinfo_endpoint": issuer + "/userinfo", "revocation_endpoint": issuer + "/revoke",
 			"code_challenge_methods_supported": []string{"S256"}})
 	})
 }
@@ -362,6 +366,46 @@ func (o *OAuthServer) userinfo(w http.ResponseWriter, r *http.Request) {
 	if o.authorized(w, r) {
 		writeJSON(w, http.StatusOK, map[string]string{"sub": "demo-user", "email": "demo-user@example.com"})
 	}
+}
+
+// revoke is an RFC 7009 revocation endpoint: the client authenticates
+// (Basic or in the body), a refresh token revokes its whole grant (section
+// 2.1: "SHOULD also invalidate all access tokens based on the same
+// authorization grant"), an access token only itself; an unknown token is
+// answered 200 too (section 2.2). RevokeFails answers the next calls with
+// that status instead.
+func (o *OAuthServer) revoke(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	id, secret, basic := r.BasicAuth()
+	if !basic {
+		id, secret = r.Form.Get("client_id"), r.Form.Get("client_secret")
+	}
+	if id != OAuthClientID || secret != OAuthClientSecret {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.RevokeFails != 0 {
+		oauthError(w, o.RevokeFails, "temporarily_unavailable", "injected failure")
+		return
+	}
+	tok := r.Form.Get("token")
+	if g, ok := o.refresh[tok]; ok {
+		g.revoked = true
+		o.revocations++
+	} else if _, ok := o.access[tok]; ok {
+		delete(o.access, tok)
+		o.revocations++
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// Revocations returns how many tokens the revocation endpoint revoked.
+func (o *OAuthServer) Revocations() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.revocations
 }
 
 // SetSites sets the Atlassian sites (paths on this server, like "/jira")

@@ -33,7 +33,7 @@ func routes(s *service.Service) map[string]route {
 		"ValidateDraft":    h1(s.ValidateDraft),
 		"CreateConnection": h1(s.CreateConnection),
 		"RenameConnection": h2(s.RenameConnection),
-		"DeleteConnection": e1(s.DeleteConnection),
+		"DeleteConnection": h1(s.DeleteConnection),
 		"CheckConnection":  h1(s.CheckConnection),
 
 		"ReauthenticateConnection":   h2(s.ReauthenticateConnection),
@@ -46,6 +46,7 @@ func routes(s *service.Service) map[string]route {
 		"GetConsent":            h1(s.GetConsent),
 		"CancelConsent":         e1(s.CancelConsent),
 		"RefreshCredential":     h1(s.RefreshCredential),
+		"DisconnectConnection":  h1(s.DisconnectConnection),
 		"StartOAuth1":           h1(s.StartOAuth1),
 		"VerifyOAuth1":          h2(s.VerifyOAuth1),
 		"CompleteOAuth1":        h1(s.CompleteOAuth1),

@@ -55,8 +55,9 @@ func (n *Notifier) Observe(ctx context.Context, c domain.Connection, app string,
 			return false, err
 		}
 		changed = added
-	case domain.StatusActive:
-		k, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindReauth, at, domain.StatusActive)
+	case domain.StatusActive, domain.StatusRevoked:
+		// Working again, or disconnected on purpose: "reauth required" is moot.
+		k, err := n.Store.ResolveNotifications(ctx, c.ID, domain.KindReauth, at, c.Status)
 		if err != nil {
 			return false, err
 		}

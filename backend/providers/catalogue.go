@@ -61,8 +61,11 @@ type Mode struct {
 
 // OAuthSpec holds a provider's OAuth 2.0 endpoints and scopes.
 type OAuthSpec struct {
-	AuthorizeURL  string   `json:"authorizeUrl"`
-	TokenURL      string   `json:"tokenUrl"`
+	AuthorizeURL string `json:"authorizeUrl"`
+	TokenURL     string `json:"tokenUrl"`
+	// RevokeURL is the RFC 7009 revocation endpoint (a template; empty when
+	// the provider has none Patchbay knows).
+	RevokeURL     string   `json:"revokeUrl,omitempty"`
 	Scopes        []string `json:"scopes"`
 	PKCE          bool     `json:"pkce"`
 	RotatesTokens bool     `json:"rotatesTokens"`
@@ -376,6 +379,18 @@ func (m *Mode) OAuthURLs(baseURL string, values map[string]string) (authorize, t
 		}
 	}
 	return render(m.OAuth.AuthorizeURL, v), render(m.OAuth.TokenURL, v)
+}
+
+// RevokeURL renders the mode's revocation endpoint ("" if it has none).
+func (m *Mode) RevokeURL(baseURL string, values map[string]string) string {
+	if m.OAuth == nil || m.OAuth.RevokeURL == "" {
+		return ""
+	}
+	v := map[string]string{"baseUrl": baseURL}
+	for k, x := range values {
+		v[k] = x
+	}
+	return strings.TrimSpace(render(m.OAuth.RevokeURL, v))
 }
 
 // addRedirectFields gives every OAuth mode the two optional fields of its

@@ -259,9 +259,9 @@ func discoverEndpoints(ctx context.Context, m *providers.Mode, config map[string
 	for _, k := range keys {
 		missing = missing || strings.TrimSpace(config[k.key]) == ""
 	}
-	if missing && strings.TrimSpace(config["issuer"]) != "" {
+	if strings.TrimSpace(config["issuer"]) != "" && (missing || strings.TrimSpace(config["revocationUrl"]) == "") {
 		d, err := oauth.Discover(ctx, nil, config["issuer"])
-		if err != nil {
+		if err != nil && missing {
 			return err
 		}
 		for k, v := range map[string]string{"authorizeUrl": d.AuthorizationEndpoint, "tokenUrl": d.TokenEndpoint, "userinfoUrl": d.UserinfoEndpoint,

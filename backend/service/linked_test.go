@@ -65,7 +65,7 @@ func TestLinkedConnectionsShareOneCredential(t *testing.T) {
 	}
 	// Deleting one keeps the shared secret for the others; the last one removes it.
 	for i, c := range all {
-		if err := svc.DeleteConnection(ctx, c.ID); err != nil {
+		if _, err := svc.DeleteConnection(ctx, c.ID); err != nil {
 			t.Fatal(err)
 		}
 		_, err := sec.Get(ctx, "connection/"+boards.ID)

@@ -104,7 +104,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 		assertNotInFiles(t, dbPath, s)
 	}
-	if err := svc.DeleteConnection(ctx, gh.ID); err != nil {
+	if _, err := svc.DeleteConnection(ctx, gh.ID); err != nil {
 		t.Fatal(err)
 	}
 }

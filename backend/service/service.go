@@ -405,32 +405,46 @@ func (s *Service) RenameConnection(ctx context.Context, id, label string) (domai
 	return s.store.GetConnection(ctx, id)
 }
 
-// DeleteConnection removes a connection and its secret. The secret goes
-// first: if the secret store cannot be reached, nothing is deleted and the
-// error says so.
-func (s *Service) DeleteConnection(ctx context.Context, id string) error {
+// DeleteConnection removes a connection and its secret. An OAuth
+// connection's tokens are revoked at the provider first when it can (RFC
+// 7009); when the provider refused or has no revocation endpoint, the
+// connection is deleted anyway and the returned message says so ("" when
+// there is nothing to say). The secret goes before the row: if the secret
+// store cannot be reached, nothing is deleted and the error says so.
+func (s *Service) DeleteConnection(ctx context.Context, id string) (string, error) {
 	c, err := s.store.GetConnection(ctx, id)
 	if err != nil {
-		return err
+		return "", err
 	}
 	members, err := s.groupMembers(ctx, c)
 	if err != nil {
-		return err
+		return "", err
+	}
+	msg := ""
+	if len(members) == 0 && c.Status != domain.StatusRevoked {
+		// Revoke first when it can: the last connection using a token.
+		if p, ok := s.catalogue.Provider(c.Provider); ok {
+			if m, ok := p.Mode(c.AuthMode); ok && m.OAuth != nil {
+				if note, confirmed := s.revokeTokens(ctx, c, m); !confirmed {
+					msg = "Deleted. " + note
+				}
+			}
+		}
 	}
 	if len(members) == 0 { // a shared secret stays while a linked connection uses it
 		if err := s.secrets.Delete(ctx, secretKeyOf(c)); err != nil {
-			return fmt.Errorf("delete secret of connection %s: %w", id, err)
+			return "", fmt.Errorf("delete secret of connection %s: %w", id, err)
+		}
+		if err := s.secrets.Delete(ctx, tokenKey(c)); err != nil {
+			return "", fmt.Errorf("delete token of connection %s: %w", id, err)
 		}
 	}
-	if err := s.secrets.Delete(ctx, tokenKey(c)); err != nil {
-		return fmt.Errorf("delete token of connection %s: %w", id, err)
-	}
 	if err := s.store.DeleteConnection(ctx, id); err != nil {
-		return fmt.Errorf("delete connection %s: %w", id, err)
+		return "", fmt.Errorf("delete connection %s: %w", id, err)
 	}
 	s.log.Info("connection deleted", "connection", id)
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id, Deleted: true})
-	return nil
+	return msg, nil
 }
 
 // CheckConnection validates a stored connection now and records the result.
@@ -452,6 +466,9 @@ func (s *Service) check(ctx context.Context, c domain.Connection, forceRefresh b
 	}
 	if c.Config[domain.ConfigAwaitingClient] != "" {
 		return c, nil // requested from a client: nothing to check until they connect it
+	}
+	if c.Status == domain.StatusRevoked {
+		return c, nil // disconnected: its tokens are revoked; nothing to check until it is reconnected
 	}
 	sec, err := s.getSecrets(ctx, secretKeyOf(c))
 	switch {

@@ -208,7 +208,7 @@ func TestCreateStoresSecretInKeyringNotSQLite(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].ID != c.ID {
 		t.Fatalf("list: %v %v", list, err)
 	}
-	if err := e.svc.DeleteConnection(ctx, c.ID); err != nil {
+	if _, err := e.svc.DeleteConnection(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.secrets.Get(ctx, "connection/"+c.ID); err == nil {
@@ -345,7 +345,7 @@ func TestRenameAndDeleteErrors(t *testing.T) {
 	if _, err := e.svc.RenameConnection(ctx, c.ID, " "); domain.ErrorCode(err) != domain.EInvalid {
 		t.Fatalf("empty rename: %v", err)
 	}
-	if err := e.svc.DeleteConnection(ctx, "conn_missing"); domain.ErrorCode(err) != domain.ENotFound {
+	if _, err := e.svc.DeleteConnection(ctx, "conn_missing"); domain.ErrorCode(err) != domain.ENotFound {
 		t.Fatalf("delete missing: %v", err)
 	}
 	got, _ := e.svc.GetConnection(ctx, c.ID)

@@ -183,7 +183,7 @@ func TestServiceKeepsSecretInSecretServiceNotSQLite(t *testing.T) {
 	if scanned == 0 {
 		t.Fatal("no database file was scanned")
 	}
-	if err := svc.DeleteConnection(ctx, c.ID); err != nil {
+	if _, err := svc.DeleteConnection(ctx, c.ID); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
 	if got, found := lookup(t, key); found {

@@ -58,7 +58,8 @@ export interface PatchbayAPI {
   validateDraft(draft: ConnectionDraft): Promise<DraftCheck>;
   createConnection(draft: ConnectionDraft): Promise<Connection>;
   renameConnection(id: string, label: string): Promise<Connection>;
-  deleteConnection(id: string): Promise<null>;
+  /** Deletes; the message says when an OAuth token could not be revoked at the provider ("" otherwise). */
+  deleteConnection(id: string): Promise<string>;
   checkConnection(id: string): Promise<Connection>;
   reauthenticate(id: string, draft: ReauthDraft): Promise<ReauthResult>;
   updateWorkspaces(id: string, workspaceIds: string[]): Promise<Connection>;
@@ -69,6 +70,7 @@ export interface PatchbayAPI {
   getConsent(id: string): Promise<ConsentStatus>;
   cancelConsent(id: string): Promise<null>;
   refreshCredential(id: string): Promise<Connection>;
+  disconnectConnection(id: string): Promise<Connection>;
   startOAuth1(start: { connectionId?: string; draft?: ConnectionDraft }): Promise<OAuth1Flow>;
   verifyOAuth1(id: string, code: string): Promise<OAuth1Flow>;
   completeOAuth1(id: string): Promise<Connection>;
@@ -125,10 +127,7 @@ export function createClient(t: Transport): PatchbayAPI {
     validateDraft: (draft) => invoke('ValidateDraft', draft),
     createConnection: (draft) => invoke('CreateConnection', draft),
     renameConnection: (id, label) => invoke('RenameConnection', id, label),
-    deleteConnection: async (id) => {
-      await invoke<unknown>('DeleteConnection', id);
-      return null;
-    },
+    deleteConnection: async (id) => (await invoke<string | null>('DeleteConnection', id)) ?? '',
     checkConnection: (id) => invoke('CheckConnection', id),
     reauthenticate: (id, draft) => invoke('ReauthenticateConnection', id, draft),
     updateWorkspaces: (id, ids) => invoke('UpdateConnectionWorkspaces', id, ids),
@@ -142,6 +141,7 @@ export function createClient(t: Transport): PatchbayAPI {
       return null;
     },
     refreshCredential: (id) => invoke('RefreshCredential', id),
+    disconnectConnection: (id) => invoke('DisconnectConnection', id),
     startOAuth1: (start) => invoke('StartOAuth1', start),
     verifyOAuth1: (id, code) => invoke('VerifyOAuth1', id, code),
     completeOAuth1: (id) => invoke('CompleteOAuth1', id),
