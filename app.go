@@ -78,6 +78,11 @@ func (a *App) CreateWorkspace(d domain.WorkspaceDraft) (domain.Workspace, error)
 	return call(a.svc.CreateWorkspace(a.ctx, d))
 }
 
+// RenameWorkspace changes a workspace's name (its slug stays).
+func (a *App) RenameWorkspace(id, name string) (domain.Workspace, error) {
+	return call(a.svc.RenameWorkspace(a.ctx, id, name))
+}
+
 // ListConnections returns every connection (never a secret).
 func (a *App) ListConnections() ([]domain.Connection, error) {
 	return call(a.svc.ListConnections(a.ctx))

@@ -28,6 +28,7 @@ func routes(s *service.Service) map[string]route {
 		"ListProviders":    h0(s.ListProviders),
 		"ListWorkspaces":   h0(s.ListWorkspaces),
 		"CreateWorkspace":  h1(s.CreateWorkspace),
+		"RenameWorkspace":  h2(s.RenameWorkspace),
 		"ListConnections":  h0(s.ListConnections),
 		"GetConnection":    h1(s.GetConnection),
 		"ValidateDraft":    h1(s.ValidateDraft),

@@ -183,22 +183,67 @@ var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
 
 // CreateWorkspace creates a workspace with a URL slug derived from its name.
 func (s *Service) CreateWorkspace(ctx context.Context, d domain.WorkspaceDraft) (domain.Workspace, error) {
-	name := strings.TrimSpace(d.Name)
-	if name == "" {
-		return domain.Workspace{}, domain.FieldError("name", "Enter a workspace name.")
+	name, slug, err := workspaceName(d.Name)
+	if err != nil {
+		return domain.Workspace{}, err
 	}
-	if len(name) > 80 {
-		return domain.Workspace{}, domain.FieldError("name", "Use at most 80 characters for the workspace name.")
-	}
-	slug := strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(name), "-"), "-")
-	if slug == "" {
-		return domain.Workspace{}, domain.FieldError("name", "Use at least one letter or digit in the workspace name.")
+	if err := s.nameFree(ctx, "", name); err != nil {
+		return domain.Workspace{}, err
 	}
 	w := domain.Workspace{ID: newID("ws"), Slug: slug, Name: name, CreatedAt: s.now().UTC()}
 	if err := s.store.CreateWorkspace(ctx, w); err != nil {
 		return domain.Workspace{}, err
 	}
 	return w, nil
+}
+
+// workspaceName checks a workspace name and derives its slug.
+func workspaceName(in string) (name, slug string, err error) {
+	name = strings.TrimSpace(in)
+	if name == "" {
+		return "", "", domain.FieldError("name", "Enter a workspace name.")
+	}
+	if len(name) > 80 {
+		return "", "", domain.FieldError("name", "Use at most 80 characters for the workspace name.")
+	}
+	slug = strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(name), "-"), "-")
+	if slug == "" {
+		return "", "", domain.FieldError("name", "Use at least one letter or digit in the workspace name.")
+	}
+	return name, slug, nil
+}
+
+// nameFree refuses a workspace name another workspace (not id) has, in any
+// case: two workspaces of one name cannot be told apart in the UI.
+func (s *Service) nameFree(ctx context.Context, id, name string) error {
+	all, err := s.store.ListWorkspaces(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range all {
+		if w.ID != id && strings.EqualFold(w.Name, name) {
+			return domain.FieldError("name", "A workspace with that name already exists. Choose another name.")
+		}
+	}
+	return nil
+}
+
+// RenameWorkspace changes a workspace's name. Its slug stays, so links to
+// its pages (/{slug}/connections, run links) keep working; another
+// workspace's name is refused.
+func (s *Service) RenameWorkspace(ctx context.Context, id, name string) (domain.Workspace, error) {
+	name, _, err := workspaceName(name)
+	if err != nil {
+		return domain.Workspace{}, err
+	}
+	if err := s.nameFree(ctx, id, name); err != nil {
+		return domain.Workspace{}, err
+	}
+	if err := s.store.RenameWorkspace(ctx, id, name); err != nil {
+		return domain.Workspace{}, err
+	}
+	s.log.Info("workspace renamed", "workspace", id)
+	return s.store.GetWorkspace(ctx, id)
 }
 
 // ListConnections returns every connection, without secrets.

@@ -98,6 +98,19 @@ func (s *Store) SetWorkspaceSweep(ctx context.Context, id string, minutes *int) 
 	return nil
 }
 
+// RenameWorkspace sets only a workspace's name; its slug (and so every link
+// to its pages) stays.
+func (s *Store) RenameWorkspace(ctx context.Context, id, name string) error {
+	res, err := s.writer.ExecContext(ctx, `UPDATE workspaces SET name = ? WHERE id = ?`, name, id)
+	if err != nil {
+		return s.wrap("rename workspace "+id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.Errorf(domain.ENotFound, "Workspace %s not found. It may have been deleted; reload the list.", id)
+	}
+	return nil
+}
+
 // CreateWorkspace stores a new workspace; a taken slug is a conflict.
 func (s *Store) CreateWorkspace(ctx context.Context, w domain.Workspace) error {
 	_, err := s.writer.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, created_at) VALUES (?, ?, ?, ?)`, w.ID, w.Slug, w.Name, fmtTime(w.CreatedAt))

@@ -131,7 +131,8 @@ describe('foundation', { timeout: 120_000 }, () => {
       await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
 
       // Delete with confirmation.
-      await page.getByRole('row').filter({ hasText: 'Demo API' }).getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('row').filter({ hasText: 'Demo API' }).getByRole('button', { name: /^Actions for / }).click();
+      await page.getByRole('menuitem', { name: 'Delete' }).click();
       const confirm = page.getByRole('alertdialog', { name: 'Delete integration' });
       await confirm.waitFor({ timeout: T });
       await confirm

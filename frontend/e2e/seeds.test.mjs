@@ -1,11 +1,12 @@
 // End-to-end tests of the seed documents' steps that have no other e2e:
-// seed 003's diagnosis of a failing connection.
+// seed 003's diagnosis of a failing connection; seed 002's three-dot Edit
+// path, workspace creation and renaming, and the Resync all tasks rule.
 // Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/seeds.test.mjs
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { rpc, useDemo } from './server.mjs';
+import { rpc, rpcInPage, useDemo } from './server.mjs';
 
 const T = 15_000;
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
@@ -52,6 +53,101 @@ describe('seed steps', { timeout: 180_000 }, () => {
       await page.getByRole('dialog', { name: /Re-authenticate/ }).waitFor({ timeout: T });
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'seeds-003.png') }).catch(() => {});
+      throw e;
+    }
+  });
+
+  test('seed 002: three-dot menu › Edit › workspaces dropdown › Save; workspaces created and renamed in the UI', async (t) => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    try {
+      await page.goto(demo.server.url);
+      const conns = await rpc(page, 'ListConnections');
+      const jira = conns.find((/** @type {{provider: string, status: string}} */ c) => c.provider === 'jira_cloud' && c.status === 'active');
+      const broken = conns.find((/** @type {{status: string}} */ c) => c.status === 'error');
+      assert.ok(jira && broken, 'the demo lacks an active Jira Cloud or a broken connection');
+
+      // Create a workspace, then rename it, from Settings.
+      await page.getByRole('link', { name: 'Settings', exact: true }).click();
+      const wsSection = page.getByRole('region', { name: 'Workspaces' });
+      await wsSection.getByLabel('New workspace').fill('Client Acme');
+      await wsSection.getByRole('button', { name: 'Create workspace' }).click();
+      await wsSection.getByText('Client Acme').waitFor({ timeout: T });
+      await wsSection.getByRole('button', { name: 'Rename workspace Client Acme' }).click();
+      const renameDlg = page.getByRole('dialog', { name: 'Rename workspace' });
+      await renameDlg.getByLabel('Workspace name').fill('Acme Corp');
+      await renameDlg.getByRole('button', { name: 'Save' }).click();
+      await wsSection.getByText('Acme Corp', { exact: true }).waitFor({ timeout: T });
+      const acme = (await rpc(page, 'ListWorkspaces')).find((/** @type {{name: string}} */ w) => w.name === 'Acme Corp');
+      assert.equal(acme?.slug, 'client-acme', 'renaming changed the slug (and so the links)');
+      // A name that is taken is refused with a message.
+      await wsSection.getByLabel('New workspace').fill('Acme Corp');
+      await wsSection.getByRole('button', { name: 'Create workspace' }).click();
+      await wsSection.getByRole('alert').waitFor({ timeout: T });
+
+      // A workflow in the Default workspace uses the Jira connection.
+      const ws = await rpc(page, 'ListWorkspaces');
+      const def = ws.find((/** @type {{slug: string}} */ w) => w.slug === 'default');
+      await rpc(page, 'CreateWorkflow', [{ workspaceId: def.id, name: 'Sync Jira issues', trigger: { kind: 'schedule' }, actions: [{ kind: 'check', connectionId: jira.id }] }]);
+
+      // The integrations list: each row has a three-dot menu.
+      await page.getByRole('link', { name: 'Integrations', exact: true }).click();
+      const menuButton = page.getByRole('button', { name: `Actions for ${jira.label}` });
+      await menuButton.click();
+      const menu = page.getByRole('menu', { name: `Actions for ${jira.label}` });
+      assert.deepEqual(await menu.getByRole('menuitem').allTextContents(), ['Edit', 'Rename', 'Resync all tasks', 'Delete']);
+      // Keyboard: focus is on the first item; Escape closes and returns to the button.
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Edit');
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Rename');
+      await page.keyboard.press('Escape');
+      await menu.waitFor({ state: 'detached', timeout: T });
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Actions for ${jira.label}`);
+
+      // Resync all tasks is not offered for a broken connection, and the backend refuses it.
+      await page.getByRole('button', { name: `Actions for ${broken.label}` }).click();
+      const brokenMenu = page.getByRole('menu', { name: `Actions for ${broken.label}` });
+      assert.deepEqual(await brokenMenu.getByRole('menuitem').allTextContents(), ['Edit', 'Rename', 'Delete']);
+      await page.keyboard.press('Escape');
+      const refused = await rpcInPage(page, 'ResyncConnection', [broken.id]);
+      assert.equal(refused.status, 409, refused.text);
+      assert.match(refused.text, /Resync all tasks is available only when the connection is active or interrupted/);
+
+      // Edit opens the connection's Settings tab.
+      await menuButton.click();
+      await menu.getByRole('menuitem', { name: 'Edit' }).click();
+      await page.waitForURL((u) => u.pathname === `/integrations/${jira.id}/settings`, { timeout: T });
+      const settings = page.getByRole('tabpanel', { name: 'Settings' });
+      await settings.getByRole('heading', { name: 'Status' }).waitFor({ timeout: T });
+      // Seed 002: Jira Cloud's Edit page offers Reauthorize connection, and Resync all tasks.
+      await settings.getByRole('button', { name: 'Reauthorize connection' }).waitFor({ timeout: T });
+      await settings.getByRole('button', { name: 'Resync all tasks' }).waitFor({ timeout: T });
+      await settings.getByText('If you deselect a workspace with linked workflows, saving disconnects those workflows').waitFor({ timeout: T });
+
+      // The workspaces dropdown: grant Acme Corp, Save.
+      await settings.getByRole('button', { name: /^Workspaces: Default/ }).click();
+      await settings.getByRole('checkbox', { name: 'Acme Corp' }).check();
+      await settings.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText('Workspace access saved.').waitFor({ timeout: T });
+      const granted = (await rpc(page, 'GetConnection', [jira.id])).workspaceIds;
+      assert.deepEqual([...granted].sort(), [def.id, acme.id].sort());
+
+      // Deselect Default: the workflow that would be disconnected is named before Save.
+      await settings.getByRole('button', { name: /^Workspaces: / }).click();
+      await settings.getByRole('checkbox', { name: 'Default' }).uncheck();
+      await settings.getByText('Saving disconnects these workflows from this integration: Sync Jira issues.').waitFor({ timeout: T });
+      // At least one workspace: deselecting every one cannot be saved.
+      await settings.getByRole('checkbox', { name: 'Acme Corp' }).uncheck();
+      await settings.getByRole('button', { name: 'Save', exact: true }).click();
+      await settings.getByText('Select at least one workspace.').waitFor({ timeout: T });
+      assert.deepEqual([...(await rpc(page, 'GetConnection', [jira.id])).workspaceIds].sort(), [def.id, acme.id].sort());
+      await settings.getByRole('checkbox', { name: 'Acme Corp' }).check();
+      await settings.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText(/Workspace access saved; 1 workflow\(s\) disconnected\./).waitFor({ timeout: T });
+      assert.deepEqual((await rpc(page, 'GetConnection', [jira.id])).workspaceIds, [acme.id]);
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'seeds-002.png') }).catch(() => {});
       throw e;
     }
   });

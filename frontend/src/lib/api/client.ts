@@ -52,6 +52,7 @@ export interface PatchbayAPI {
   getAppInfo(): Promise<AppInfo>;
   listWorkspaces(): Promise<Workspace[]>;
   createWorkspace(draft: WorkspaceDraft): Promise<Workspace>;
+  renameWorkspace(id: string, name: string): Promise<Workspace>;
   listProviders(): Promise<Provider[]>;
   listConnections(): Promise<Connection[]>;
   getConnection(id: string): Promise<Connection>;
@@ -121,6 +122,7 @@ export function createClient(t: Transport): PatchbayAPI {
     getAppInfo: () => invoke('GetAppInfo'),
     listWorkspaces: async () => (await invoke<Workspace[] | null>('ListWorkspaces')) ?? [],
     createWorkspace: (draft) => invoke('CreateWorkspace', draft),
+    renameWorkspace: (id, name) => invoke('RenameWorkspace', id, name),
     listProviders: async () => (await invoke<Provider[] | null>('ListProviders')) ?? [],
     listConnections: async () => (await invoke<Connection[] | null>('ListConnections')) ?? [],
     getConnection: (id) => invoke('GetConnection', id),
