@@ -51,7 +51,7 @@ type Engine struct {
 	Now domain.Clock
 
 	mu     sync.Mutex
-	active map[string]context.CancelFunc // runs executing in this process
+	active map[string]*execution // runs executing in this process
 	wg     sync.WaitGroup
 }
 
@@ -102,32 +102,48 @@ func (e *Engine) start(ctx context.Context, w domain.Workflow, replayOf, trigger
 	return r, nil
 }
 
-// launch executes a run in the background unless it already runs here.
+// launch executes a run in the background. A run already executing here is
+// asked to look again once its executor finishes (a Resume that lands while
+// the executor is on its way out is never lost).
 func (e *Engine) launch(id string) {
 	e.mu.Lock()
 	if e.active == nil {
-		e.active = map[string]context.CancelFunc{}
+		e.active = map[string]*execution{}
 	}
-	if _, running := e.active[id]; running {
+	if x, running := e.active[id]; running {
+		x.again = true
 		e.mu.Unlock()
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e.active[id] = cancel
+	x := &execution{cancel: cancel}
+	e.active[id] = x
 	e.wg.Add(1)
 	e.mu.Unlock()
 	go func() {
 		defer e.wg.Done()
-		defer func() {
+		defer cancel()
+		for {
+			if err := e.execute(ctx, id); err != nil && !errors.Is(err, context.Canceled) {
+				e.log().Error("run failed to execute", "run", id, "err", err)
+			}
 			e.mu.Lock()
+			if x.again && ctx.Err() == nil {
+				x.again = false
+				e.mu.Unlock()
+				continue
+			}
 			delete(e.active, id)
 			e.mu.Unlock()
-			cancel()
-		}()
-		if err := e.execute(ctx, id); err != nil && !errors.Is(err, context.Canceled) {
-			e.log().Error("run failed to execute", "run", id, "err", err)
+			return
 		}
 	}()
+}
+
+// execution is a run executing in this process.
+type execution struct {
+	cancel context.CancelFunc
+	again  bool // launched again while executing: look once more
 }
 
 // Wait blocks until every run executing in this process stopped (tests and
@@ -139,8 +155,8 @@ func (e *Engine) Wait() { e.wg.Wait() }
 // start runs it again.
 func (e *Engine) Stop() {
 	e.mu.Lock()
-	for _, cancel := range e.active {
-		cancel()
+	for _, x := range e.active {
+		x.cancel()
 	}
 	e.mu.Unlock()
 	e.wg.Wait()
@@ -153,76 +169,131 @@ func (e *Engine) log() *slog.Logger {
 	return slog.Default()
 }
 
+// save stores a new run.
 func (e *Engine) save(ctx context.Context, r *domain.Run) error {
 	r.UpdatedAt = e.now()
 	if err := e.Store.SaveRun(ctx, *r); err != nil {
 		return err
 	}
-	if e.Bus != nil {
-		e.Bus.Publish(RunChanged, RunRef{ID: r.ID, Status: r.Status})
-	}
+	e.publish(*r)
 	return nil
 }
 
+func (e *Engine) publish(r domain.Run) {
+	if e.Bus != nil {
+		e.Bus.Publish(RunChanged, RunRef{ID: r.ID, Status: r.Status})
+	}
+}
+
+// update is a compare-and-set transition of a stored run (store.UpdateRun):
+// change sees the run as stored now. The change is published when made.
+func (e *Engine) update(ctx context.Context, id string, change func(*domain.Run) error) (domain.Run, error) {
+	r, err := e.Store.UpdateRun(ctx, id, func(r *domain.Run) error {
+		if err := change(r); err != nil {
+			return err
+		}
+		r.UpdatedAt = e.now()
+		return nil
+	})
+	if err == nil {
+		e.publish(r)
+	}
+	return r, err
+}
+
+// errStop ends an execution: the run is no longer queued or running here.
+var errStop = errors.New("run is not running")
+
 // execute runs steps from the current one until the run ends or parks.
+// Every change is a transition of the run as stored (update): an operator's
+// Pause or Cancel made while a step runs is kept, and the step's outcome is
+// recorded on top of it.
 func (e *Engine) execute(ctx context.Context, id string) error {
 	for {
-		r, err := e.Store.GetRun(ctx, id)
-		if err != nil {
+		var step domain.Step
+		r, err := e.update(ctx, id, func(r *domain.Run) error {
+			switch r.Status {
+			case domain.RunQueued:
+				r.Status = domain.RunRunning
+			case domain.RunRunning:
+			default:
+				return errStop // paused, cancelled or finished meanwhile
+			}
+			if r.CurrentStep >= len(r.Steps) {
+				r.Status = domain.RunCompleted
+				return nil
+			}
+			st := &r.Steps[r.CurrentStep]
+			now := e.now()
+			st.Status, st.StartedAt, st.Error = domain.StepRunning, &now, ""
+			st.Attempts++
+			step = *st
+			return nil
+		})
+		if errors.Is(err, errStop) {
+			return nil
+		} else if err != nil {
 			return err
 		}
-		switch r.Status {
-		case domain.RunQueued:
-			r.Status = domain.RunRunning
-		case domain.RunRunning:
-		default:
-			return nil // paused, cancelled or finished meanwhile
+		if r.Status == domain.RunCompleted {
+			return nil
 		}
-		if r.CurrentStep >= len(r.Steps) {
-			r.Status = domain.RunCompleted
-			return e.save(ctx, &r)
-		}
-		step := &r.Steps[r.CurrentStep]
-		now := e.now()
-		step.Status, step.StartedAt, step.Error = domain.StepRunning, &now, ""
-		step.Attempts++
-		if err := e.save(ctx, &r); err != nil {
-			return err
-		}
-		out, res, err := e.attempt(ctx, step)
+		index := r.CurrentStep
+		before, _ := e.Store.GetConnection(ctx, step.ConnectionID)
+		out, res, err := e.attempt(ctx, &step)
 		if errors.Is(err, context.Canceled) {
 			return err
 		}
-		// Reload: an operator may have cancelled or paused during the step.
-		latest, gerr := e.Store.GetRun(ctx, id)
-		if gerr != nil {
-			return gerr
-		}
-		finished := e.now()
-		step.FinishedAt = &finished
-		switch {
-		case err == nil && res.OK():
-			step.Status, step.Output = domain.StepCompleted, out
-			r.CurrentStep++
-		case err == nil && res.Class.Permanent():
-			// Park, never fail: the step resumes once the connection is fixed.
-			step.Status, step.Error, step.FinishedAt = domain.StepWaiting, res.Message, nil
-			r.Status, r.PauseReason, r.PausedConnectionID = domain.RunPaused, domain.PauseReauth, step.ConnectionID
-		default:
-			msg := res.Message
-			if err != nil {
-				msg = err.Error()
+		r, err = e.update(ctx, id, func(r *domain.Run) error {
+			if index >= len(r.Steps) {
+				return errStop
 			}
-			step.Status, step.Error = domain.StepFailed, msg
-			r.Status, r.Error = domain.RunFailed, fmt.Sprintf("Step %q failed: %s", step.Name, msg)
-		}
-		if latest.Status == domain.RunCancelled {
-			r.Status = domain.RunCancelled
-		} else if latest.Status == domain.RunPaused && r.Status == domain.RunRunning {
-			r.Status, r.PauseReason = domain.RunPaused, latest.PauseReason
-		}
-		if err := e.save(ctx, &r); err != nil {
+			st := &r.Steps[index]
+			finished := e.now()
+			st.Attempts = step.Attempts
+			if r.Status == domain.RunCancelled {
+				// Cancelled while the step ran: the run stays cancelled and
+				// its skipped steps stay skipped; only work that was done
+				// is recorded.
+				if err == nil && res.OK() {
+					st.Status, st.Output, st.Error, st.FinishedAt = domain.StepCompleted, out, "", &finished
+				}
+				return nil
+			}
+			if st.Status != domain.StepRunning || r.CurrentStep != index {
+				return errStop // recovered or moved on elsewhere: leave it
+			}
+			st.FinishedAt = &finished
+			switch {
+			case err == nil && res.OK():
+				st.Status, st.Output = domain.StepCompleted, out
+				r.CurrentStep = index + 1
+			case err == nil && res.Class.Permanent():
+				// Park, never fail: the step resumes once the connection is fixed.
+				st.Status, st.Error, st.FinishedAt = domain.StepWaiting, res.Message, nil
+				r.Status, r.PauseReason, r.PausedConnectionID = domain.RunPaused, domain.PauseReauth, st.ConnectionID
+			default:
+				msg := res.Message
+				if err != nil {
+					msg = err.Error()
+				}
+				st.Status, st.Error = domain.StepFailed, msg
+				r.Status, r.Error = domain.RunFailed, fmt.Sprintf("Step %q failed: %s", st.Name, msg)
+			}
+			return nil
+		})
+		if errors.Is(err, errStop) {
+			return nil
+		} else if err != nil {
 			return err
+		}
+		if r.Status == domain.RunPaused && r.PauseReason == domain.PauseReauth && e.newCredential(ctx, before) {
+			// The connection got a new credential and is active again while
+			// the step failed: its recovery may have looked for parked runs
+			// before this one parked.
+			if _, err := e.resume(ctx, id, domain.PauseReauth); err != nil && domain.ErrorCode(err) != domain.EConflict {
+				return err
+			}
 		}
 		if r.Status != domain.RunRunning {
 			return nil
@@ -270,31 +341,33 @@ func (e *Engine) attempt(ctx context.Context, step *domain.Step) (string, domain
 
 // Pause parks a running or queued run at the next step boundary.
 func (e *Engine) Pause(ctx context.Context, id string) (domain.Run, error) {
-	r, err := e.Store.GetRun(ctx, id)
-	if err != nil {
-		return r, err
-	}
-	if r.Status != domain.RunRunning && r.Status != domain.RunQueued {
-		return r, domain.Errorf(domain.EConflict, "Only a queued or running run can be paused; this one is %s.", r.Status)
-	}
-	r.Status, r.PauseReason = domain.RunPaused, domain.PauseOperator
-	return r, e.save(ctx, &r)
+	return e.update(ctx, id, func(r *domain.Run) error {
+		if r.Status != domain.RunRunning && r.Status != domain.RunQueued {
+			return domain.Errorf(domain.EConflict, "Only a queued or running run can be paused; this one is %s.", r.Status)
+		}
+		r.Status, r.PauseReason = domain.RunPaused, domain.PauseOperator
+		return nil
+	})
 }
 
 // Resume continues a paused run at the step where it stopped.
 func (e *Engine) Resume(ctx context.Context, id string) (domain.Run, error) {
-	r, err := e.Store.GetRun(ctx, id)
+	return e.resume(ctx, id, "")
+}
+
+// resume resumes a paused run (only one paused for reason, when given).
+func (e *Engine) resume(ctx context.Context, id, reason string) (domain.Run, error) {
+	r, err := e.update(ctx, id, func(r *domain.Run) error {
+		if r.Status != domain.RunPaused || (reason != "" && r.PauseReason != reason) {
+			return domain.Errorf(domain.EConflict, "Only a paused run can be resumed; this one is %s.", r.Status)
+		}
+		r.Status, r.PauseReason, r.PausedConnectionID = domain.RunRunning, "", ""
+		if r.CurrentStep < len(r.Steps) && r.Steps[r.CurrentStep].Status == domain.StepWaiting {
+			r.Steps[r.CurrentStep].Status = domain.StepPending
+		}
+		return nil
+	})
 	if err != nil {
-		return r, err
-	}
-	if r.Status != domain.RunPaused {
-		return r, domain.Errorf(domain.EConflict, "Only a paused run can be resumed; this one is %s.", r.Status)
-	}
-	r.Status, r.PauseReason, r.PausedConnectionID = domain.RunRunning, "", ""
-	if r.CurrentStep < len(r.Steps) && r.Steps[r.CurrentStep].Status == domain.StepWaiting {
-		r.Steps[r.CurrentStep].Status = domain.StepPending
-	}
-	if err := e.save(ctx, &r); err != nil {
 		return r, err
 	}
 	e.launch(r.ID)
@@ -303,25 +376,23 @@ func (e *Engine) Resume(ctx context.Context, id string) (domain.Run, error) {
 
 // Cancel ends a run in any non-terminal state.
 func (e *Engine) Cancel(ctx context.Context, id string) (domain.Run, error) {
-	r, err := e.Store.GetRun(ctx, id)
-	if err != nil {
-		return r, err
-	}
-	if r.Terminal() {
-		return r, domain.Errorf(domain.EConflict, "This run already %s.", r.Status)
-	}
-	r.Status = domain.RunCancelled
-	for i := range r.Steps {
-		switch s := &r.Steps[i]; s.Status {
-		case domain.StepPending, domain.StepWaiting:
-			s.Status = domain.StepSkipped
-		case domain.StepRunning:
-			// Its executor records the outcome if it finishes; if Patchbay
-			// stops first, the step must not stay "running" forever.
-			s.Status, s.Error = domain.StepSkipped, "Cancelled while this step was running."
+	return e.update(ctx, id, func(r *domain.Run) error {
+		if r.Terminal() {
+			return domain.Errorf(domain.EConflict, "This run already %s.", r.Status)
 		}
-	}
-	return r, e.save(ctx, &r)
+		r.Status = domain.RunCancelled
+		for i := range r.Steps {
+			switch s := &r.Steps[i]; s.Status {
+			case domain.StepPending, domain.StepWaiting:
+				s.Status = domain.StepSkipped
+			case domain.StepRunning:
+				// Its executor records the outcome if it finishes; if Patchbay
+				// stops first, the step must not stay "running" forever.
+				s.Status, s.Error = domain.StepSkipped, "Cancelled while this step was running."
+			}
+		}
+		return nil
+	})
 }
 
 // Replay starts a new run of a terminal run's workflow, linked to it.
@@ -337,18 +408,24 @@ func (e *Engine) Replay(ctx context.Context, id string, w domain.Workflow) (doma
 }
 
 // ConnectionActive resumes every run parked for reauthorization of the
-// connection (seed 004: they resume by themselves).
+// connection (seed 004: they resume by themselves). The service calls it
+// directly whenever it records the connection as active; a run another
+// caller resumed meanwhile is skipped, not an error.
 func (e *Engine) ConnectionActive(ctx context.Context, connectionID string) (int, error) {
 	parked, err := e.Store.RunsPausedOn(ctx, connectionID)
 	if err != nil {
 		return 0, err
 	}
+	n := 0
 	for _, r := range parked {
-		if _, err := e.Resume(ctx, r.ID); err != nil {
-			return 0, err
+		if _, err := e.resume(ctx, r.ID, domain.PauseReauth); domain.ErrorCode(err) == domain.EConflict {
+			continue
+		} else if err != nil {
+			return n, err
 		}
+		n++
 	}
-	return len(parked), nil
+	return n, nil
 }
 
 // interrupted is the note left on a step that was running when Patchbay stopped.
@@ -374,9 +451,14 @@ func (e *Engine) Recover(ctx context.Context) (int, error) {
 	n := 0
 	for _, r := range unfinished {
 		if r.CurrentStep < len(r.Steps) && r.Steps[r.CurrentStep].Status == domain.StepRunning {
-			r.Steps[r.CurrentStep].Status = domain.StepPending
-			r.Steps[r.CurrentStep].Error = interrupted
-			if err := e.save(ctx, &r); err != nil {
+			_, err := e.update(ctx, r.ID, func(r *domain.Run) error {
+				if r.CurrentStep < len(r.Steps) && r.Steps[r.CurrentStep].Status == domain.StepRunning {
+					r.Steps[r.CurrentStep].Status = domain.StepPending
+					r.Steps[r.CurrentStep].Error = interrupted
+				}
+				return nil
+			})
+			if err != nil {
 				return n, fmt.Errorf("recover run %s: %w", r.ID, err)
 			}
 		}
@@ -385,13 +467,20 @@ func (e *Engine) Recover(ctx context.Context) (int, error) {
 			e.launch(r.ID)
 			n++
 		case r.PauseReason == domain.PauseReauth && e.connectionActive(ctx, r.PausedConnectionID):
-			if _, err := e.Resume(ctx, r.ID); err != nil {
+			if _, err := e.resume(ctx, r.ID, domain.PauseReauth); err != nil && domain.ErrorCode(err) != domain.EConflict {
 				return n, fmt.Errorf("recover run %s: %w", r.ID, err)
 			}
 			n++
 		}
 	}
 	return n, nil
+}
+
+// newCredential reports whether the connection is active with another
+// credential than it had (before) when the step started.
+func (e *Engine) newCredential(ctx context.Context, before domain.Connection) bool {
+	c, err := e.Store.GetConnection(ctx, before.ID)
+	return err == nil && c.Status == domain.StatusActive && c.SecretVersion != before.SecretVersion
 }
 
 func (e *Engine) connectionActive(ctx context.Context, id string) bool {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"patchbay/backend/domain"
-	"patchbay/backend/events"
 	"patchbay/backend/providers"
 	"patchbay/backend/runs"
 )
@@ -277,9 +276,11 @@ func (s *Service) target(ctx context.Context, c domain.Connection) (providers.Ta
 	return providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values}, p, nil
 }
 
-// StartBackground marks sweeps a quit interrupted, resumes interrupted runs and, while ctx lasts, fires the
-// triggers of published workflows when due and resumes runs parked for
-// reauthorization when their connection becomes active.
+// StartBackground marks sweeps a quit interrupted, resumes interrupted runs
+// and, while ctx lasts, fires the triggers of published workflows when due.
+// Runs parked for reauthorization resume when their connection is recorded
+// active (recordCheck calls the engine directly; the event bus, which drops
+// events for a slow subscriber, only tells the UI to reload).
 func (s *Service) StartBackground(ctx context.Context) {
 	if n, err := s.RecoverSweeps(ctx); err != nil {
 		s.log.Error("recover sweeps", "err", err)
@@ -292,31 +293,6 @@ func (s *Service) StartBackground(ctx context.Context) {
 		s.log.Info("resumed interrupted runs", "runs", n)
 	}
 	s.Go(func() { s.runTriggers(ctx) })
-	ch, stop := s.bus.Subscribe()
-	s.Go(func() {
-		defer stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev, ok := <-ch:
-				if !ok {
-					return
-				}
-				ref, isConn := ev.Payload.(events.ConnectionRef)
-				if ev.Topic != events.ConnectionChanged || !isConn || ref.Deleted {
-					continue
-				}
-				if c, err := s.store.GetConnection(ctx, ref.ID); err == nil && c.Status == domain.StatusActive {
-					if n, err := s.engine.ConnectionActive(ctx, c.ID); err != nil {
-						s.log.Error("resume parked runs", "connection", c.ID, "err", err)
-					} else if n > 0 {
-						s.log.Info("resumed runs parked for reauthorization", "connection", c.ID, "runs", n)
-					}
-				}
-			}
-		}
-	})
 }
 
 // fetched is the outcome of listing a connection's items into the database.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/events"
 	"patchbay/backend/fakes"
 	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
@@ -208,4 +209,66 @@ func TestResyncOfferedOnlyWhenActiveOrInterrupted(t *testing.T) {
 	if domain.ErrorCode(err) != domain.EConflict || err.Error() != "Resync all tasks is available only when the connection is active or interrupted. Reconnect it first." {
 		t.Fatalf("resync of a broken connection: %v", err)
 	}
+}
+
+// TestParkedRunResumesWhileTheBusIsFlooded: the event bus drops events for a
+// subscriber that falls behind, so it must carry no control flow. A run
+// parked on a broken connection resumes within a second of the
+// re-authentication while 10,000 other events flood the bus.
+func TestParkedRunResumesWhileTheBusIsFlooded(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx, cancel := context.WithCancel(context.Background())
+	e.svc.StartBackground(ctx)
+	defer func() { cancel(); e.svc.Wait() }()
+	e.fake.SetKey("flood-key-old-0001", true)
+	c, err := e.svc.CreateConnection(ctx, e.draft("flood-key-old-0001", fakes.GenericValidate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := e.svc.CreateWorkflow(ctx, service.WorkflowDraft{WorkspaceID: e.ws.ID, Name: "Flooded",
+		Trigger: domain.Node{Kind: "schedule"}, Actions: []domain.Node{{Kind: "check", ConnectionID: c.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.fake.SetKey("flood-key-old-0001", false)
+	run, err := e.svc.RunWorkflow(ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitRun(t, e, run.ID, domain.RunPaused)
+
+	// Flood: 10,000 events about another connection, in bursts that keep every
+	// subscriber's buffer full while the re-authentication happens.
+	flooding := make(chan struct{})
+	var sent atomic.Int64
+	go func() {
+		defer close(flooding)
+		for sent.Load() < 10000 {
+			for j := 0; j < 100; j++ {
+				e.svc.Bus().Publish(events.ConnectionChanged, events.ConnectionRef{ID: "conn_other"})
+				sent.Add(1)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	for sent.Load() < 500 {
+		time.Sleep(time.Millisecond)
+	}
+	e.fake.SetKey("flood-key-new-0002", true)
+	if _, err := e.svc.ReauthenticateConnection(ctx, c.ID, domain.ReauthDraft{Secrets: map[string]string{"apiKey": "flood-key-new-0002"}}); err != nil {
+		t.Fatal(err)
+	}
+	recovered := time.Now()
+	var got domain.Run
+	for time.Since(recovered) < time.Second {
+		if got, _ = e.svc.GetRun(ctx, run.ID); got.Status != domain.RunPaused {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	<-flooding
+	if got.Status == domain.RunPaused {
+		t.Fatalf("the parked run did not resume within 1 s of the re-authentication (%d events flooded the bus): %+v", sent.Load(), got)
+	}
+	waitRun(t, e, run.ID, domain.RunCompleted)
 }

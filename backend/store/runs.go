@@ -97,6 +97,37 @@ func (s *Store) SaveRun(ctx context.Context, r domain.Run) error {
 	return s.wrapNil("save run "+r.ID, err)
 }
 
+// UpdateRun changes a run as a compare-and-set transition: in one write
+// transaction it reads the run as stored now, lets change decide from that
+// state (an error from change aborts and is returned as is) and writes the
+// result. The engine's executor and the operator's Pause, Resume and Cancel
+// all go through it, so none of them overwrites the others' changes with a
+// copy read earlier.
+func (s *Store) UpdateRun(ctx context.Context, id string, change func(*domain.Run) error) (domain.Run, error) {
+	var out domain.Run
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.Errorf(domain.ENotFound, "Run %s not found.", id)
+		} else if err != nil {
+			return err
+		}
+		if err := change(&r); err != nil {
+			return err
+		}
+		steps, err := json.Marshal(r.Steps)
+		if err != nil {
+			return fmt.Errorf("encode steps of %s: %w", id, err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE runs SET status = ?, pause_reason = ?, paused_connection_id = ?, current_step = ?,
+			error = ?, steps_json = ?, updated_at = ? WHERE id = ?`,
+			r.Status, r.PauseReason, r.PausedConnectionID, r.CurrentStep, r.Error, string(steps), fmtTime(r.UpdatedAt), id)
+		out = r
+		return err
+	})
+	return out, s.wrapNil("update run "+id, err)
+}
+
 func scanRun(r scanner) (domain.Run, error) {
 	var run domain.Run
 	var steps, created, updated string
