@@ -1,7 +1,6 @@
 package fakes
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,7 +12,7 @@ import (
 // Tokens containing these markers make every fake provider misbehave in the
 // documented ways, so tests and the demo can reach each classification.
 const (
-	MarkNoScope = "noscope"  // valid, but lacks a scope (403 with scope headers)
+	MarkNoScope = "noscope"  // valid, but lacks scopes (GitHub lists fewer in X-OAuth-Scopes, Slack answers missing_scope)
 	MarkLimited = "limited"  // rate limited (429 with Retry-After)
 	MarkDown    = "down"     // provider outage (503)
 	MarkHang    = "hang"     // never answers until the client gives up
@@ -130,20 +129,11 @@ func (s *Server) inventoryAPIs() []fakeAPI {
 		{"GET /bitbucket/2.0/repositories", basicPassword, items(map[string]any{"values": names("full_name", "acme/web")}), x("Unauthorized")},
 		{"GET /ado/{org}/_apis/projects", basicPassword, items(map[string]any{"value": names("name", "Contoso", "Fabrikam")}), x("Unauthorized")},
 		{"GET /gitlab/api/v4/projects", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, items(names("path_with_namespace", "ops/infra", "ops/tools")), x("401 Unauthorized")},
-		{"GET /slack/api/conversations.list", bearer, items(map[string]any{"ok": true, "channels": names("name", "general", "alerts")}), x("invalid_auth")},
-		{"POST /slack/api/chat.postMessage", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
-			var m struct{ Channel, Text string }
-			_ = json.NewDecoder(r.Body).Decode(&m)
-			s.mu.Lock()
-			s.posts = append(s.posts, m.Channel+": "+m.Text)
-			s.mu.Unlock()
-			writeJSON(w, 200, map[string]any{"ok": true, "channel": m.Channel})
-		}, x("invalid_auth")},
 	}
 }
 
 func (s *Server) providerAPIs() []fakeAPI {
-	return append(append(append(s.inventoryAPIs(), s.sonarAPIs()...), s.adoAPIs()...), []fakeAPI{
+	return append(append(append(s.inventoryAPIs(), s.sonarAPIs()...), s.adoAPIs()...), append(s.slackAPIs(), []fakeAPI{
 		{"GET /github/user", bearer, s.githubOK, unauthorizedJSON("Bad credentials")},
 		{"GET /github/installation/repositories", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
 			writeJSON(w, 200, map[string]any{"total_count": 1})
@@ -177,18 +167,7 @@ func (s *Server) providerAPIs() []fakeAPI {
 			w.Header().Set("RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Minute).Unix(), 10))
 			writeJSON(w, 200, map[string]any{"username": "ops-bot", "id": 7})
 		}, unauthorizedJSON("401 Unauthorized")},
-		{"POST /slack/api/auth.test", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
-			w.Header().Set("X-OAuth-Scopes", "channels:read,chat:write,users:read")
-			writeJSON(w, 200, map[string]any{"ok": true, "url": "https://demo.slack.com/", "team": "Demo", "user": "patchbay-bot", "team_id": "T1", "user_id": "U1"})
-		}, func(w http.ResponseWriter, revoked bool) {
-			// Slack reports auth failures as HTTP 200 with ok:false.
-			e := "invalid_auth"
-			if revoked {
-				e = "token_revoked"
-			}
-			writeJSON(w, 200, map[string]any{"ok": false, "error": e})
-		}},
-	}...)
+	}...)...)
 }
 
 // githubOK answers /user like GitHub: identity, scopes, rate-limit headers
@@ -199,7 +178,17 @@ func (s *Server) githubOK(w http.ResponseWriter, r *http.Request, tok string) {
 	used := s.used[tok]
 	s.mu.Unlock()
 	h := w.Header()
-	h.Set("X-OAuth-Scopes", "repo, read:org, workflow")
+	// GET /user needs no scope: it answers 200 for any valid token
+	// (docs.github.com/rest/users/users "Get the authenticated user";
+	// "Scopes for OAuth apps": classic PATs and OAuth tokens list their
+	// scopes in X-OAuth-Scopes, fine-grained PATs send no such header).
+	switch {
+	case strings.HasPrefix(tok, "github_pat_"):
+	case strings.Contains(tok, MarkNoScope):
+		h.Set("X-OAuth-Scopes", "read:user")
+	default:
+		h.Set("X-OAuth-Scopes", "repo, read:org, workflow")
+	}
 	h.Set("X-RateLimit-Limit", "5000")
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(5000-used))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Hour).Unix(), 10))
@@ -251,12 +240,6 @@ func (s *Server) provider(api fakeAPI) http.HandlerFunc {
 		valid, known := s.keyState(tok)
 		if !valid {
 			api.bad(w, known)
-			return
-		}
-		if strings.Contains(tok, MarkNoScope) {
-			w.Header().Set("X-OAuth-Scopes", "read:user")
-			w.Header().Set("X-Accepted-OAuth-Scopes", "repo")
-			writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by personal access token"})
 			return
 		}
 		api.ok(w, r, tok)

@@ -88,6 +88,19 @@ type OAuthSpec struct {
 	RefreshSendsRedirect bool `json:"refreshSendsRedirect,omitempty"`
 	// AuthParams are extra authorize parameters (Atlassian: audience, prompt).
 	AuthParams map[string]string `json:"authParams,omitempty"`
+	// ScopeSeparator joins the scope parameter when the provider does not
+	// take RFC 6749's spaces (Slack: a comma-separated list).
+	ScopeSeparator string `json:"scopeSeparator,omitempty"`
+}
+
+// ScopeParam returns scopes as the provider's authorize request takes them:
+// one element joined by ScopeSeparator when it has one (x/oauth2 joins the
+// elements with spaces).
+func (o *OAuthSpec) ScopeParam(scopes []string) []string {
+	if o.ScopeSeparator == "" || len(scopes) < 2 {
+		return scopes
+	}
+	return []string{strings.Join(scopes, o.ScopeSeparator)}
 }
 
 // OAuth1Spec holds the OAuth 1.0a endpoint templates ({{baseUrl}}).
@@ -246,6 +259,9 @@ func (p *Provider) check() error {
 	}
 	if len(p.Modes) == 0 {
 		return fmt.Errorf("provider %s: at least one auth mode is required", p.ID)
+	}
+	if p.Post != nil && p.Post.Reader != "" && readers[p.Post.Reader] == nil {
+		return fmt.Errorf("provider %s: unknown post reader %q", p.ID, p.Post.Reader)
 	}
 	if !p.SelfHosted && p.CloudBaseURL == "" {
 		return fmt.Errorf("provider %s: a cloud base URL is required unless self-hosted", p.ID)

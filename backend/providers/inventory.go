@@ -26,6 +26,9 @@ type PostSpec struct {
 	URL string `json:"url"`
 	// Body is a JSON template with {{channel}} and {{text}} placeholders.
 	Body string `json:"body"`
+	// Reader reads the answer (Slack: HTTP 200 with ok:false is a failure);
+	// the mode's validation reader if empty.
+	Reader string `json:"reader,omitempty"`
 }
 
 // Inventory fetches the names of the provider's items with t's credential.
@@ -60,7 +63,11 @@ func (v *Validator) Inventory(ctx context.Context, t Target, spec InventorySpec)
 func (v *Validator) Post(ctx context.Context, t Target, spec PostSpec, channel, text string) domain.CheckResult {
 	esc := func(s string) string { b, _ := json.Marshal(s); return strings.Trim(string(b), `"`) }
 	body := strings.NewReplacer("{{channel}}", esc(channel), "{{text}}", esc(text)).Replace(spec.Body)
-	res, _ := v.call(ctx, t, "POST", spec.URL, []byte(body), ValidateSpec{Reader: t.Mode.Validate.Reader})
+	reader := t.Mode.Validate.Reader
+	if spec.Reader != "" {
+		reader = spec.Reader
+	}
+	res, _ := v.call(ctx, t, "POST", spec.URL, []byte(body), ValidateSpec{Reader: reader})
 	if res.OK() {
 		res.Message = "Posted the summary to " + channel + "."
 	} else {

@@ -102,9 +102,24 @@ func TestGitHubDetails(t *testing.T) {
 	if exp.ExpiresAt == nil || time.Until(*exp.ExpiresAt) < 71*time.Hour {
 		t.Fatalf("expiry not read: %+v", exp.ExpiresAt)
 	}
+	// GET /user answers 200 whatever the scopes; the catalogue's required
+	// scopes are read from X-OAuth-Scopes.
 	noscope := validate("ghp_" + fakes.MarkNoScope + "NOSCOPEnoscopeNOSCOPEnoscop01")
-	if noscope.Class != domain.ClassInsufficientScope || strings.Join(noscope.MissingScopes, ",") != "repo" {
+	if noscope.Class != domain.ClassInsufficientScope || noscope.HTTPStatus != 200 || strings.Join(noscope.MissingScopes, ",") != "repo" {
 		t.Fatalf("missing scope not named: %+v", noscope)
+	}
+	// Fine-grained PATs report no scopes: nothing to judge them by.
+	if fg := validate("github_pat_11ABCDEFG0demoFineGrained_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"); fg.Class != domain.ClassOK {
+		t.Fatalf("fine-grained PAT: %+v", fg)
+	}
+	// GitHub Actions needs workflow too.
+	pa, _ := cat.Provider("github_actions")
+	ma, _ := pa.Mode("pat")
+	tok := "ghp_" + fakes.MarkNoScope + "NOSCOPEnoscopeNOSCOPEnoscop02"
+	fake.SetKey(tok, true)
+	act := providers.NewValidator().Validate(context.Background(), providers.Target{Provider: pa, Mode: ma, BaseURL: srv.URL + "/github", Values: map[string]string{"email": "a@b.c", "token": tok}})
+	if act.Class != domain.ClassInsufficientScope || strings.Join(act.MissingScopes, ",") != "repo,workflow" {
+		t.Fatalf("actions missing scopes: %+v", act)
 	}
 }
 

@@ -20,21 +20,28 @@ var readers = map[string]reader{
 }
 
 // readSlack: Slack answers HTTP 200 with {"ok":false,"error":…} for bad,
-// revoked and expired tokens and for missing scopes.
+// revoked and expired tokens, for missing scopes and for everything else a
+// method can refuse (docs.slack.dev/apis/web-api, "Evaluating responses";
+// the Errors table of auth.test and chat.postMessage). Only the token
+// errors are credential problems: a channel the app is not in, or that is
+// archived or unknown, needs a different channel or an invitation.
 func readSlack(resp *http.Response, body []byte, res *domain.CheckResult) {
 	var a struct {
-		OK     bool   `json:"ok"`
+		OK     *bool  `json:"ok"`
 		Error  string `json:"error"`
 		Needed string `json:"needed"`
 	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &a) != nil || a.OK {
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &a) != nil || a.OK == nil || *a.OK {
 		return
 	}
+	res.Identity = ""
 	switch a.Error {
 	case "token_revoked", "account_inactive":
 		res.Class, res.Message = domain.ClassRevoked, "Slack says the token was revoked ("+a.Error+")."
 	case "token_expired":
 		res.Class, res.Message = domain.ClassExpired, "Slack says the token has expired."
+	case "invalid_auth", "not_authed", "not_allowed_token_type":
+		res.Class, res.Message = domain.ClassInvalidCredentials, "Slack rejected the token ("+a.Error+")."
 	case "missing_scope":
 		res.Class, res.Message = domain.ClassInsufficientScope, "Slack says the token lacks a scope."
 		if a.Needed != "" {
@@ -43,10 +50,17 @@ func readSlack(resp *http.Response, body []byte, res *domain.CheckResult) {
 		}
 	case "ratelimited":
 		res.Class, res.Message = domain.ClassRateLimited, "Slack is rate limiting requests."
-	default: // invalid_auth, not_authed and anything new
-		res.Class, res.Message = domain.ClassInvalidCredentials, "Slack rejected the token ("+a.Error+")."
+	case "not_in_channel":
+		res.Class, res.Message = domain.ClassMisconfigured, "Slack says the app is not a member of the channel (not_in_channel). Invite it there (/invite @your-app) or choose another channel."
+	case "channel_not_found":
+		res.Class, res.Message = domain.ClassMisconfigured, "Slack does not know the channel, or the app cannot see it (channel_not_found). Check the channel name; for a private channel, invite the app first."
+	case "is_archived":
+		res.Class, res.Message = domain.ClassMisconfigured, "The Slack channel is archived (is_archived). Choose another channel or unarchive it."
+	case "internal_error", "fatal_error", "service_unavailable", "request_timeout":
+		res.Class, res.Message = domain.ClassProviderDown, "Slack had an internal problem ("+a.Error+")."
+	default:
+		res.Class, res.Message = domain.ClassMisconfigured, "Slack refused the request ("+a.Error+")."
 	}
-	res.Identity = ""
 }
 
 // readAzureDevOps: a bad or expired PAT gets an HTML sign-in page (HTTP 203

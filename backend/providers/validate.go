@@ -293,7 +293,9 @@ func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 			}
 			res.Identity = id
 		}
-		if missing := missingScopes(spec.RequiredScopes, res.Scopes, spec.ScopesHeader != "" && resp.Header.Get(spec.ScopesHeader) != ""); len(missing) > 0 {
+		// A present but empty scopes header is a token with no scopes; no
+		// header at all (GitHub fine-grained PATs) says nothing.
+		if missing := missingScopes(spec.RequiredScopes, res.Scopes, spec.ScopesHeader != "" && len(resp.Header.Values(spec.ScopesHeader)) > 0); len(missing) > 0 {
 			res.Class = domain.ClassInsufficientScope
 			res.MissingScopes = missing
 			res.Message = "The credential works but lacks the scopes " + strings.Join(missing, ", ") + "."

@@ -3,6 +3,7 @@ package providers_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,56 @@ func TestAzureDevOpsAnonymousIsNotAuthenticated(t *testing.T) {
 		good := validateMode(t, cat, p, "pat", url+"/ado/fabrikam-public", map[string]string{"email": "ops@example.com", "token": fakes.AzureToken})
 		if good.Class != domain.ClassOK || good.Identity != "Ops Team" {
 			t.Fatalf("%s valid PAT: %s %q %q", p, good.Class, good.Message, good.Identity)
+		}
+	}
+}
+
+// TestSlackOAuthModeAndPosting: the OAuth mode reads Slack's HTTP 200
+// ok:false answers like the token mode (a revoked token is revoked, not a
+// wrong base URL), asks for chat:write, and a post reports what Slack said:
+// channel problems are not credential problems, and a failed post is never
+// "Posted".
+func TestSlackOAuthModeAndPosting(t *testing.T) {
+	fake, url, cat := vendorEnv(t)
+	const revoked = "xoxe.xoxb-1-revokedREVOKEDrevoked"
+	fake.SetKey(revoked, false)
+	fake.SetKey("xoxb-"+fakes.MarkNoScope+"-1", true)
+	p, _ := cat.Provider("slack")
+	oauthMode, _ := p.Mode("oauth2")
+	tokenMode, _ := p.Mode("token")
+	if got := strings.Join(oauthMode.OAuth.ScopeParam(oauthMode.OAuth.Scopes), " "); !strings.Contains(got, "chat:write") || strings.Contains(got, " ") {
+		t.Fatalf("Slack OAuth scope parameter %q: want a comma-separated list with chat:write", got)
+	}
+	if res := validateMode(t, cat, "slack", "oauth2", url+"/slack", map[string]string{"accessToken": revoked}); res.Class != domain.ClassRevoked {
+		t.Fatalf("revoked OAuth token: %s %q", res.Class, res.Message)
+	}
+	if res := validateMode(t, cat, "slack", "oauth2", url+"/slack", map[string]string{"accessToken": fakes.SlackToken}); res.Class != domain.ClassOK || res.Identity != "patchbay-bot" {
+		t.Fatalf("valid OAuth token: %s %q", res.Class, res.Message)
+	}
+	post := func(m *providers.Mode, key, tok, channel string) domain.CheckResult {
+		return providers.NewValidator().Post(context.Background(), providers.Target{Provider: p, Mode: m, BaseURL: url + "/slack", Values: map[string]string{key: tok}}, *p.Post, channel, "hello")
+	}
+	for _, m := range []struct {
+		mode *providers.Mode
+		key  string
+	}{{oauthMode, "accessToken"}, {tokenMode, "token"}} {
+		cases := []struct {
+			tok, channel string
+			want         domain.Class
+			msg          string
+		}{
+			{fakes.SlackToken, "general", domain.ClassOK, "Posted the summary"},
+			{fakes.SlackToken, fakes.SlackChannelNotMember, domain.ClassMisconfigured, "not_in_channel"},
+			{fakes.SlackToken, fakes.SlackChannelArchived, domain.ClassMisconfigured, "is_archived"},
+			{fakes.SlackToken, "no-such-channel", domain.ClassMisconfigured, "channel_not_found"},
+			{revoked, "general", domain.ClassRevoked, "revoked"},
+			{"xoxb-" + fakes.MarkNoScope + "-1", "general", domain.ClassInsufficientScope, "chat:write"},
+		}
+		for _, c := range cases {
+			res := post(m.mode, m.key, c.tok, c.channel)
+			if res.Class != c.want || !strings.Contains(res.Message, c.msg) || (c.want != domain.ClassOK && strings.Contains(res.Message, "Posted")) {
+				t.Errorf("%s post to %s with %s: %s %q, want %s %q", m.mode.ID, c.channel, c.tok, res.Class, res.Message, c.want, c.msg)
+			}
 		}
 	}
 }

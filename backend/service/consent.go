@@ -47,7 +47,7 @@ func oauthConfig(m *providers.Mode, baseURL string, values map[string]string) *o
 	if s := strings.Fields(values["scopes"]); len(s) > 0 {
 		scopes = s
 	}
-	cfg := &oauth2.Config{ClientID: values["clientId"], ClientSecret: values["clientSecret"], Scopes: scopes,
+	cfg := &oauth2.Config{ClientID: values["clientId"], ClientSecret: values["clientSecret"], Scopes: m.OAuth.ScopeParam(scopes),
 		Endpoint: oauth2.Endpoint{AuthURL: authURL, TokenURL: tokenURL}}
 	if m.OAuth.RefreshSendsRedirect {
 		// The redirect URI of the authorization, repeated by refreshes (a
