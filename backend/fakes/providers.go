@@ -17,6 +17,9 @@ const (
 	MarkDown    = "down"     // provider outage (503)
 	MarkHang    = "hang"     // never answers until the client gives up
 	MarkExpiry  = "expiring" // valid, with an expiry 3 days ahead (GitHub)
+	// MarkSecondary: GitHub answers 403 for a secondary rate limit (with
+	// Retry-After unless the token also contains "noretry").
+	MarkSecondary = "secondary"
 )
 
 // Demo holds what a new user (and the e2e tests) types to connect one
@@ -139,10 +142,23 @@ func (s *Server) providerAPIs() []fakeAPI {
 			writeJSON(w, 200, map[string]any{"total_count": 1})
 		}, unauthorizedJSON("Bad credentials")},
 		{"GET /jira/rest/api/3/myself", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
+			// GET /rest/api/3/myself (Jira Cloud platform REST v3 OpenAPI,
+			// User schema): emailAddress "may be returned as null" under the
+			// user's privacy settings (accounts named "hidden…" here);
+			// accountId is always present.
 			u, _, _ := r.BasicAuth()
 			w.Header().Set("X-RateLimit-Remaining", "95")
-			writeJSON(w, 200, map[string]any{"emailAddress": u, "displayName": "Ops Team", "accountId": "5b10ac8d82e05b22cc7d4ef5"})
-		}, unauthorizedJSON("Client must be authenticated to access this resource.")},
+			var email any = u
+			if strings.HasPrefix(u, "hidden") {
+				email = nil
+			}
+			writeJSON(w, 200, map[string]any{"self": "https://your-site.atlassian.net/rest/api/3/user?accountId=5b10ac8d82e05b22cc7d4ef5",
+				"accountId": "5b10ac8d82e05b22cc7d4ef5", "accountType": "atlassian", "emailAddress": email, "displayName": "Ops Team",
+				"active": true, "timeZone": "Europe/London", "locale": "en_GB"})
+		}, func(w http.ResponseWriter, _ bool) {
+			// Jira's error collection: {"errorMessages":[…],"errors":{}}.
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"errorMessages": []string{"Client must be authenticated to access this resource."}, "errors": map[string]any{}})
+		}},
 		{"GET /jiradc/rest/api/2/myself", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
 			if strings.HasPrefix(r.Header.Get("Authorization"), "OAuth ") {
 				writeJSON(w, 200, map[string]any{"name": "oauth1-user", "emailAddress": "oauth1-user@example.com", "displayName": "OAuth 1 User"})
@@ -173,6 +189,19 @@ func (s *Server) providerAPIs() []fakeAPI {
 // githubOK answers /user like GitHub: identity, scopes, rate-limit headers
 // (each token its own budget) and, for expiring tokens, the expiry header.
 func (s *Server) githubOK(w http.ResponseWriter, r *http.Request, tok string) {
+	if strings.Contains(tok, MarkSecondary) {
+		// A secondary rate limit: 403 with GitHub's message, Retry-After
+		// (not always sent) and requests left in the primary budget
+		// (docs.github.com "Troubleshooting the REST API").
+		if !strings.Contains(tok, "noretry") {
+			w.Header().Set("Retry-After", "60")
+		}
+		w.Header().Set("X-RateLimit-Limit", "5000")
+		w.Header().Set("X-RateLimit-Remaining", "4987")
+		writeJSON(w, http.StatusForbidden, map[string]string{"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0440:2B42:8E1A:9A1E7C:6567F2A1.",
+			"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"})
+		return
+	}
 	s.mu.Lock()
 	s.used[tok]++
 	used := s.used[tok]

@@ -108,6 +108,13 @@ func TestGitHubDetails(t *testing.T) {
 	if noscope.Class != domain.ClassInsufficientScope || noscope.HTTPStatus != 200 || strings.Join(noscope.MissingScopes, ",") != "repo" {
 		t.Fatalf("missing scope not named: %+v", noscope)
 	}
+	// A secondary rate limit (403, remaining not 0) is a rate limit, not a
+	// missing scope: the connection stays usable.
+	for _, tok := range []string{"ghp_" + fakes.MarkSecondary + "SECONDARYsecondarySECOND01", "ghp_" + fakes.MarkSecondary + "noretrySECONDARYsecondar01"} {
+		if sec := validate(tok); sec.Class != domain.ClassRateLimited || sec.RetryAt == nil || sec.Class.Permanent() {
+			t.Fatalf("secondary rate limit %s: %+v", tok, sec)
+		}
+	}
 	// Fine-grained PATs report no scopes: nothing to judge them by.
 	if fg := validate("github_pat_11ABCDEFG0demoFineGrained_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"); fg.Class != domain.ClassOK {
 		t.Fatalf("fine-grained PAT: %+v", fg)

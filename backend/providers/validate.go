@@ -323,6 +323,13 @@ func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 		res.Class = domain.ClassRateLimited
 		res.RetryAt = retryAt(resp.Header, spec.RateResetHeader, now)
 		res.Message = "The provider's rate limit is used up."
+	case (code == http.StatusForbidden || code == http.StatusTooManyRequests) && secondaryLimit(code, resp.Header, providerMsg):
+		// GitHub's secondary rate limits: 403 or 429 with a message saying
+		// so, an optional Retry-After, and X-RateLimit-Remaining usually not
+		// 0 ("Troubleshooting the REST API", docs.github.com).
+		res.Class = domain.ClassRateLimited
+		res.RetryAt = secondaryRetry(resp.Header, now)
+		res.Message = "The provider's secondary rate limit was exceeded (too many requests in a short time); the credential is fine."
 	case code == http.StatusForbidden && bearerError(resp.Header) == "invalid_token":
 		// RFC 6750 section 3.1: the token is expired, revoked or malformed,
 		// whatever the status (some servers answer 403).
@@ -362,6 +369,26 @@ func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 	return res
 }
 
+// secondaryLimit reports a secondary (abuse) rate limit: a Retry-After on a
+// 403, or the provider's message saying so.
+func secondaryLimit(code int, h http.Header, msg string) bool {
+	lower := strings.ToLower(msg)
+	return code == http.StatusForbidden && h.Get("Retry-After") != "" || strings.Contains(lower, "secondary rate limit") || strings.Contains(lower, "abuse detection")
+}
+
+// secondaryRetry is when to retry after a secondary limit: Retry-After, the
+// reset when no requests remain, else at least one minute (GitHub: "wait
+// for at least one minute before retrying").
+func secondaryRetry(h http.Header, now time.Time) *time.Time {
+	if h.Get("Retry-After") != "" || isZero(h, "X-RateLimit-Remaining") {
+		if t := retryAt(h, "", now); t != nil {
+			return t
+		}
+	}
+	t := now.Add(time.Minute).UTC()
+	return &t
+}
+
 // bearerError is the error attribute of a Bearer WWW-Authenticate
 // challenge (RFC 6750 section 3): invalid_token, insufficient_scope…
 func bearerError(h http.Header) string {
@@ -381,6 +408,9 @@ func providerMessage(body []byte) string {
 	var m map[string]any
 	if json.Unmarshal(body, &m) != nil {
 		return ""
+	}
+	if l, ok := m["errorMessages"].([]any); ok && len(l) > 0 {
+		m["errorMessage"] = l[0] // Jira's error collection
 	}
 	for _, k := range []string{"message", "error_description", "error", "errorMessage"} {
 		if s, ok := m[k].(string); ok && s != "" {
