@@ -19,6 +19,7 @@ import (
 
 	"patchbay/backend/cli"
 	"patchbay/backend/service"
+	"patchbay/backend/webassets"
 )
 
 //go:embed all:frontend/dist
@@ -32,7 +33,8 @@ func main() {
 	if err != nil {
 		panic(err) // the embed pattern guarantees the directory exists
 	}
-	os.Exit(cli.Main(os.Args[1:], cli.Env{Assets: dist, Desktop: runWindow, Started: started}))
+	// The build stores scripts and styles gzipped (frontend/vite.config.ts).
+	os.Exit(cli.Main(os.Args[1:], cli.Env{Assets: webassets.Gunzip(dist), Desktop: runWindow, Started: started}))
 }
 
 // runWindow opens the Wails window bound to svc and blocks until it closes.
