@@ -189,6 +189,12 @@ func (a *App) GetConsent(id string) (domain.ConsentStatus, error) {
 // CancelConsent stops a pending consent.
 func (a *App) CancelConsent(id string) error { return toUI(a.svc.CancelConsent(a.ctx, id)) }
 
+// CompleteConsent is Validate Connection after a confirmed reauthorization:
+// it validates the granted token and only then makes it the credential.
+func (a *App) CompleteConsent(id string) (domain.Connection, error) {
+	return call(a.svc.CompleteConsent(a.ctx, id))
+}
+
 // RefreshCredential renews an OAuth integration's access token now.
 func (a *App) RefreshCredential(id string) (domain.Connection, error) {
 	return call(a.svc.RefreshCredential(a.ctx, id))

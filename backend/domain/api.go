@@ -83,10 +83,14 @@ type ReauthResult struct {
 
 // Consent states.
 const (
-	ConsentPending   = "pending"
-	ConsentDone      = "done"
-	ConsentFailed    = "failed"
-	ConsentCancelled = "cancelled"
+	ConsentPending = "pending"
+	// ConsentAuthorized: the provider granted access, and the new token
+	// waits in memory for Validate Connection (CompleteConsent); the old
+	// credential is still the one in use.
+	ConsentAuthorized = "authorized"
+	ConsentDone       = "done"
+	ConsentFailed     = "failed"
+	ConsentCancelled  = "cancelled"
 )
 
 // ConsentStatus is a running or finished OAuth consent: the UI opens AuthURL
@@ -99,6 +103,11 @@ type ConsentStatus struct {
 	Message      string       `json:"message,omitempty"`
 	Check        *CheckResult `json:"check,omitempty"`
 	ConnectionID string       `json:"connectionId,omitempty"`
+	// AuthorizedAs and Granted say, once the provider granted access
+	// (state authorized), which account authorized and which scopes the new
+	// token carries.
+	AuthorizedAs string   `json:"authorizedAs,omitempty"`
+	Granted      []string `json:"granted,omitempty"`
 }
 
 // ReauthorizeDraft starts a reauthorization by consent: empty fields mean
@@ -107,6 +116,11 @@ type ConsentStatus struct {
 type ReauthorizeDraft struct {
 	ClientID     string `json:"clientId"`
 	ClientSecret string `json:"clientSecret"`
+	// Confirm stops after consent (state authorized): the new token
+	// replaces the old one only when CompleteConsent (Validate Connection)
+	// validates it (seeds 000/001: returned to the re-authentication page,
+	// then Validate Connection).
+	Confirm bool `json:"confirm,omitempty"`
 }
 
 // ErrCannotRefresh is the message of a manual refresh of a permanently

@@ -46,6 +46,7 @@ func routes(s *service.Service) map[string]route {
 		"ReauthorizeConnection": h2(s.ReauthorizeConnection),
 		"GetConsent":            h1(s.GetConsent),
 		"CancelConsent":         e1(s.CancelConsent),
+		"CompleteConsent":       h1(s.CompleteConsent),
 		"RefreshCredential":     h1(s.RefreshCredential),
 		"DisconnectConnection":  h1(s.DisconnectConnection),
 		"StartOAuth1":           h1(s.StartOAuth1),

@@ -45,6 +45,9 @@ type ConsentOptions struct {
 	// to Callback. DoneURL, if set, is where the browser goes on success.
 	Handoff bool
 	DoneURL string
+	// DoneMessage is what the browser tab says on success when there is no
+	// DoneURL (default: "Patchbay is connected. You can close this tab.").
+	DoneMessage string
 	// PKCE sends an S256 code challenge.
 	PKCE bool
 	// AuthParams are extra authorize parameters (audience, prompt…).
@@ -73,6 +76,7 @@ type Consent struct {
 	srv      *http.Server
 	ln       net.Listener
 	doneURL  string
+	doneMsg  string
 	once     sync.Once
 	done     chan result
 	cancel   chan struct{}
@@ -96,7 +100,7 @@ type result struct {
 // StartConsent listens on 127.0.0.1 (never another interface) and prepares
 // the authorize URL. cfg.RedirectURL is set to the listener's callback.
 func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
-	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, doneURL: o.DoneURL, now: o.Now,
+	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, doneURL: o.DoneURL, doneMsg: o.DoneMessage, now: o.Now,
 		finish: o.Finish, finishTimeout: o.FinishTimeout}
 	if c.finishTimeout == 0 {
 		c.finishTimeout = 2 * time.Minute
@@ -203,7 +207,11 @@ func (c *Consent) Callback(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, c.doneURL, http.StatusSeeOther)
 			return
 		}
-		page(w, http.StatusOK, "Patchbay is connected. You can close this tab.")
+		msg := c.doneMsg
+		if msg == "" {
+			msg = "Patchbay is connected. You can close this tab."
+		}
+		page(w, http.StatusOK, msg)
 	})
 	if !accepted {
 		page(w, http.StatusBadRequest, "This sign-in link was already used. You can close this tab.")

@@ -28,6 +28,45 @@ type consents struct {
 type consentRun struct {
 	status  domain.ConsentStatus
 	consent *oauth.Consent
+	// hold is the granted token of an authorized consent, waiting for
+	// CompleteConsent; nil once used or discarded.
+	hold *heldGrant
+}
+
+// heldGrant keeps a consent's new token in memory between the provider's
+// grant and Validate Connection; it never reaches the store before then.
+type heldGrant struct {
+	mu  sync.Mutex
+	tok *oauth2.Token
+	res domain.CheckResult
+	// requested are the scopes asked for: a token response without a
+	// scope granted exactly those (RFC 6749 §5.1).
+	requested []string
+	// complete validates the token again and makes it the credential.
+	complete func(ctx context.Context, tok *oauth2.Token) (string, error)
+}
+
+func (h *heldGrant) keep(tok *oauth2.Token, res domain.CheckResult) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.tok, h.res = tok, res
+}
+
+// who is the account that authorized and the scopes the token carries (as
+// the provider reported them, else the token response's scope).
+func (h *heldGrant) who() (string, []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	scopes := h.res.Scopes
+	if len(scopes) == 0 && h.tok != nil {
+		if sc, ok := h.tok.Extra("scope").(string); ok {
+			scopes = strings.Fields(sc)
+		}
+	}
+	if len(scopes) == 0 {
+		scopes = h.requested
+	}
+	return h.res.Identity, scopes
 }
 
 // tokenKey is where a connection's OAuth token lives in the secret store:
@@ -156,35 +195,38 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 		values["clientId"], values["clientSecret"] = strings.TrimSpace(in.ClientID), strings.TrimSpace(in.ClientSecret)
 	}
 	cfg := oauthConfig(m, c.BaseURL, values)
-	return s.runConsentVia(cfg, m, values, via, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+	// check validates a new token against the provider (the site the
+	// connection was made for, then the mode's validation request).
+	check := func(ctx context.Context, tok *oauth2.Token) (domain.CheckResult, error) {
 		v := merged(values)
 		v["accessToken"] = tok.AccessToken
 		if m.OAuth.Sites != nil {
 			// Reauthorization keeps the site the connection was made for.
 			if _, _, err := s.grantedSite(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: v}, c.Config["cloudId"]); err != nil {
-				return "", nil, err
+				return domain.CheckResult{}, err
 			}
 		}
-		res := s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: v})
-		if !res.OK() {
-			return "", &res, nil
-		}
+		return s.validator.Validate(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: v}), nil
+	}
+	// apply makes a validated token the connection's credential (and its
+	// linked connections').
+	apply := func(ctx context.Context, tok *oauth2.Token, res domain.CheckResult) (string, error) {
 		c, err := s.store.GetConnection(ctx, id) // it may have changed meanwhile
 		if err != nil {
-			return "", nil, err
+			return "", err
 		}
 		if newClient {
 			c.Config["clientId"] = values["clientId"]
 			if err := s.putSecrets(ctx, secretKeyOf(c), map[string]string{"clientSecret": values["clientSecret"]}); err != nil {
-				return "", nil, err
+				return "", err
 			}
 		}
 		if err := (oauth.SecretTokens{Secrets: s.secrets}).SaveToken(ctx, tokenKey(c), tok); err != nil {
-			return "", nil, err
+			return "", err
 		}
 		members, err := s.groupMembers(ctx, c)
 		if err != nil {
-			return "", nil, err
+			return "", err
 		}
 		// Linked connections share the token: their status moves with it.
 		for _, x := range append([]domain.Connection{c}, members...) {
@@ -198,14 +240,46 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 				return nil
 			})
 			if err != nil {
-				return "", nil, fmt.Errorf("record reauthorization of %s: %w", x.ID, err)
+				return "", fmt.Errorf("record reauthorization of %s: %w", x.ID, err)
 			}
 			s.recordCheck(ctx, saved)
 			s.log.Info("connection reauthorized", "connection", x.ID, "new_client", newClient)
 			s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		}
-		return c.ID, nil, nil
-	})
+		return c.ID, nil
+	}
+	var hold *heldGrant
+	if in.Confirm && via == nil {
+		// Seeds 000/001: consent returns to the re-authentication dialog,
+		// which shows who authorized and what was granted; Validate
+		// Connection (CompleteConsent) validates again and only then
+		// replaces the old token.
+		hold = &heldGrant{requested: cfg.Scopes, complete: func(ctx context.Context, tok *oauth2.Token) (string, error) {
+			res, err := check(ctx, tok)
+			if err != nil {
+				return "", err
+			}
+			if !res.OK() {
+				return "", &domain.Error{Code: domain.EValidation, Message: res.Message + " Your previous credential was kept.", Check: &res}
+			}
+			return apply(ctx, tok, res)
+		}}
+	}
+	return s.runConsentVia(cfg, m, values, via, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+		res, err := check(ctx, tok)
+		if err != nil {
+			return "", nil, err
+		}
+		if !res.OK() {
+			return "", &res, nil
+		}
+		if hold != nil {
+			hold.keep(tok, res)
+			return c.ID, nil, nil
+		}
+		id, err := apply(ctx, tok, res)
+		return id, nil, err
+	}, hold)
 }
 
 // grantedSite finds the connection's site among those the new token was
@@ -323,11 +397,11 @@ func consentOptions(m *providers.Mode, values map[string]string) (oauth.ConsentO
 
 // runConsent starts the loopback consent and completes it in the background.
 func (s *Service) runConsent(cfg *oauth2.Config, m *providers.Mode, values map[string]string, done finish) (domain.ConsentStatus, error) {
-	return s.runConsentVia(cfg, m, values, nil, done)
+	return s.runConsentVia(cfg, m, values, nil, done, nil)
 }
 
 // runConsentVia is runConsent with an optional handoff to the app's server.
-func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values map[string]string, via *handoff, done finish) (domain.ConsentStatus, error) {
+func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values map[string]string, via *handoff, done finish, hold *heldGrant) (domain.ConsentStatus, error) {
 	opts, err := consentOptions(m, values)
 	if err != nil {
 		return domain.ConsentStatus{}, err
@@ -336,6 +410,9 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 		opts = oauth.ConsentOptions{PKCE: opts.PKCE, AuthParams: opts.AuthParams, Handoff: true, RedirectURL: via.callback, DoneURL: via.done}
 	}
 	opts.Timeout, opts.Now = s.consentTimeout, s.now
+	if hold != nil {
+		opts.DoneMessage = "Access granted. Return to Patchbay and select Validate Connection to finish re-authenticating. You can close this tab."
+	}
 	// The browser tab waits for done: it says "connected" only when the
 	// connection was created or reauthorized, else it shows the same
 	// message as the app.
@@ -376,9 +453,17 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 			}
 		default:
 			st.ConnectionID = connID // written before Wait returned (its channel orders it)
+			if hold != nil {
+				st.State = domain.ConsentAuthorized
+				st.AuthorizedAs, st.Granted = hold.who()
+			}
 		}
 		s.consents.mu.Lock()
 		run.status.State, run.status.Message, run.status.Check, run.status.ConnectionID = st.State, st.Message, st.Check, st.ConnectionID
+		run.status.AuthorizedAs, run.status.Granted = st.AuthorizedAs, st.Granted
+		if st.State == domain.ConsentAuthorized {
+			run.hold = hold
+		}
 		s.consents.mu.Unlock()
 		s.log.Info("consent finished", "consent", run.status.ID, "state", st.State)
 		s.bus.Publish(events.ConsentChanged, events.ConsentRef{ID: run.status.ID, State: st.State})
@@ -409,6 +494,49 @@ func (s *Service) ConsentCallback(w http.ResponseWriter, r *http.Request) {
 	found.Callback(w, r)
 }
 
+// CompleteConsent is Validate Connection after a confirmed consent (state
+// authorized): it validates the granted token with the provider again and
+// only then makes it the connection's credential. On failure the old
+// credential stays and the consent is failed with the check.
+func (s *Service) CompleteConsent(ctx context.Context, id string) (domain.Connection, error) {
+	s.consents.mu.Lock()
+	run, ok := s.consents.runs[id]
+	if !ok {
+		s.consents.mu.Unlock()
+		return domain.Connection{}, domain.Errorf(domain.ENotFound, "This sign-in is no longer known. Start again.")
+	}
+	hold := run.hold
+	if run.status.State != domain.ConsentAuthorized || hold == nil {
+		state := run.status.State
+		s.consents.mu.Unlock()
+		return domain.Connection{}, domain.Errorf(domain.EConflict, "This re-authentication is not waiting for Validate Connection (it is %s). Start again.", state)
+	}
+	run.hold = nil // single use: a second click cannot apply it twice
+	s.consents.mu.Unlock()
+
+	hold.mu.Lock()
+	tok := hold.tok
+	hold.mu.Unlock()
+	connID, err := hold.complete(ctx, tok)
+	st := domain.ConsentStatus{State: domain.ConsentDone, ConnectionID: connID}
+	if err != nil {
+		st = domain.ConsentStatus{State: domain.ConsentFailed, Message: domain.Public(err).Message}
+		var de *domain.Error
+		if errors.As(err, &de) {
+			st.Check = de.Check
+		}
+	}
+	s.consents.mu.Lock()
+	run.status.State, run.status.Message, run.status.Check, run.status.ConnectionID = st.State, st.Message, st.Check, st.ConnectionID
+	s.consents.mu.Unlock()
+	s.log.Info("consent validated", "consent", id, "state", st.State)
+	s.bus.Publish(events.ConsentChanged, events.ConsentRef{ID: id, State: st.State})
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	return s.store.GetConnection(ctx, connID)
+}
+
 // GetConsent returns a consent's current status.
 func (s *Service) GetConsent(ctx context.Context, id string) (domain.ConsentStatus, error) {
 	s.consents.mu.Lock()
@@ -429,6 +557,13 @@ func (s *Service) CancelConsent(ctx context.Context, id string) error {
 		return domain.Errorf(domain.ENotFound, "This sign-in is no longer known.")
 	}
 	run.consent.Cancel()
+	s.consents.mu.Lock()
+	if run.status.State == domain.ConsentAuthorized {
+		// The granted token is dropped unused: the old credential stays.
+		run.hold = nil
+		run.status.State, run.status.Message = domain.ConsentCancelled, "Re-authentication cancelled. The previous credential was kept."
+	}
+	s.consents.mu.Unlock()
 	return nil
 }
 

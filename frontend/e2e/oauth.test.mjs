@@ -71,7 +71,15 @@ describe('oauth consent', { timeout: 120_000 }, () => {
       await dialog.getByLabel('Reauthorize with existing credentials').check();
       const [again] = await Promise.all([context.waitForEvent('page'), dialog.getByRole('button', { name: 'Authorize' }).click()]);
       await approveIn(again);
-      await page.getByText('Connection reauthorized.').waitFor({ timeout: T });
+      // Seeds 000/001: back on the re-authentication dialog, which says who
+      // authorized and what was granted; nothing is replaced yet.
+      const granted = dialog.getByRole('status').filter({ hasText: 'Access granted.' });
+      await granted.waitFor({ timeout: T });
+      await granted.getByText('Authorized by').waitFor({ timeout: T });
+      assert.match((await granted.locator('dd').nth(1).textContent()) ?? '', /openid/, 'the granted scopes are not shown');
+      assert.equal(await connectionStatus(page, 'Demo IdP'), 'error', 'the new token was used before Validate Connection');
+      await dialog.getByRole('button', { name: 'Validate Connection' }).click();
+      await page.getByText('Connection re-authenticated.').waitFor({ timeout: T });
       await waitForStatus(page, 'Connected and working.', T);
       const conns = await rpc(page, 'ListConnections');
       assert.equal(conns.find((c) => c.label === 'Demo IdP')?.status, 'active');

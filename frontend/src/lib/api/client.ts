@@ -70,6 +70,7 @@ export interface PatchbayAPI {
   reauthorize(id: string, draft: ReauthorizeDraft): Promise<ConsentStatus>;
   getConsent(id: string): Promise<ConsentStatus>;
   cancelConsent(id: string): Promise<null>;
+  completeConsent(id: string): Promise<Connection>;
   refreshCredential(id: string): Promise<Connection>;
   disconnectConnection(id: string): Promise<Connection>;
   startOAuth1(start: { connectionId?: string; draft?: ConnectionDraft }): Promise<OAuth1Flow>;
@@ -138,6 +139,7 @@ export function createClient(t: Transport): PatchbayAPI {
     startConsent: (draft) => invoke('StartConsent', draft),
     reauthorize: (id, draft) => invoke('ReauthorizeConnection', id, draft),
     getConsent: (id) => invoke('GetConsent', id),
+    completeConsent: (id) => invoke('CompleteConsent', id),
     cancelConsent: async (id) => {
       await invoke<unknown>('CancelConsent', id);
       return null;

@@ -219,16 +219,21 @@ export interface CheckRecord {
 /** A running or finished OAuth consent. */
 export interface ConsentStatus {
   id: string;
-  state: 'pending' | 'done' | 'failed' | 'cancelled';
+  state: 'pending' | 'authorized' | 'done' | 'failed' | 'cancelled';
   authUrl: string;
   redirectUri: string;
   message?: string;
   check?: CheckResult;
   connectionId?: string;
+  /** Once authorized: the account that authorized, and the scopes granted. */
+  authorizedAs?: string;
+  granted?: string[];
 }
 
 /** Reauthorize by consent: empty = existing credentials; else new client. */
 export interface ReauthorizeDraft {
+  /** Stop after consent for Validate Connection (completeConsent). */
+  confirm?: boolean;
   clientId: string;
   clientSecret: string;
 }
