@@ -30,6 +30,7 @@ import (
 	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
 	"patchbay/backend/service"
+	"patchbay/backend/serving"
 	"patchbay/backend/store"
 )
 
@@ -253,8 +254,7 @@ func runPortal(ctx context.Context, app *app, assets fs.FS) {
 		if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
 			app.log.Warn("the client portal is reachable from other machines", "addr", ln.Addr().String())
 		}
-		srv = &http.Server{Handler: httpapi.NewPortal(app.svc, assets, ln.Addr(), app.log).Handler(), ReadHeaderTimeout: 10 * time.Second}
-		go func(s *http.Server) { _ = s.Serve(ln) }(srv)
+		srv, _ = serving.Portal.Serve(ln, httpapi.NewPortal(app.svc, assets, ln.Addr(), app.log).Handler())
 		app.log.Info("client portal listening", "addr", ln.Addr().String())
 		app.svc.SetPortalStatus("Listening on " + ln.Addr().String())
 	}
@@ -298,9 +298,7 @@ func serve(ctx context.Context, app *app, addr string, env Env) int {
 		app.log.Warn("serving on a non-loopback address: anyone who can reach it and has the URL can use Patchbay", "addr", ln.Addr().String())
 	}
 	srv := httpapi.New(app.svc, env.Assets, ln.Addr(), app.log)
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	hs, errc := serving.Operator.Serve(ln, srv.Handler())
 	fmt.Fprintf(env.Stdout, "Patchbay is running at http://%s/?token=%s\n", ln.Addr().String(), srv.Token())
 	fmt.Fprintln(env.Stdout, "Press Ctrl+C to stop.")
 	select {

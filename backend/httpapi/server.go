@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -27,6 +28,7 @@ import (
 	"patchbay/backend/domain"
 	"patchbay/backend/portal"
 	"patchbay/backend/service"
+	"patchbay/backend/serving"
 )
 
 // CookieName is the session cookie set after the token in the start URL is
@@ -262,6 +264,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		writeError(w, errors.New("streaming unsupported"))
+		return
+	}
+	// The stream outlives the server's read and write timeouts.
+	if err := serving.Stream(w); err != nil {
+		writeError(w, fmt.Errorf("event stream: %w", err))
 		return
 	}
 	ch, stop := s.svc.Bus().Subscribe()

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/serving"
 )
 
 // DefaultConsentTimeout is how long a consent waits for the browser.
@@ -128,8 +129,7 @@ func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
 	finishStart(c, cfg, o)
 	mux := http.NewServeMux()
 	mux.HandleFunc(callbackPath, c.Callback)
-	c.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = c.srv.Serve(ln) }()
+	c.srv, _ = serving.Loopback.Serve(ln, mux)
 	return c, nil
 }
 
