@@ -200,6 +200,21 @@ func (a *App) RefreshCredential(id string) (domain.Connection, error) {
 	return call(a.svc.RefreshCredential(a.ctx, id))
 }
 
+// GetGitSettings returns what an integration serves to git (patchbay git-credential).
+func (a *App) GetGitSettings(id string) (domain.GitSettings, error) {
+	return call(a.svc.GetGitSettings(a.ctx, id))
+}
+
+// SetGitSettings sets the git host, path prefix and username of an integration.
+func (a *App) SetGitSettings(id string, in domain.GitSettings) (domain.GitSettings, error) {
+	return call(a.svc.SetGitSettings(a.ctx, id, in))
+}
+
+// ListAudit returns the audit log (credential events), newest first.
+func (a *App) ListAudit(f domain.AuditFilter) ([]domain.AuditEvent, error) {
+	return call(a.svc.ListAudit(a.ctx, f))
+}
+
 // ListNotifications returns the bell's notifications, newest first.
 func (a *App) ListNotifications(limit int) ([]domain.Notification, error) {
 	return call(a.svc.ListNotifications(a.ctx, limit))

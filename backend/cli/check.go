@@ -39,6 +39,7 @@ func runCheck(args []string, env Env) int {
 	if !dataDirExists(c, "check", env) {
 		return ExitUsage
 	}
+	c.actor = actorFor("check")
 	return withApp(c, env, func(ctx context.Context, app *app) int { return check(ctx, app, *only, *asJSON, env) })
 }
 

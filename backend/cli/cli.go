@@ -45,6 +45,7 @@ type Desktop func(ctx context.Context, svc *service.Service, assets fs.FS) error
 type Env struct {
 	Assets  fs.FS
 	Desktop Desktop
+	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer
 	// Context ends the process's work when cancelled (besides SIGINT and
@@ -69,6 +70,9 @@ Usage:
   patchbay serve [flags]      run headless and serve the app in a browser
   patchbay check [--json]     validate every connection now; exit 1 if any needs attention
   patchbay export [--format]  write the health report (html, json or csv)
+  patchbay token CONNECTION   print a fresh token of a connection (id or label) for a script
+  patchbay git-credential get|store|erase|install
+                              git credential helper handing out connections' tokens
   patchbay version            print the version
   patchbay help [command]     show help
 
@@ -77,6 +81,9 @@ Run 'patchbay COMMAND --help' for a command's flags.
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string, env Env) int {
+	if env.Stdin == nil {
+		env.Stdin = os.Stdin
+	}
 	if env.Stdout == nil {
 		env.Stdout = os.Stdout
 	}
@@ -99,6 +106,10 @@ func Main(args []string, env Env) int {
 		return runCheck(rest, env)
 	case "export":
 		return runExport(rest, env)
+	case "token":
+		return runToken(rest, env)
+	case "git-credential":
+		return runGitCredential(rest, env)
 	case "version":
 		fmt.Fprintf(env.Stdout, "patchbay %s\n", Version)
 		return ExitOK
@@ -124,6 +135,11 @@ type common struct {
 	demoBulk     int
 	sweepEvery   time.Duration
 	retention    time.Duration
+	// quiet logs only errors to stderr (token and git-credential write
+	// what their caller reads; the log file still gets everything).
+	quiet bool
+	// actor is who acts, for the audit log (default "window").
+	actor string
 }
 
 func (c *common) register(fl *flag.FlagSet) {
@@ -282,6 +298,7 @@ func runServe(args []string, env Env) int {
 	if code, done := parse(fl, args, env); done {
 		return code
 	}
+	c.actor = "serve"
 	return withApp(c, env, func(ctx context.Context, app *app) int {
 		scheduleSweeps(ctx, app, c.sweepEvery, env.Assets)
 		return serve(ctx, app, *addr, env)
@@ -354,7 +371,11 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 	if c.verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	stderrLevel := level
+	if c.quiet {
+		stderrLevel = slog.LevelError
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: stderrLevel}))
 	slog.SetDefault(log)
 	a := &app{log: log, trace: newStartTrace(env.Started, domain.SystemClock)}
 	a.trace.log = log
@@ -380,7 +401,7 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		logPath = ""
 	} else {
 		a.logFile = f
-		log = slog.New(slog.NewTextHandler(io.MultiWriter(env.Stderr, f), &slog.HandlerOptions{Level: level}))
+		log = slog.New(fanout{slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: stderrLevel}), slog.NewTextHandler(f, &slog.HandlerOptions{Level: level})})
 		slog.SetDefault(log)
 		a.log = log
 	}
@@ -427,7 +448,7 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		cat = cat.AllSelfHosted().WithCloudAt(a.fakeURL)
 	}
 	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir,
-		Desktop: desktop.Notifier{AppName: "Patchbay"}, Now: domain.SystemClock})
+		Desktop: desktop.Notifier{AppName: "Patchbay"}, Now: domain.SystemClock, Actor: c.actor})
 	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
 		a.close()
 		return nil, err
@@ -494,4 +515,45 @@ func dataDir(c common) (string, error) {
 		return "", domain.Errorf(domain.EInvalid, "Cannot find your configuration directory (%v). Pass --data-dir.", err)
 	}
 	return filepath.Join(base, "patchbay"), nil
+}
+
+// fanout sends each record to several handlers (stderr at one level, the
+// log file at another).
+type fanout []slog.Handler
+
+func (f fanout) Enabled(ctx context.Context, l slog.Level) bool {
+	for _, h := range f {
+		if h.Enabled(ctx, l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f fanout) Handle(ctx context.Context, r slog.Record) error {
+	var first error
+	for _, h := range f {
+		if h.Enabled(ctx, r.Level) {
+			if err := h.Handle(ctx, r.Clone()); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+func (f fanout) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithAttrs(attrs)
+	}
+	return out
+}
+
+func (f fanout) WithGroup(name string) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithGroup(name)
+	}
+	return out
 }

@@ -22,6 +22,10 @@ const (
 	RequestChanged = "request:changed"
 	// SettingsChanged follows a saved Settings (payload domain.Settings).
 	SettingsChanged = "settings:changed"
+	// AuditChanged tells the Activity page that the audit log grew.
+	AuditChanged = "audit:changed"
+	// AlertsChanged tells Settings that an alert route or delivery changed.
+	AlertsChanged = "alerts:changed"
 )
 
 // RequestRef is the payload of RequestChanged.

@@ -52,6 +52,9 @@ func routes(s *service.Service) map[string]route {
 		"StartOAuth1":           h1(s.StartOAuth1),
 		"VerifyOAuth1":          h2(s.VerifyOAuth1),
 		"CompleteOAuth1":        h1(s.CompleteOAuth1),
+		"GetGitSettings":        h1(s.GetGitSettings),
+		"SetGitSettings":        h2(s.SetGitSettings),
+		"ListAudit":             h1(s.ListAudit),
 
 		"ListNotifications":       h1(s.ListNotifications),
 		"MarkNotificationRead":    e1(s.MarkNotificationRead),

@@ -26,7 +26,11 @@ type Provider struct {
 	SelfHosted    bool   `json:"selfHosted"`
 	StatusPageURL string `json:"statusPageUrl,omitempty"`
 	DocsURL       string `json:"docsUrl,omitempty"`
-	Modes         []Mode `json:"modes"`
+	// GitHost is the web host git clones from when the connection uses the
+	// cloud (github.com for api.github.com); self-hosted connections serve
+	// their base URL's host.
+	GitHost string `json:"gitHost,omitempty"`
+	Modes   []Mode `json:"modes"`
 	// Inventory lists the provider's items (fetch_inventory, new_items).
 	Inventory *InventorySpec `json:"inventory,omitempty"`
 	// Post sends a message (post_summary).
@@ -51,28 +55,17 @@ type Mode struct {
 	// ("Bearer {{token}}", "{{apiKey}}", "basic:{{email}}:{{token}}").
 	Auth     AuthSpec     `json:"auth"`
 	Validate ValidateSpec `json:"validate"`
+	// GitUsername is the username git sends with this mode's token over
+	// HTTPS (patchbay git-credential): x-access-token for GitHub, oauth2
+	// for GitLab, x-token-auth for Bitbucket OAuth; empty when git does not
+	// use the provider.
+	GitUsername string `json:"gitUsername,omitempty"`
 	// OAuth describes a consent-based mode (authorization code + PKCE); such
 	// modes are connected through the provider's consent screen, not a form.
 	OAuth *OAuthSpec `json:"oauth,omitempty"`
 	// OAuth1 is set for the OAuth 1.0a (RSA-SHA1) application-link flow:
 	// Generate URL, allow, paste the verification code, Verify, Complete.
 	OAuth1 *OAuth1Spec `json:"oauth1,omitempty"`
-	// AppToken is set for GitHub App installations: every request carries
-	// an installation access token ({{accessToken}}) that Patchbay mints
-	// from the app's ID and private key and mints again before it expires.
-	AppToken *AppTokenSpec `json:"appToken,omitempty"`
-	// Inventory replaces the provider's inventory request for this mode
-	// (a GitHub App lists /installation/repositories, not /user/repos).
-	Inventory *InventorySpec `json:"inventory,omitempty"`
-}
-
-// AppTokenSpec says how to mint a GitHub App installation access token: an
-// RS256 JWT signed with the app's private key (iss = app ID, at most 10
-// minutes long) is exchanged at URL (a path joined to the base URL) for a
-// token valid one hour (docs.github.com, "Generating an installation access
-// token for a GitHub App").
-type AppTokenSpec struct {
-	URL string `json:"url"`
 }
 
 // OAuthSpec holds a provider's OAuth 2.0 endpoints and scopes.
@@ -285,8 +278,8 @@ func (p *Provider) check() error {
 	for i := range p.Modes {
 		m := &p.Modes[i]
 		known := map[string]bool{"baseUrl": true}
-		if m.OAuth != nil || m.AppToken != nil {
-			known["accessToken"] = true // minted by consent or from the app's key, not typed
+		if m.OAuth != nil {
+			known["accessToken"] = true // minted by consent, not typed
 		}
 		for _, f := range m.Fields {
 			if f.Key == "" || f.Label == "" {

@@ -56,6 +56,7 @@ type Service struct {
 	bg            sync.WaitGroup // background goroutines (Wait)
 	portalMu      sync.Mutex
 	portalStatus  string // the portal listener's state, for Settings
+	actor         string // the audit log's default actor (Options.Actor)
 }
 
 // Go runs fn in a background goroutine that Wait waits for.
@@ -101,6 +102,9 @@ type Options struct {
 	Now domain.Clock
 	// Desktop shows OS notifications (none: ShowDesktopNotification says so).
 	Desktop DesktopNotifier
+	// Actor is who acts when a call's context names no one (WithActor):
+	// "window" (the default) or "serve"; the audit log records it.
+	Actor string
 }
 
 // New returns a Service. Missing optional parts get defaults.
@@ -133,9 +137,12 @@ func New(o Options) *Service {
 	if o.RefreshBudget == 0 {
 		o.RefreshBudget = DefaultRefreshBudget
 	}
+	if o.Actor == "" {
+		o.Actor = "window"
+	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, started: o.Now(),
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, started: o.Now(), actor: o.Actor,
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log, Now: o.Now},
 		notifier:     &notify.Notifier{Store: o.Store, Now: o.Now},
 		sweepOptions: o.Sweep,

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"patchbay/backend/domain"
@@ -143,4 +145,28 @@ func (s *Store) SetConnectionWorkspaces(ctx context.Context, id string, workspac
 		return writeLinks(ctx, tx, domain.Connection{ID: id, WorkspaceIDs: workspaceIDs})
 	})
 	return s.wrapNil("set workspaces of connection "+id, err)
+}
+
+// SetConnectionConfig sets only the given keys of a connection's settings
+// (an empty value removes the key), in one statement, so the other keys
+// and the columns a check owns are never overwritten.
+func (s *Store) SetConnectionConfig(ctx context.Context, id string, values map[string]string, at time.Time) error {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	expr, args := "config_json", []any{}
+	for _, k := range keys {
+		path := `$."` + strings.ReplaceAll(k, `"`, ``) + `"`
+		if values[k] == "" {
+			expr = "json_remove(" + expr + ", ?)"
+			args = append(args, path)
+		} else {
+			expr = "json_set(" + expr + ", ?, ?)"
+			args = append(args, path, values[k])
+		}
+	}
+	args = append(args, fmtTime(at), id)
+	return s.setColumn(ctx, id, "set settings of connection", `UPDATE connections SET config_json = `+expr+`, updated_at = ? WHERE id = ?`, args...)
 }

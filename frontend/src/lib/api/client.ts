@@ -25,6 +25,9 @@ import type {
   Topic,
   Workspace,
   WorkspaceDraft,
+  GitSettings,
+  AuditEvent,
+  AuditFilter,
 } from './types';
 
 /**
@@ -61,6 +64,11 @@ export interface PatchbayAPI {
   renameConnection(id: string, label: string): Promise<Connection>;
   /** Deletes; the message says when an OAuth token could not be revoked at the provider ("" otherwise). */
   deleteConnection(id: string): Promise<string>;
+  /** What an integration serves to git (patchbay git-credential). */
+  getGitSettings(id: string): Promise<GitSettings>;
+  setGitSettings(id: string, settings: Pick<GitSettings, 'scope' | 'username'>): Promise<GitSettings>;
+  /** The audit log of credential events, newest first. */
+  listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
   checkConnection(id: string): Promise<Connection>;
   reauthenticate(id: string, draft: ReauthDraft): Promise<ReauthResult>;
   updateWorkspaces(id: string, workspaceIds: string[]): Promise<Connection>;
@@ -131,6 +139,9 @@ export function createClient(t: Transport): PatchbayAPI {
     createConnection: (draft) => invoke('CreateConnection', draft),
     renameConnection: (id, label) => invoke('RenameConnection', id, label),
     deleteConnection: async (id) => (await invoke<string | null>('DeleteConnection', id)) ?? '',
+    getGitSettings: (id) => invoke('GetGitSettings', id),
+    setGitSettings: (id, settings) => invoke('SetGitSettings', id, settings),
+    listAudit: async (filter) => (await invoke<AuditEvent[] | null>('ListAudit', filter)) ?? [],
     checkConnection: (id) => invoke('CheckConnection', id),
     reauthenticate: (id, draft) => invoke('ReauthenticateConnection', id, draft),
     updateWorkspaces: (id, ids) => invoke('UpdateConnectionWorkspaces', id, ids),

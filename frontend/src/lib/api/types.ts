@@ -300,6 +300,40 @@ export interface EventMap {
   'sweep:progress': SweepProgress;
   'run:changed': { id: string; status: string };
   'request:changed': { id: string; state: string };
+  'audit:changed': Record<string, never>;
+  'alerts:changed': Record<string, never>;
+}
+
+/** What a connection serves to git (patchbay git-credential). */
+export interface GitSettings {
+  supported: boolean;
+  /** "host/path prefix"; empty: the provider's default (effectiveScope). */
+  scope: string;
+  effectiveScope: string;
+  username: string;
+  defaultUsername: string;
+}
+
+/** One credential event of the audit log (never a secret). */
+export interface AuditEvent {
+  id: number;
+  at: string;
+  connectionId: string;
+  connectionLabel: string;
+  provider: string;
+  action: string;
+  outcome: 'ok' | 'failed' | 'transient' | string;
+  actor: string;
+  detail: string;
+}
+
+/** Filters of the audit log; empty fields match everything. */
+export interface AuditFilter {
+  connectionId?: string;
+  action?: string;
+  actor?: string;
+  outcome?: string;
+  limit?: number;
 }
 
 export type Topic = keyof EventMap;

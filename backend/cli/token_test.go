@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+)
+
+func TestTokenCommand(t *testing.T) {
+	keyring.MockInit()
+	fake := fakes.New()
+	srv := httptest.NewServer(fake.Handler())
+	defer srv.Close()
+	dir := t.TempDir()
+	ctx := context.Background()
+	a, err := start(ctx, common{dataDir: dir}, Env{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := a.svc.ListWorkspaces(ctx)
+	const key = "broker-cli-key-0000000001"
+	fake.SetKey(key, true)
+	c, err := a.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "generic_api_key", AuthMode: "api_key", Label: "Billing API",
+		WorkspaceIDs: []string{ws[0].ID}, BaseURL: srv.URL,
+		Config:  map[string]string{"headerName": fakes.GenericHeader, "validationUrl": fakes.GenericValidate},
+		Secrets: map[string]string{"apiKey": key}})
+	a.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := run("token", "Billing API", "--data-dir", dir)
+	if code != ExitOK || out != key+"\n" {
+		t.Fatalf("token: %d %q %q", code, out, errOut)
+	}
+	if strings.Contains(errOut, key) {
+		t.Fatal("the token was written to stderr")
+	}
+	code, out, _ = run("token", "--data-dir", dir, c.ID, "--json")
+	var j tokenJSON
+	if err := json.Unmarshal([]byte(out), &j); code != ExitOK || err != nil || j.Token != key || j.Type != "api_key" || j.Scopes == nil {
+		t.Fatalf("json: %d %q %v", code, out, err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"token", "--data-dir", dir}, "name one connection"},
+		{[]string{"token", "--data-dir", dir, "a", "b"}, "name one connection"},
+		{[]string{"token", "--data-dir", dir, "Nope"}, "No connection has the id or label"},
+		{[]string{"token", "--data-dir", filepath.Join(dir, "missing"), "x"}, "does not exist"},
+	} {
+		if code, _, errOut := run(tc.args...); code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: %d %q", tc.args, code, errOut)
+		}
+	}
+	fake.SetKey(key, false)
+	if code, _, _ := run("check", "--data-dir", dir); code != ExitAttention {
+		t.Fatalf("check of the revoked key: %d", code)
+	}
+	code, out, errOut = run("token", "Billing API", "--data-dir", dir)
+	if code != ExitAttention || out != "" || !strings.Contains(errOut, "Reconnection needed.") || !strings.Contains(errOut, "Re-Authenticate") {
+		t.Fatalf("broken: %d %q %q", code, out, errOut)
+	}
+	logBody, _ := os.ReadFile(filepath.Join(dir, LogFileName))
+	if strings.Contains(string(logBody), key) {
+		t.Fatal("the token is in patchbay.log")
+	}
+	if code, out, _ := run("help", "token"); code != ExitOK || !strings.Contains(out, "refresh-token reuse") {
+		t.Fatalf("help token: %d %q", code, out)
+	}
+}
