@@ -38,6 +38,9 @@ var (
 	// Jira Data Center 9.x "OAuth 2.0 provider API" (confluence.atlassian.com,
 	// "Jira OAuth 2.0 provider API"): RFC-shaped, refresh repeats redirect_uri.
 	dialectJiraDC = dialect{name: "jiradc", accessPrefix: "at-", refreshPrefix: "rt-", refreshNeedsRedirect: true}
+	// GitLab: docs.gitlab.com/api/oauth2 (RFC-shaped errors; the refresh
+	// request includes redirect_uri).
+	dialectGitLab = dialect{name: "gitlab", accessPrefix: "glpat-oauth-", refreshPrefix: "glrt-", refreshNeedsRedirect: true}
 	// Slack: docs.slack.dev/reference/methods/oauth.v2.access and
 	// docs.slack.dev/authentication/using-token-rotation.
 	dialectSlack = dialect{name: "slack", path: "slack.com/api/oauth.v2.access", authorizePath: "slack.com/oauth/v2/authorize",

@@ -162,6 +162,11 @@ func (o *OAuthServer) Register(mux *http.ServeMux) {
 	// server: its refresh grant must repeat the authorization's redirect_uri.
 	mux.HandleFunc("GET /jiradc/rest/oauth2/latest/authorize", o.authorize)
 	mux.HandleFunc("POST /jiradc/rest/oauth2/latest/token", func(w http.ResponseWriter, r *http.Request) { o.grantToken(w, r, dialectJiraDC) })
+	// GitLab's OAuth 2.0 provider on the fake's /gitlab server
+	// (docs.gitlab.com/api/oauth2: a refresh sends the redirect_uri of the
+	// authorization).
+	mux.HandleFunc("GET /gitlab/oauth/authorize", o.authorize)
+	mux.HandleFunc("POST /gitlab/oauth/token", func(w http.ResponseWriter, r *http.Request) { o.grantToken(w, r, dialectGitLab) })
 	// The cloud vendors' own token endpoints, at their real paths under
 	// /cloud/{host} (providers.Catalogue.WithCloudAt points the catalogue
 	// here), each answering in its vendor's documented shape.

@@ -175,9 +175,21 @@ func (s *Server) providerAPIs() []fakeAPI {
 			w.Header().Set("WWW-Authenticate", `Basic realm="Bitbucket.org HTTP"`)
 			w.WriteHeader(http.StatusUnauthorized)
 		}},
-		{"GET /harness/ng/api/user/currentUser", func(r *http.Request) string { return r.Header.Get("x-api-key") }, func(w http.ResponseWriter, r *http.Request, _ string) {
-			writeJSON(w, 200, map[string]any{"status": "SUCCESS", "data": map[string]any{"email": "ops@example.com", "name": "Ops"}})
-		}, unauthorizedJSON("Token is not valid.")},
+		// Harness getCurrentUser (apidocs.harness.io, "User" API:
+		// GET /ng/api/user/currentUser, accountIdentifier required; answers
+		// ResponseDTOUserInfo). The account must be the key's own.
+		{"GET /harness/ng/api/user/currentUser", func(r *http.Request) string { return r.Header.Get("x-api-key") }, func(w http.ResponseWriter, r *http.Request, tok string) {
+			acct := r.URL.Query().Get("accountIdentifier")
+			if parts := strings.Split(tok, "."); acct == "" || len(parts) == 4 && parts[1] != acct {
+				writeJSON(w, http.StatusBadRequest, map[string]any{"status": "ERROR", "code": "INVALID_REQUEST",
+					"message": "Invalid request: accountIdentifier is missing or does not match the API key", "correlationId": "c0ffee"})
+				return
+			}
+			writeJSON(w, 200, map[string]any{"status": "SUCCESS", "data": map[string]any{"uuid": "lv0euRhKRCyiXWzS7pOg6g", "name": "Ops",
+				"email": "ops@example.com", "defaultAccountId": acct}, "metaData": nil, "correlationId": "c0ffee"})
+		}, func(w http.ResponseWriter, _ bool) {
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"status": "ERROR", "code": "INVALID_TOKEN", "message": "Token is not valid.", "correlationId": "c0ffee"})
+		}},
 		{"GET /gitlab/api/v4/user", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, func(w http.ResponseWriter, r *http.Request, _ string) {
 			w.Header().Set("RateLimit-Remaining", "1999")
 			w.Header().Set("RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Minute).Unix(), 10))

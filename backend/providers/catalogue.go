@@ -160,6 +160,15 @@ type Field struct {
 	// Legacy is the value assumed for connections created before the field
 	// existed (Azure DevOps Entra tenant: "common", the old fixed endpoint).
 	Legacy string `json:"legacy,omitempty"`
+	// DeriveFrom fills an empty value from another field's value: the first
+	// group of Pattern (Harness: the account ID inside the API key).
+	DeriveFrom *Derive `json:"deriveFrom,omitempty"`
+}
+
+// Derive reads a field's value out of another field.
+type Derive struct {
+	Field   string `json:"field"`
+	Pattern string `json:"pattern"`
 }
 
 // Secret reports whether the field's value belongs in the secret store.
@@ -288,6 +297,11 @@ func (p *Provider) check() error {
 			if f.Format != "" {
 				if _, err := regexp.Compile(f.Format); err != nil {
 					return fmt.Errorf("provider %s field %s: bad format: %w", p.ID, f.Key, err)
+				}
+			}
+			if f.DeriveFrom != nil {
+				if re, err := regexp.Compile(f.DeriveFrom.Pattern); err != nil || re.NumSubexp() < 1 {
+					return fmt.Errorf("provider %s field %s: deriveFrom needs a pattern with a group", p.ID, f.Key)
 				}
 			}
 			known[f.Key] = true

@@ -218,6 +218,17 @@ func withBase(t Target) map[string]string {
 		values[k] = v
 	}
 	values["baseUrl"] = t.BaseURL
+	if t.Mode != nil {
+		for _, f := range t.Mode.Fields {
+			if d := f.DeriveFrom; d != nil && values[f.Key] == "" {
+				if re, err := compiled(d.Pattern); err == nil {
+					if m := re.FindStringSubmatch(values[d.Field]); len(m) > 1 {
+						values[f.Key] = m[1]
+					}
+				}
+			}
+		}
+	}
 	return values
 }
 

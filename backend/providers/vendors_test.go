@@ -124,3 +124,17 @@ func TestSlackOAuthModeAndPosting(t *testing.T) {
 		}
 	}
 }
+
+// TestHarnessSendsItsAccount: currentUser takes accountIdentifier (required
+// in Harness's API spec), read from the API key when not typed.
+func TestHarnessSendsItsAccount(t *testing.T) {
+	_, url, cat := vendorEnv(t)
+	for _, values := range []map[string]string{
+		{"email": "ops@example.com", "apiKey": fakes.HarnessKey},
+		{"email": "ops@example.com", "apiKey": fakes.HarnessKey, "accountId": "demoAccount"},
+	} {
+		if res := validateMode(t, cat, "harness", "api_key", url+"/harness", values); res.Class != domain.ClassOK || res.Identity != "ops@example.com" {
+			t.Fatalf("%v: %s %q", values, res.Class, res.Message)
+		}
+	}
+}

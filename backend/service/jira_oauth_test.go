@@ -199,3 +199,28 @@ func TestJiraDataCenterOAuth2ThroughAnHTTPSRedirect(t *testing.T) {
 		t.Fatalf("a check with the refreshed token: %+v %v", c, err)
 	}
 }
+
+// TestGitLabOAuthRefreshSendsTheRedirectURI: GitLab's refresh request
+// includes the authorization's redirect_uri (docs.gitlab.com/api/oauth2);
+// the fake refuses a refresh without it.
+func TestGitLabOAuthRefreshSendsTheRedirectURI(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	port := freePort(t)
+	st, err := e.svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "gitlab", AuthMode: "oauth2", Label: "GitLab by OAuth", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url + "/gitlab", Config: map[string]string{"clientId": fakes.OAuthClientID, "redirectPort": port},
+		Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
+		t.Fatal(err)
+	}
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+		t.Fatalf("consent %+v", st)
+	}
+	c, err := e.svc.RefreshCredential(ctx, st.ConnectionID)
+	if err != nil || c.Status != domain.StatusActive || e.fake.OAuth.Refreshes() != 1 {
+		t.Fatalf("refresh: %+v %v (%d refreshes)", c, err, e.fake.OAuth.Refreshes())
+	}
+}
