@@ -59,6 +59,8 @@ type Server struct {
 	OAuth *OAuthServer
 	// oauth1 is the fake Jira Data Center's OAuth 1.0a application link.
 	oauth1 *oauth1Server
+	// app is the fake GitHub's app side (installation tokens).
+	app *githubApp
 
 	http *http.Server
 	ln   net.Listener
@@ -73,6 +75,7 @@ func New() *Server {
 		down:      map[string]bool{},
 		OAuth:     NewOAuth(),
 		oauth1:    newOAuth1(),
+		app:       newGitHubApp(),
 		HangFor:   time.Minute,
 	}
 	for _, d := range Demos() {
@@ -191,6 +194,7 @@ func (s *Server) Handler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	s.sonar99(mux)
+	s.registerGitHubApp(mux)
 	s.adoPublic(mux)
 	for _, api := range s.providerAPIs() {
 		mux.HandleFunc(api.pattern, s.provider(api))

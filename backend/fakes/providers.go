@@ -138,9 +138,6 @@ func (s *Server) inventoryAPIs() []fakeAPI {
 func (s *Server) providerAPIs() []fakeAPI {
 	return append(append(append(s.inventoryAPIs(), s.sonarAPIs()...), s.adoAPIs()...), append(s.slackAPIs(), []fakeAPI{
 		{"GET /github/user", bearer, s.githubOK, unauthorizedJSON("Bad credentials")},
-		{"GET /github/installation/repositories", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
-			writeJSON(w, 200, map[string]any{"total_count": 1})
-		}, unauthorizedJSON("Bad credentials")},
 		{"GET /jira/rest/api/3/myself", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
 			// GET /rest/api/3/myself (Jira Cloud platform REST v3 OpenAPI,
 			// User schema): emailAddress "may be returned as null" under the

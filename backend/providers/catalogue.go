@@ -66,6 +66,22 @@ type Mode struct {
 	// OAuth1 is set for the OAuth 1.0a (RSA-SHA1) application-link flow:
 	// Generate URL, allow, paste the verification code, Verify, Complete.
 	OAuth1 *OAuth1Spec `json:"oauth1,omitempty"`
+	// AppToken is set for GitHub App installations: every request carries
+	// an installation access token ({{accessToken}}) that Patchbay mints
+	// from the app's ID and private key and mints again before it expires.
+	AppToken *AppTokenSpec `json:"appToken,omitempty"`
+	// Inventory replaces the provider's inventory request for this mode
+	// (a GitHub App lists /installation/repositories, not /user/repos).
+	Inventory *InventorySpec `json:"inventory,omitempty"`
+}
+
+// AppTokenSpec says how to mint a GitHub App installation access token: an
+// RS256 JWT signed with the app's private key (iss = app ID, at most 10
+// minutes long) is exchanged at URL (a path joined to the base URL) for a
+// token valid one hour (docs.github.com, "Generating an installation access
+// token for a GitHub App").
+type AppTokenSpec struct {
+	URL string `json:"url"`
 }
 
 // OAuthSpec holds a provider's OAuth 2.0 endpoints and scopes.
@@ -287,8 +303,8 @@ func (p *Provider) check() error {
 	for i := range p.Modes {
 		m := &p.Modes[i]
 		known := map[string]bool{"baseUrl": true}
-		if m.OAuth != nil {
-			known["accessToken"] = true // minted by consent, not typed
+		if m.OAuth != nil || m.AppToken != nil {
+			known["accessToken"] = true // minted by consent or from the app's key, not typed
 		}
 		for _, f := range m.Fields {
 			if f.Key == "" || f.Label == "" {

@@ -33,6 +33,9 @@ type PostSpec struct {
 
 // Inventory fetches the names of the provider's items with t's credential.
 func (v *Validator) Inventory(ctx context.Context, t Target, spec InventorySpec) ([]string, domain.CheckResult) {
+	if t.Mode.Inventory != nil {
+		spec = *t.Mode.Inventory
+	}
 	res, body := v.call(ctx, t, "GET", spec.URL, nil, ValidateSpec{Reader: t.Mode.Validate.Reader,
 		RateRemainingHeader: t.Mode.Validate.RateRemainingHeader, RateResetHeader: t.Mode.Validate.RateResetHeader})
 	if !res.OK() {

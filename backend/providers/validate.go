@@ -34,6 +34,10 @@ type Validator struct {
 	// clock if nil; the service sets its own).
 	Now domain.Clock
 	Log *slog.Logger
+
+	// apps caches GitHub App installation tokens in memory; copies of a
+	// validator share it.
+	apps *appTokens
 }
 
 // NewValidator returns a Validator that never follows redirects (a redirect
@@ -46,6 +50,7 @@ func NewValidator() *Validator {
 		}},
 		Timeout: DefaultTimeout,
 		Log:     slog.Default(),
+		apps:    &appTokens{},
 	}
 }
 
@@ -105,6 +110,9 @@ func (v *Validator) Validate(ctx context.Context, t Target) domain.CheckResult {
 		// Providers that report no account (SonarQube's validate) are known
 		// by the email or user name the user typed.
 		res.Identity = firstNonEmpty(t.Values["email"], t.Values["username"])
+		if t.Mode.AppToken != nil {
+			res.Identity = "GitHub App " + t.Values["appId"] + " (installation " + t.Values["installationId"] + ")"
+		}
 	}
 	Explain(&res, t.Provider)
 	v.Log.Info("validated connection", "provider", t.Provider.ID, "mode", t.Mode.ID, "class", res.Class, "status", res.HTTPStatus, "latency_ms", res.LatencyMS)
@@ -118,8 +126,30 @@ func (v *Validator) validate(ctx context.Context, t Target) domain.CheckResult {
 
 // call sends one authenticated request built from the templates of t's mode
 // and classifies the answer; it returns the body for callers that read it.
+// A GitHub App mode's request carries a minted installation token; if GitHub
+// refuses it (revoked before its hour was up) one new token is minted and
+// the request sent once more.
 func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, body []byte, spec ValidateSpec) (domain.CheckResult, []byte) {
+	if t.Mode.AppToken == nil {
+		return v.callOnce(ctx, t, method, urlTpl, body, spec)
+	}
+	res, data := v.callOnce(ctx, t, method, urlTpl, body, spec)
+	if res.HTTPStatus == http.StatusUnauthorized {
+		v.appCache().drop(appTokenKey(t))
+		res, data = v.callOnce(ctx, t, method, urlTpl, body, spec)
+	}
+	return res, data
+}
+
+func (v *Validator) callOnce(ctx context.Context, t Target, method, urlTpl string, body []byte, spec ValidateSpec) (domain.CheckResult, []byte) {
 	values := withBase(t)
+	if t.Mode.AppToken != nil {
+		tok, res := v.installationToken(ctx, t)
+		if res != nil {
+			return *res, nil
+		}
+		values["accessToken"] = tok
+	}
 	target, err := JoinURL("validationUrl", t.apiBase(), render(urlTpl, values))
 	if err != nil {
 		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -369,6 +371,14 @@ type finish func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckR
 // registered HTTPS redirect) and checks them against the provider's rule.
 func consentOptions(m *providers.Mode, values map[string]string) (oauth.ConsentOptions, error) {
 	o := oauth.ConsentOptions{PKCE: m.OAuth.PKCE, AuthParams: m.OAuth.AuthParams}
+	if m.OAuth.Discovery && o.AuthParams["prompt"] == "" && slices.Contains(strings.Fields(values["scopes"]), "offline_access") {
+		// OpenID Connect Core 1.0 section 11: offline access needs
+		// prompt=consent; without it servers drop offline_access and issue
+		// no refresh token (panva oidc-provider does).
+		params := map[string]string{"prompt": "consent"}
+		maps.Copy(params, o.AuthParams)
+		o.AuthParams = params
+	}
 	if raw := strings.TrimSpace(values["redirectPort"]); raw != "" {
 		port, err := strconv.Atoi(raw)
 		if err != nil || port < 1024 || port > 65535 {

@@ -393,3 +393,24 @@ func TestConsentPageTellsTheTruth(t *testing.T) {
 func htmlText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;").Replace(s)
 }
+
+// OpenID Connect Core 1.0 section 11: a generic OpenID consent that asks for
+// offline_access sends prompt=consent (oidc-provider issues no refresh token
+// without it); one that does not ask for it sends no prompt.
+func TestOfflineAccessAsksForConsent(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	for scopes, want := range map[string]bool{"openid email offline_access": true, "openid email": false} {
+		d := e.oauthDraft()
+		d.Config["scopes"] = scopes
+		st, err := e.svc.StartConsent(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(st.AuthURL)
+		if got := u.Query().Get("prompt") == "consent"; got != want {
+			t.Errorf("scopes %q: authorize URL %s", scopes, st.AuthURL)
+		}
+		_ = e.svc.CancelConsent(ctx, st.ID)
+	}
+}

@@ -151,4 +151,30 @@ describe('seed steps', { timeout: 180_000 }, () => {
       throw e;
     }
   });
+
+  test('seed 001: no Re-Authenticate for the GitHub App; the backend refuses it too', async (t) => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    try {
+      await page.goto(demo.server.url);
+      const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
+      const ws = await rpc(page, 'ListWorkspaces');
+      const app = await rpc(page, 'CreateConnection', [{ provider: 'github', authMode: 'github_app', label: 'Org GitHub App', workspaceIds: [ws[0].id],
+        baseUrl: `${fake}/github`, config: {}, secrets: { token: 'ghp_demoDEMOdemoDEMOdemoDEMOdemoDEMO0001' } }]);
+      await page.goto(new URL(`/integrations/${app.id}`, demo.server.url).toString());
+      await page.getByRole('heading', { name: 'Org GitHub App' }).waitFor({ timeout: T });
+      await page.getByText('Re-authentication is not supported for the GitHub App.', { exact: false }).first().waitFor({ timeout: T });
+      assert.equal(await page.getByRole('button', { name: /Re-Authenticate|Reauthorize connection|Re-authorize/ }).count(), 0, 'a re-authentication button shows on Overview');
+      await page.getByRole('tab', { name: 'Settings' }).click();
+      await page.getByRole('tabpanel', { name: 'Settings' }).getByRole('heading', { name: 'Status' }).waitFor({ timeout: T });
+      assert.equal(await page.getByRole('button', { name: /Re-Authenticate|Reauthorize connection|Re-authorize/ }).count(), 0, 'a re-authentication button shows on Settings');
+      const refused = await rpcInPage(page, 'ReauthenticateConnection', [app.id, { config: {}, secrets: { token: 'ghp_demoDEMOdemoDEMOdemoDEMOdemoDEMO0002' } }]);
+      assert.equal(refused.status, 409, refused.text);
+      assert.match(refused.text, /Re-authentication is not supported for the GitHub App/);
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'seeds-001-app.png') }).catch(() => {});
+      throw e;
+    }
+  });
 });
