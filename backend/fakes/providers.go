@@ -245,6 +245,18 @@ func (s *Server) githubOK(w http.ResponseWriter, r *http.Request, tok string) {
 func (s *Server) provider(api fakeAPI) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.count(r)
+		if strings.HasPrefix(r.URL.Path, "/jira/") && strings.HasPrefix(r.Header.Get("Authorization"), "JWT ") {
+			if s.connectAuthorized(w, r, "/jira") {
+				if strings.HasSuffix(r.URL.Path, "/myself") {
+					// A Connect app calls as its own app user.
+					writeJSON(w, http.StatusOK, map[string]any{"accountId": "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077", "accountType": "app",
+						"displayName": "Patchbay Connect app", "active": true})
+					return
+				}
+				api.ok(w, r, "")
+			}
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/jiradc/") && strings.HasPrefix(r.Header.Get("Authorization"), "OAuth ") {
 			if s.oauth1.authorized(w, r) {
 				api.ok(w, r, "")

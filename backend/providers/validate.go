@@ -171,6 +171,13 @@ func (v *Validator) callOnce(ctx context.Context, t Target, method, urlTpl strin
 			return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil
 		}
 	}
+	if t.Mode.Auth.Value == connectAuth {
+		jwt, err := ConnectJWT(req.Method, req.URL, t.apiBase(), values["appKey"], values["sharedSecret"], v.now())
+		if err != nil {
+			return domain.CheckResult{Class: domain.ClassMisconfigured, Message: "Cannot sign the Connect request: " + err.Error() + "."}, nil
+		}
+		value = "JWT " + jwt
+	}
 	if !validHeaderName(name) {
 		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("%q is not a valid HTTP header name. Use letters, digits and dashes, e.g. X-API-Key.", name)}, nil
 	}

@@ -138,3 +138,27 @@ func TestHarnessSendsItsAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestJiraConnectJWT: the Connect app mode signs each request (HS256 JWT
+// with the request's query-string hash) instead of sending the shared
+// secret, which must never leave Patchbay.
+func TestJiraConnectJWT(t *testing.T) {
+	fake, url, cat := vendorEnv(t)
+	_ = fake
+	good := validateMode(t, cat, "jira_cloud", "connect_app", url+"/jira", map[string]string{"appKey": fakes.JiraConnectAppKey, "sharedSecret": fakes.JiraConnectSharedSecret})
+	if good.Class != domain.ClassOK || good.Identity != "Patchbay Connect app" {
+		t.Fatalf("valid installation: %s %q %q", good.Class, good.Message, good.Identity)
+	}
+	bad := validateMode(t, cat, "jira_cloud", "connect_app", url+"/jira", map[string]string{"appKey": fakes.JiraConnectAppKey, "sharedSecret": "another-secret"})
+	if bad.Class != domain.ClassInvalidCredentials {
+		t.Fatalf("wrong secret: %s %q", bad.Class, bad.Message)
+	}
+	// The inventory request has a query string: its hash must match too.
+	p, _ := cat.Provider("jira_cloud")
+	m, _ := p.Mode("connect_app")
+	names, res := providers.NewValidator().Inventory(context.Background(), providers.Target{Provider: p, Mode: m, BaseURL: url + "/jira",
+		Values: map[string]string{"appKey": fakes.JiraConnectAppKey, "sharedSecret": fakes.JiraConnectSharedSecret}}, *p.Inventory)
+	if !res.OK() || len(names) == 0 {
+		t.Fatalf("inventory: %v %s %q", names, res.Class, res.Message)
+	}
+}
