@@ -200,3 +200,10 @@ func appJWT(appID, pemKey string, now time.Time) (string, error) {
 	}
 	return signing + "." + enc.EncodeToString(sig), nil
 }
+
+// InstallationToken returns a live installation access token of a GitHub
+// App mode's target (cached, minted when needed), for patchbay token and
+// the git credential helper; a failure is a classified result.
+func (v *Validator) InstallationToken(ctx context.Context, t Target) (string, *domain.CheckResult) {
+	return v.installationToken(ctx, t)
+}

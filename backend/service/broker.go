@@ -142,8 +142,21 @@ func (s *Service) handOut(ctx context.Context, c domain.Connection) (HandedToken
 			return HandedToken{}, err
 		}
 		out.Token, out.Type, out.ExpiresAt = tok.AccessToken, "oauth2", expiry(tok)
+	case m.AppToken != nil:
+		// GitHub App: an installation token minted from the app's private
+		// key (which itself is never handed out).
+		tok, res := s.validator.InstallationToken(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values})
+		if res != nil {
+			if res.Class.Permanent() {
+				return HandedToken{}, needsReconnect(c, res.Message)
+			}
+			return HandedToken{}, &domain.Error{Code: domain.EUnavailable, Message: res.Message + " Try again later."}
+		}
+		out.Token, out.Type = tok, "github_app_installation"
 	case m.OAuth1 != nil:
 		return HandedToken{}, domain.Errorf(domain.EInvalid, "%q signs each request with OAuth 1.0a; it has no token to hand out.", c.Label)
+	case strings.HasPrefix(m.Auth.Value, "JWT "):
+		return HandedToken{}, domain.Errorf(domain.EInvalid, "%q signs each request with a JWT made from its shared secret; it has no token to hand out.", c.Label)
 	default:
 		f, ok := secretField(m)
 		if !ok {

@@ -242,3 +242,20 @@ func TestGitConnectionMatching(t *testing.T) {
 		t.Errorf("config: %+v", c.Config)
 	}
 }
+
+// A GitHub App connection hands out a minted installation token (ghs_…),
+// never the app's private key.
+func TestHandOutTokenOfAGitHubApp(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	c, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "github", AuthMode: "github_app", Label: "Octo App", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url + "/github", Config: map[string]string{"appId": fakes.GitHubAppID, "installationId": fakes.GitHubInstallationID},
+		Secrets: map[string]string{"privateKey": fakes.GitHubAppPrivateKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.HandOutToken(ctx, c.ID)
+	if err != nil || !strings.HasPrefix(got.Token, "ghs_") || strings.Contains(got.Token, "PRIVATE KEY") || got.Username != "x-access-token" {
+		t.Fatalf("GitHub App: %v, token prefix %.4q", err, got.Token)
+	}
+}
