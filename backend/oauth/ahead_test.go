@@ -153,3 +153,17 @@ func TestRenewOnlyReplacesTheTokenUsed(t *testing.T) {
 		t.Fatalf("renew of the current token: %d refreshes, %v", f.OAuth.Refreshes(), err)
 	}
 }
+
+// The ID token (oauth2.Token keeps it only in memory) survives the secret
+// store.
+func TestStoredTokenKeepsTheIDToken(t *testing.T) {
+	store := oauth.SecretTokens{Secrets: secrets.NewMemory()}
+	tok := (&oauth2.Token{AccessToken: "at", RefreshToken: "rt", ExpiresIn: 120}).WithExtra(map[string]any{"id_token": "header.claims.sig"})
+	if err := store.SaveToken(context.Background(), "k", tok); err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.LoadToken(context.Background(), "k")
+	if err != nil || oauth.IDToken(got) != "header.claims.sig" || got.AccessToken != "at" || got.ExpiresIn != 120 {
+		t.Fatalf("loaded %+v id %q, %v", got, oauth.IDToken(got), err)
+	}
+}

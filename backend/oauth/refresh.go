@@ -33,26 +33,47 @@ type TokenStore interface {
 // SecretTokens keeps tokens as JSON in a secrets.Store.
 type SecretTokens struct{ Secrets secrets.Store }
 
-// LoadToken reads the token stored under key.
+// storedToken is a token as stored: oauth2.Token's own fields plus the
+// OpenID Connect ID token, which oauth2.Token keeps only in memory.
+type storedToken struct {
+	oauth2.Token
+	IDToken string `json:"id_token,omitempty"`
+}
+
+// LoadToken reads the token stored under key; its ID token, if any, is
+// tok.Extra("id_token") (see IDToken).
 func (s SecretTokens) LoadToken(ctx context.Context, key string) (*oauth2.Token, error) {
 	raw, err := s.Secrets.Get(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("load token %s: %w", key, err)
 	}
-	var tok oauth2.Token
-	if err := json.Unmarshal([]byte(raw), &tok); err != nil {
+	var st storedToken
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
 		return nil, fmt.Errorf("decode token %s: %w", key, err)
 	}
-	return &tok, nil
+	tok := &st.Token
+	if st.IDToken != "" {
+		tok = tok.WithExtra(map[string]any{"id_token": st.IDToken})
+	}
+	return tok, nil
 }
 
-// SaveToken stores tok under key.
+// SaveToken stores tok under key, with its ID token.
 func (s SecretTokens) SaveToken(ctx context.Context, key string, tok *oauth2.Token) error {
-	b, err := json.Marshal(tok)
+	b, err := json.Marshal(storedToken{Token: *tok, IDToken: IDToken(tok)})
 	if err != nil {
 		return fmt.Errorf("encode token %s: %w", key, err)
 	}
 	return s.Secrets.Set(ctx, key, string(b))
+}
+
+// IDToken is the OpenID Connect ID token that came with tok ("" if none).
+func IDToken(tok *oauth2.Token) string {
+	if tok == nil {
+		return ""
+	}
+	s, _ := tok.Extra("id_token").(string)
+	return s
 }
 
 // Refresher hands out fresh access tokens. It refreshes ahead of expiry, one
@@ -244,6 +265,9 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 	}
 	if next.RefreshToken == "" { // the provider does not rotate: keep the old one
 		next.RefreshToken = tok.RefreshToken
+	}
+	if IDToken(next) == "" && IDToken(tok) != "" { // refresh answers may omit the ID token
+		next = next.WithExtra(map[string]any{"id_token": IDToken(tok)})
 	}
 	// Persist first: the old refresh token may already be invalid.
 	if err := r.Store.SaveToken(ctx, key, next); err != nil {

@@ -120,6 +120,9 @@ func (v *Validator) Validate(ctx context.Context, t Target) domain.CheckResult {
 }
 
 func (v *Validator) validate(ctx context.Context, t Target) domain.CheckResult {
+	if t.Mode.OAuth != nil && t.Mode.OAuth.Discovery && strings.TrimSpace(t.Values["userinfoUrl"]) == "" {
+		return v.validateWithoutUserinfo(ctx, t)
+	}
 	res, _ := v.call(ctx, t, t.Mode.Validate.Method, t.Mode.Validate.URL, nil, t.Mode.Validate)
 	return res
 }

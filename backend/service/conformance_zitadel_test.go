@@ -203,3 +203,59 @@ func TestConformanceZitadelOP(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A server without a userinfo endpoint (issue 12): the connection is checked
+// by token introspection (RFC 7662) when the server offers it, else by the
+// ID token's signature (the issuer's JWKS), issuer and audience.
+func TestZitadelWithoutUserinfo(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		hide        []string
+		introspects bool
+	}{
+		{"introspection", []string{"userinfo_endpoint"}, true},
+		{"ID token", []string{"userinfo_endpoint", "introspection_endpoint"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			z := newZitadelOP(t, tt.hide...)
+			cat, err := providers.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The validator's default timeout: no dependence on the machine's load.
+			e := newEnvTimeout(t, secrets.NewMemory(), func(string) *providers.Catalogue { return cat }, providers.DefaultTimeout)
+			ctx := context.Background()
+			cs, err := e.svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "generic_oauth2", AuthMode: "oauth2", Label: "No userinfo", WorkspaceIDs: []string{e.ws.ID},
+				Config:  map[string]string{"issuer": z.issuer, "clientId": zitadelClientID, "scopes": "openid offline_access"},
+				Secrets: map[string]string{"clientSecret": zitadelClientSecret}})
+			if err != nil {
+				t.Fatalf("start: %v", err)
+			}
+			status, page := z.login(t, cs.AuthURL)
+			if cs = waitConsent(t, e, cs.ID); cs.State != domain.ConsentDone {
+				t.Fatalf("consent %+v; browser %d %q", cs, status, page)
+			}
+			c, _ := e.svc.GetConnection(ctx, cs.ConnectionID)
+			// With no userinfo, the identity "1" can only come from the
+			// introspection answer or the verified ID token.
+			if c.Status != domain.StatusActive || c.Identity != "1" || c.Config["userinfoUrl"] != "" || (c.Config["introspectionUrl"] != "") != tt.introspects {
+				t.Fatalf("connected: %s %q %v %+v", c.Status, c.Identity, c.Config, c.LastError)
+			}
+			// A refresh keeps the ID token (or a new one) and the checks pass.
+			if c, err = e.svc.RefreshCredential(ctx, c.ID); err != nil || c.Status != domain.StatusActive {
+				t.Fatalf("refresh: %v %+v", err, c.LastError)
+			}
+			// Revoked at the server: introspection says inactive -> error;
+			// the ID token path notices when the refresh is refused.
+			tok := storedToken(t, e, c)
+			z.revoke(t, tok.RefreshToken)
+			z.revoke(t, tok.AccessToken)
+			if tt.name == "ID token" {
+				e.clock.Advance(10 * time.Minute) // past the access token's life: the refresh is refused
+			}
+			if c, err = e.svc.CheckConnection(ctx, c.ID); err != nil || c.Status != domain.StatusError {
+				t.Fatalf("after revocation: %v %s %+v", err, c.Status, c.LastError)
+			}
+		})
+	}
+}

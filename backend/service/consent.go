@@ -125,7 +125,7 @@ func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (
 	cfg := oauthConfig(d.mode, d.baseURL, d.values())
 	return s.runConsent(cfg, d.mode, d.values(), func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
 		values := d.values()
-		values["accessToken"] = tok.AccessToken
+		values["accessToken"], values["idToken"] = tok.AccessToken, oauth.IDToken(tok)
 		if d.mode.OAuth.Sites != nil {
 			site, res, err := s.grantedSite(ctx, providers.Target{Provider: d.provider, Mode: d.mode, BaseURL: d.baseURL, Values: values}, "")
 			if err != nil || res != nil {
@@ -201,7 +201,7 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 	// connection was made for, then the mode's validation request).
 	check := func(ctx context.Context, tok *oauth2.Token) (domain.CheckResult, error) {
 		v := merged(values)
-		v["accessToken"] = tok.AccessToken
+		v["accessToken"], v["idToken"] = tok.AccessToken, oauth.IDToken(tok)
 		if m.OAuth.Sites != nil {
 			// Reauthorization keeps the site the connection was made for.
 			if _, _, err := s.grantedSite(ctx, providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: v}, c.Config["cloudId"]); err != nil {
@@ -340,17 +340,27 @@ func discoverEndpoints(ctx context.Context, m *providers.Mode, config map[string
 		if err != nil && missing {
 			return err
 		}
+		if err == nil {
+			// ID tokens name the issuer exactly as its metadata does.
+			config["issuer"] = d.Issuer
+		}
 		for k, v := range map[string]string{"authorizeUrl": d.AuthorizationEndpoint, "tokenUrl": d.TokenEndpoint, "userinfoUrl": d.UserinfoEndpoint,
-			"revocationUrl": d.RevocationEndpoint, "introspectionUrl": d.IntrospectionEndpoint} {
+			"revocationUrl": d.RevocationEndpoint, "introspectionUrl": d.IntrospectionEndpoint, "jwksUrl": d.JWKSURI} {
 			if strings.TrimSpace(config[k]) == "" {
 				config[k] = v
 			}
 		}
 	}
 	for _, k := range keys {
-		if strings.TrimSpace(config[k.key]) == "" {
-			return domain.FieldError(k.key, "Enter the %s URL, or an OpenID Connect issuer whose discovery document lists it.", k.label)
+		if strings.TrimSpace(config[k.key]) != "" {
+			continue
 		}
+		// Without userinfo, the connection is checked by token
+		// introspection (RFC 7662) or the ID token (issuer's JWKS).
+		if k.key == "userinfoUrl" && (config["introspectionUrl"] != "" || config["jwksUrl"] != "") {
+			continue
+		}
+		return domain.FieldError(k.key, "Enter the %s URL, or an OpenID Connect issuer whose discovery document lists it.", k.label)
 	}
 	return nil
 }

@@ -546,7 +546,7 @@ func (s *Service) check(ctx context.Context, c domain.Connection, forceRefresh b
 			case err != nil:
 				return domain.Connection{}, err
 			}
-			values["accessToken"] = tok.AccessToken
+			values["accessToken"], values["idToken"] = tok.AccessToken, oauth.IDToken(tok)
 			c.TokenExpiresAt = expiry(tok)
 		}
 		target := providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values}
@@ -562,7 +562,7 @@ func (s *Service) check(ctx context.Context, c domain.Connection, forceRefresh b
 			var de *domain.Error
 			switch {
 			case err == nil:
-				values["accessToken"] = tok.AccessToken
+				values["accessToken"], values["idToken"] = tok.AccessToken, oauth.IDToken(tok)
 				combined, creds, failed = s.validateAll(ctx, target)
 			case errors.As(err, &de) && de.Check != nil:
 				combined = *de.Check // the grant itself failed (revoked) or the provider is down

@@ -3,6 +3,7 @@ package service_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -35,6 +36,9 @@ type zitadelOP struct {
 	srv       *httptest.Server
 	issuer    string
 	refreshes atomic.Int32 // refresh_token grants that reached the token endpoint
+	// hide lists metadata entries the discovery document leaves out (a
+	// server without userinfo, or without introspection either).
+	hide []string
 }
 
 // oneUser is the OP's user store: user "1", known as "ada".
@@ -73,9 +77,9 @@ func (s loopbackStorage) GetClientByClientID(ctx context.Context, id string) (op
 	return loopbackClient{c}, nil
 }
 
-func newZitadelOP(t *testing.T) *zitadelOP {
+func newZitadelOP(t *testing.T, hide ...string) *zitadelOP {
 	t.Helper()
-	z := &zitadelOP{}
+	z := &zitadelOP{hide: hide}
 	var handler http.Handler
 	z.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/o/token/" {
@@ -84,6 +88,23 @@ func newZitadelOP(t *testing.T) *zitadelOP {
 				z.refreshes.Add(1)
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		if r.URL.Path == "/o/.well-known/openid-configuration" && len(z.hide) > 0 {
+			rec := httptest.NewRecorder()
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = "/.well-known/openid-configuration"
+			handler.ServeHTTP(rec, r2)
+			var doc map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			for _, k := range z.hide {
+				delete(doc, k)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(doc)
+			return
 		}
 		// The OP answers under the issuer's path /o; its login UI (and
 		// the callback it redirects to) lives at the root.
