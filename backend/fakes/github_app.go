@@ -132,10 +132,7 @@ func (s *Server) registerGitHubApp(mux *http.ServeMux) {
 		h.Set("X-RateLimit-Limit", "5000")
 		h.Set("X-RateLimit-Remaining", "4999")
 		h.Set("X-RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Hour).Unix(), 10))
-		repos := []map[string]any{}
-		for i, n := range []string{"octo-org/api", "octo-org/web"} {
-			repos = append(repos, map[string]any{"id": 1296269 + i, "name": n[strings.Index(n, "/")+1:], "full_name": n, "private": true})
-		}
+		repos := githubRepos("octo-org/api", "octo-org/web")
 		writeJSON(w, http.StatusOK, map[string]any{"total_count": len(repos), "repository_selection": "selected", "repositories": repos})
 	})
 }

@@ -125,7 +125,7 @@ func (s *Server) inventoryAPIs() []fakeAPI {
 			s.mu.Lock()
 			repos := append([]string{"octo-org/api", "octo-org/web", "octo-org/infra"}, s.newRepos...)
 			s.mu.Unlock()
-			items(names("full_name", repos...))(w, r, tok)
+			writeJSON(w, 200, githubRepos(repos...)) // GET /user/repos: an array of repository
 		}, x("Bad credentials")},
 		{"GET /jira/rest/api/3/project/search", basicPassword, items(map[string]any{"values": names("name", "Platform", "Mobile")}), x("Client must be authenticated to access this resource.")},
 		{"GET /jiradc/rest/api/2/project", bearer, items(names("name", "OPS", "SEC")), x("Unauthorized")},
@@ -167,7 +167,10 @@ func (s *Server) providerAPIs() []fakeAPI {
 			w.WriteHeader(http.StatusUnauthorized)
 		}},
 		{"GET /bitbucket/2.0/user", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
-			writeJSON(w, 200, map[string]any{"display_name": "Ops Team", "username": "ops-team"})
+			// GET /2.0/user (Bitbucket Cloud REST, account/user schema).
+			writeJSON(w, 200, map[string]any{"type": "user", "display_name": "Ops Team", "username": "ops-team", "nickname": "ops-team",
+				"uuid": "{d301aafa-d676-4ee0-88be-962be7417567}", "account_id": "5b10ac8d82e05b22cc7d4ef5", "account_status": "active",
+				"created_on": "2018-06-01T00:00:00.000000+00:00", "links": map[string]any{"html": map[string]string{"href": "https://bitbucket.org/ops-team/"}}})
 		}, func(w http.ResponseWriter, _ bool) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="Bitbucket.org HTTP"`)
 			w.WriteHeader(http.StatusUnauthorized)
@@ -237,7 +240,7 @@ func (s *Server) githubOK(w http.ResponseWriter, r *http.Request, tok string) {
 	if n := len(tok); n >= 4 {
 		login += "-" + tok[n-4:]
 	}
-	writeJSON(w, 200, map[string]any{"login": login, "id": 1})
+	writeJSON(w, 200, githubUser(login, 1))
 }
 
 // provider wraps a fake API with the shared misbehaviour markers and the
