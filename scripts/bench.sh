@@ -19,6 +19,7 @@ GO_BENCHES=(
   "./backend/service|BenchmarkSweepRealPath|2x|x-ideal|<=|1.15|sweep of 4 hosts x 50 connections, real check path, default limits, / ideal incl. token bucket"
   "./backend/oauth|BenchmarkRefresh100Callers|20x|refreshes|==|1|refreshes reaching the provider for 100 concurrent callers"
   "./backend/oauth|BenchmarkRefresh100Callers|20x|p99/single|<=|1.5|p99 wait of 100 callers / one refresh"
+  "./backend/oauth|BenchmarkRefreshesPer1000Uses|3x|refreshes/1000uses|<=|11|refreshes caused by 1,000 uses over 10 minutes (injected clock) of a 120 s token"
   "./backend/runs|BenchmarkResume1000Parked|2x|resume/fresh|<=|1.10|resume 1,000 parked runs / 1,000 fresh runs, 3 steps each"
   "./backend/store|BenchmarkAddCheck|5000x|ms/check|<|1|AddCheck write cost (check + hourly + daily rollup, own transaction)"
   "./backend/store|BenchmarkDashboardQueries1M|1x|ms-uptime-30d-daily|<|20|30-day uptime of 1,000 connections (check_daily), 1M checks"
