@@ -268,6 +268,15 @@ func (a *App) ExportReport(format string) (service.Export, error) {
 	return call(a.svc.ExportReport(a.ctx, format))
 }
 
+// GetFleetHealth returns the Health page's charts: uptime heat map, status
+// counts per day, latency percentiles per provider, PAT pool budgets.
+func (a *App) GetFleetHealth() (domain.FleetHealth, error) { return call(a.svc.GetFleetHealth(a.ctx)) }
+
+// ListChecksOn returns an integration's checks of one UTC day (YYYY-MM-DD).
+func (a *App) ListChecksOn(id, day string) ([]domain.CheckRecord, error) {
+	return call(a.svc.ListChecksOn(a.ctx, id, day))
+}
+
 // GetHealthOverview summarises integration health for the Health page.
 func (a *App) GetHealthOverview() (service.Overview, error) {
 	return call(a.svc.GetHealthOverview(a.ctx))

@@ -70,6 +70,8 @@ func routes(s *service.Service) map[string]route {
 
 		"ExportReport":      h1(s.ExportReport),
 		"GetHealthOverview": h0(s.GetHealthOverview),
+		"GetFleetHealth":    h0(s.GetFleetHealth),
+		"ListChecksOn":      h2(s.ListChecksOn),
 		"GetUptime":         h1(s.GetUptime),
 
 		"CreateWorkflow":   h1(s.CreateWorkflow),

@@ -39,6 +39,8 @@ type Report struct {
 	Version     string         `json:"version"`
 	Counts      map[string]int `json:"counts"`
 	Rows        []Row          `json:"connections"`
+	// Fleet holds the Health page's charts, drawn inline in the HTML.
+	Fleet *domain.FleetHealth `json:"fleet,omitempty"`
 }
 
 // Formats lists the supported formats.
@@ -115,6 +117,7 @@ func max1(n int) int {
 }
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{"spark": sparkline, "pct": pct,
+	"fleet": func(f *domain.FleetHealth) template.HTML { return FleetCharts(*f) },
 	"when": func(t *time.Time) string {
 		if t == nil {
 			return "never"
@@ -124,10 +127,13 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{"spark": 
 <html lang="en"><head><meta charset="utf-8"><title>Patchbay health report</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;color:#111827}table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #e5e7eb;padding:.4em .6em;text-align:left;vertical-align:middle}th{font-size:.8em;text-transform:uppercase;color:#6b7280}
+.chart{display:block;margin:.5em 0 1em;max-width:100%;height:auto}.legend{font-size:.85em;color:#374151}
 .error{color:#b91c1c;font-weight:600}.interrupted{color:#b45309;font-weight:600}.active{color:#15803d}.muted{color:#6b7280}</style></head>
 <body><h1>Patchbay health report</h1>
 <p class="muted">Generated {{.GeneratedAt.UTC.Format "2006-01-02 15:04 UTC"}} by Patchbay {{.Version}} · {{len .Rows}} connections ·
 {{range $k, $v := .Counts}}{{$k}}: {{$v}} {{end}}</p>
+{{if .Fleet}}{{fleet .Fleet}}{{end}}
+<h2>Connections</h2>
 <table><thead><tr><th>Connection</th><th>Provider</th><th>Status</th><th>Identity</th><th>Last checked</th><th>Uptime 24 h</th><th>7 d</th><th>30 d</th><th>Latency (recent)</th><th>Last error</th></tr></thead><tbody>
 {{range .Rows}}<tr><td>{{.Label}}</td><td>{{.Provider}}</td>
 <td class="{{if .Interrupted}}interrupted{{else}}{{.Status}}{{end}}">{{if .Interrupted}}interrupted{{else}}{{.Status}}{{end}} — {{.Description}}</td>

@@ -30,6 +30,13 @@ func (s *Service) ExportReport(ctx context.Context, format string) (Export, erro
 		}
 	}
 	r := report.Report{GeneratedAt: now, Version: s.info.Version, Counts: map[string]int{}, Rows: []report.Row{}}
+	if format == "html" {
+		fleet, err := s.GetFleetHealth(ctx)
+		if err != nil {
+			return Export{}, err
+		}
+		r.Fleet = &fleet
+	}
 	for _, c := range conns {
 		recent, err := s.store.ListChecks(ctx, c.ID, 30)
 		if err != nil {

@@ -135,3 +135,74 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (int64, error) {
 	})
 	return n, s.wrapNil("prune history", err)
 }
+
+// DailyChecks returns, per connection and day since sinceDay ("2006-01-02"),
+// how many checks ran and how many succeeded (the daily rollup).
+func (s *Store) DailyChecks(ctx context.Context, sinceDay string) (map[string]map[string][2]int, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT connection_id, day, checks, ok FROM check_daily WHERE day >= ?`, sinceDay)
+	if err != nil {
+		return nil, s.wrap("daily checks", err)
+	}
+	defer rows.Close()
+	out := map[string]map[string][2]int{}
+	for rows.Next() {
+		var id, day string
+		var n, ok int
+		if err := rows.Scan(&id, &day, &n, &ok); err != nil {
+			return nil, s.wrap("daily checks", err)
+		}
+		if out[id] == nil {
+			out[id] = map[string][2]int{}
+		}
+		out[id][day] = [2]int{n, ok}
+	}
+	return out, s.wrapNil("daily checks", rows.Err())
+}
+
+// OKLatencies returns the latencies of successful checks since the given
+// time, per connection.
+func (s *Store) OKLatencies(ctx context.Context, since time.Time) (map[string][]int64, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT connection_id, latency_ms FROM checks WHERE checked_at >= ? AND class = 'ok'`, fmtTime(since))
+	if err != nil {
+		return nil, s.wrap("check latencies", err)
+	}
+	defer rows.Close()
+	out := map[string][]int64{}
+	for rows.Next() {
+		var id string
+		var ms int64
+		if err := rows.Scan(&id, &ms); err != nil {
+			return nil, s.wrap("check latencies", err)
+		}
+		out[id] = append(out[id], ms)
+	}
+	return out, s.wrapNil("check latencies", rows.Err())
+}
+
+// ChecksBetween returns a connection's checks in [from, to), newest first,
+// at most limit.
+func (s *Store) ChecksBetween(ctx context.Context, connectionID string, from, to time.Time, limit int) ([]domain.CheckRecord, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT checked_at, latency_ms, class, http_status, message, rate_remaining
+		FROM checks WHERE connection_id = ? AND checked_at >= ? AND checked_at < ? ORDER BY checked_at DESC, id DESC LIMIT ?`,
+		connectionID, fmtTime(from), fmtTime(to), limit)
+	if err != nil {
+		return nil, s.wrap("list checks of "+connectionID, err)
+	}
+	defer rows.Close()
+	out := []domain.CheckRecord{}
+	for rows.Next() {
+		var r domain.CheckRecord
+		var at, class string
+		var rate sql.NullInt64
+		if err := rows.Scan(&at, &r.LatencyMS, &class, &r.HTTPStatus, &r.Message, &rate); err != nil {
+			return nil, s.wrap("list checks of "+connectionID, err)
+		}
+		r.CheckedAt, r.Class = parseTime(at), domain.Class(class)
+		if rate.Valid {
+			n := int(rate.Int64)
+			r.RateRemaining = &n
+		}
+		out = append(out, r)
+	}
+	return out, s.wrapNil("list checks of "+connectionID, rows.Err())
+}

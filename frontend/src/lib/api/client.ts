@@ -1,4 +1,5 @@
 import type {
+  FleetHealth,
   HealthOverview,
   Uptime,
   Client,
@@ -116,6 +117,8 @@ export interface PatchbayAPI {
   listRequests(clientId: string): Promise<ReconnectRequest[]>;
   getUptime(id: string): Promise<{ h24: Uptime; d7: Uptime; d30: Uptime }>;
   getHealthOverview(): Promise<HealthOverview>;
+  getFleetHealth(): Promise<FleetHealth>;
+  listChecksOn(id: string, day: string): Promise<CheckRecord[]>;
   exportReport(format: 'html' | 'json' | 'csv'): Promise<{ filename: string; contentType: string; body: string }>;
   publishWorkflow(id: string, publish: boolean): Promise<Workflow>;
   runWorkflow(id: string): Promise<Run>;
@@ -199,6 +202,8 @@ export function createClient(t: Transport): PatchbayAPI {
     },
     getUptime: (id) => invoke('GetUptime', id),
     getHealthOverview: () => invoke('GetHealthOverview'),
+    getFleetHealth: () => invoke('GetFleetHealth'),
+    listChecksOn: async (id, day) => (await invoke<CheckRecord[] | null>('ListChecksOn', id, day)) ?? [],
     exportReport: (format) => invoke('ExportReport', format),
     listRequests: async (clientId) => (await invoke<ReconnectRequest[] | null>('ListRequests', clientId)) ?? [],
     publishWorkflow: (id, publish) => invoke('PublishWorkflow', id, publish),

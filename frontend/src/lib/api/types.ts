@@ -457,3 +457,15 @@ export interface OAuth1Flow {
   check?: CheckResult;
   connectionId?: string;
 }
+
+/** The Health page's charts (domain.FleetHealth). */
+export interface FleetHealth {
+  /** Heat map columns, oldest first (YYYY-MM-DD, UTC). */
+  days: string[];
+  /** Heat map rows, worst 30-day uptime first. */
+  rows: { connectionId: string; label: string; provider: string; uptime: (number | null)[]; checks: number[] }[];
+  statusByDay: { day: string; healthy: number; degraded: number; failing: number; noChecks: number }[];
+  latency: { provider: string; p50Ms: number; p95Ms: number; checks: number }[];
+  latencyDays: number;
+  budgets: { connectionId: string; label: string; pats: number; remaining: number; limit: number }[];
+}
