@@ -73,6 +73,10 @@ type Mode struct {
 	// Inventory replaces the provider's inventory request for this mode
 	// (a GitHub App lists /installation/repositories, not /user/repos).
 	Inventory *InventorySpec `json:"inventory,omitempty"`
+	// Notes are the maintainers' notes on the mode (JSON has no comments):
+	// which vendor document its requests follow and which earlier beliefs
+	// turned out wrong. Never shown to users.
+	Notes string `json:"notes,omitempty"`
 }
 
 // AppTokenSpec says how to mint a GitHub App installation access token: an
