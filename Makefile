@@ -14,7 +14,7 @@ ARGS ?=
 # time a stage and print one summary line
 stage = start=$$(date +%s); $(2); echo "== $(1): ok in $$(( $$(date +%s) - start ))s"
 
-.PHONY: deps frontend build run demo test test-go test-frontend e2e smoke bench vet clean help
+.PHONY: deps frontend build run demo test test-go test-frontend e2e smoke desktop bench vet clean help
 
 help:
 	@echo "make run [ARGS=--demo]  install what is missing, build, open the window (no display: serve in a browser)"
@@ -57,7 +57,12 @@ e2e: build
 smoke: build
 	@$(call stage,desktop smoke (xvfb),PATCHBAY_BIN=$(BIN) scripts/smoke-xvfb.sh)
 
-test: vet test-go test-frontend build e2e smoke
+# One instance, serve beside the window, keep checking with the window
+# closed (desktop notification on a fake daemon), launch again, Ctrl+Q.
+desktop: build
+	@$(call stage,desktop life cycle (xvfb),PATCHBAY_BIN=$(BIN) scripts/desktop-xvfb.sh)
+
+test: vet test-go test-frontend build e2e smoke desktop
 	@echo "== all tests passed"
 
 # benchmarks with their targets: one line per figure, PASS or FALLS SHORT

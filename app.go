@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
@@ -22,6 +23,9 @@ type App struct {
 	ctx  context.Context
 	svc  *service.Service
 	stop func()
+	// quitting is set by Quit and signals: closing then ends the app even
+	// when Settings keeps it running in the background (window.go).
+	quitting atomic.Bool
 }
 
 // NewApp returns the bound App for svc.
@@ -33,6 +37,7 @@ func NewApp(svc *service.Service) *App {
 // as runtime events.
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
+	a.windowStartup(ctx)
 	ch, stop := a.svc.Bus().Subscribe()
 	a.stop = stop
 	go func() {

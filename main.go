@@ -15,9 +15,9 @@ import (
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
-	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"patchbay/backend/cli"
+	"patchbay/backend/desktop"
 	"patchbay/backend/service"
 	"patchbay/backend/webassets"
 )
@@ -40,6 +40,10 @@ func main() {
 // runWindow opens the Wails window bound to svc and blocks until it closes.
 func runWindow(ctx context.Context, svc *service.Service, assets fs.FS) error {
 	app := NewApp(svc)
+	info, err := svc.GetAppInfo(ctx)
+	if err != nil {
+		return err
+	}
 	return wails.Run(&options.App{
 		Title:            "Patchbay",
 		Width:            1280,
@@ -55,7 +59,7 @@ func runWindow(ctx context.Context, svc *service.Service, assets fs.FS) error {
 			go func() {
 				select {
 				case <-ctx.Done():
-					runtime.Quit(wctx)
+					app.quit()
 				case <-wctx.Done():
 				}
 			}()
@@ -63,7 +67,16 @@ func runWindow(ctx context.Context, svc *service.Service, assets fs.FS) error {
 		OnDomReady: func(context.Context) {
 			slog.Debug("startup", "stage", "window DOM ready", "since_start_ms", time.Since(started).Milliseconds())
 		},
-		OnShutdown: app.shutdown,
-		Bind:       []any{app},
+		OnShutdown:    app.shutdown,
+		OnBeforeClose: app.beforeClose,
+		// One window per data directory: a second launch (cli looks first,
+		// desktop.Instance) shows and focuses this one.
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId: desktop.InstanceID(info.DataDir),
+			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
+				app.bringToFront()
+			},
+		},
+		Bind: []any{app},
 	})
 }

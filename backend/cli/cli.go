@@ -188,6 +188,10 @@ func runDesktop(args []string, env Env) int {
 	if code, done := parse(fl, args, env); done {
 		return code
 	}
+	if running, dir := bringToFront(env, c, args); running {
+		fmt.Fprintf(env.Stdout, "Patchbay is already running with the data directory %s: its window was brought to the front.\n", dir)
+		return ExitOK
+	}
 	return withApp(c, env, func(ctx context.Context, app *app) int {
 		scheduleSweeps(ctx, app, c.sweepEvery, env.Assets)
 		app.trace.mark("background work started")
@@ -199,6 +203,30 @@ func runDesktop(args []string, env Env) int {
 		}
 		return ExitOK
 	})
+}
+
+// bringToFront asks a window already running on c's data directory to show
+// itself (desktop.Instance, the protocol of Wails' SingleInstanceLock that
+// the window holds) and reports whether there was one. It looks before the
+// backend starts, so a second launch never opens the database, probes the
+// keyring or starts background sweeps beside the first. A --demo without a
+// data directory gets a fresh one, so it is always an instance of its own.
+func bringToFront(env Env, c common, args []string) (bool, string) {
+	if c.demo && c.dataDir == "" && os.Getenv("PATCHBAY_DATA_DIR") == "" {
+		return false, ""
+	}
+	dir, err := dataDir(c)
+	if err != nil {
+		return false, ""
+	}
+	wd, _ := os.Getwd()
+	ctx, cancel := context.WithTimeout(env.Context, 5*time.Second)
+	defer cancel()
+	running, err := desktop.Instance{ID: desktop.InstanceID(dir)}.BringToFront(ctx, args, wd)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "patchbay: %v; starting anyway\n", err)
+	}
+	return running, dir
 }
 
 // withApp starts the backend for c, runs fn with a context that ends on
@@ -447,7 +475,11 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 	if c.demo {
 		cat = cat.AllSelfHosted().WithCloudAt(a.fakeURL)
 	}
-	a.svc = service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir,
+	var auto service.Autostart
+	if a.tempDir == "" {
+		auto = autostart(dir)
+	}
+	a.svc = service.New(service.Options{Autostart: auto, Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir,
 		Desktop: desktop.Notifier{AppName: "Patchbay"}, Now: domain.SystemClock, Actor: c.actor})
 	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
 		a.close()
@@ -499,6 +531,26 @@ func openLogFile(path string) (*os.File, error) {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
 	return f, nil
+}
+
+// autostart is the Start at login entry for this binary and data directory
+// (nil when the program's path is unknown).
+func autostart(dir string) service.Autostart {
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	auto, aerr := desktop.AutostartDir()
+	if err != nil || aerr != nil {
+		return nil
+	}
+	a := desktop.Autostart{Dir: auto, Exec: exe}
+	// At login neither --data-dir nor PATCHBAY_DATA_DIR is set: name any
+	// directory but the OS default.
+	if base, err := os.UserConfigDir(); err != nil || filepath.Join(base, "patchbay") != dir {
+		a.Args = []string{"--data-dir", dir}
+	}
+	return a
 }
 
 // dataDir resolves the data directory: --data-dir, then PATCHBAY_DATA_DIR,

@@ -13,6 +13,17 @@ type Settings struct {
 	// or a tunnel, e.g. https://patchbay.example.com): links and the portal's
 	// OAuth redirects start with it. Empty: derived from PortalAddress.
 	PublicBaseURL string `json:"publicBaseUrl"`
+	// KeepRunning keeps the desktop app checking in the background when its
+	// window is closed: the window hides instead of quitting, and launching
+	// Patchbay again (or Quit) brings it back (or ends it). Default off.
+	KeepRunning bool `json:"keepRunning"`
+	// StartAtLogin starts the desktop app when the user logs in (an XDG
+	// autostart entry the app writes and removes; read from the entry).
+	StartAtLogin bool `json:"startAtLogin"`
+	// StartAtLoginAvailable is false where this process cannot manage the
+	// autostart entry, such as a --demo with a throwaway data directory
+	// (read-only).
+	StartAtLoginAvailable bool `json:"startAtLoginAvailable"`
 	// PortalListening reports the portal listener's state (read-only).
 	PortalListening string `json:"portalListening,omitempty"`
 }

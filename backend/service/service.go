@@ -52,6 +52,7 @@ type Service struct {
 	refreshBudget time.Duration
 	lockDir       string
 	desktop       DesktopNotifier
+	autostart     Autostart
 	started       time.Time
 	bg            sync.WaitGroup // background goroutines (Wait)
 	portalMu      sync.Mutex
@@ -105,6 +106,9 @@ type Options struct {
 	// Actor is who acts when a call's context names no one (WithActor):
 	// "window" (the default) or "serve"; the audit log records it.
 	Actor string
+	// Autostart manages Start at login (none: Settings says it is not
+	// available).
+	Autostart Autostart
 }
 
 // New returns a Service. Missing optional parts get defaults.
@@ -142,7 +146,7 @@ func New(o Options) *Service {
 	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, started: o.Now(), actor: o.Actor,
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, autostart: o.Autostart, started: o.Now(), actor: o.Actor,
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log, Now: o.Now},
 		notifier:     &notify.Notifier{Store: o.Store, Now: o.Now},
 		sweepOptions: o.Sweep,

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/url"
 	"strconv"
@@ -15,7 +16,15 @@ const (
 	settingDesktopNotifications = "desktop_notifications"
 	settingPortalAddress        = "portal_address"
 	settingPublicBaseURL        = "public_base_url"
+	settingKeepRunning          = "keep_running"
 )
+
+// Autostart starts the desktop app when the user logs in (backend/desktop:
+// an XDG autostart entry).
+type Autostart interface {
+	Enabled() (bool, error)
+	SetEnabled(on bool) error
+}
 
 // DesktopNotifier shows OS notifications (backend/desktop over D-Bus).
 type DesktopNotifier interface {
@@ -35,6 +44,17 @@ func (s *Service) GetSettings(ctx context.Context) (domain.Settings, error) {
 	for key, dst := range map[string]*string{settingPortalAddress: &out.PortalAddress, settingPublicBaseURL: &out.PublicBaseURL} {
 		if *dst, _, err = s.store.Setting(ctx, key); err != nil {
 			return out, err
+		}
+	}
+	if v, ok, err = s.store.Setting(ctx, settingKeepRunning); err != nil {
+		return out, err
+	} else if ok {
+		out.KeepRunning, _ = strconv.ParseBool(v)
+	}
+	if s.autostart != nil {
+		out.StartAtLoginAvailable = true
+		if out.StartAtLogin, err = s.autostart.Enabled(); err != nil {
+			return out, fmt.Errorf("read the start-at-login entry: %w", err)
 		}
 	}
 	s.portalMu.Lock()
@@ -94,12 +114,26 @@ func (s *Service) UpdateSettings(ctx context.Context, in domain.Settings) (domai
 			return domain.Settings{}, domain.FieldError("publicBaseUrl", "Enter the address clients open, like https://patchbay.example.com or http://my-laptop.local:8788 (no path).")
 		}
 	}
-	for key, v := range map[string]string{settingDesktopNotifications: strconv.FormatBool(in.DesktopNotifications), settingPortalAddress: addr, settingPublicBaseURL: public} {
+	if s.autostart == nil && in.StartAtLogin {
+		return domain.Settings{}, domain.FieldError("startAtLogin", "Start at login is not available here: it needs the installed desktop app with a lasting data directory (not --demo).")
+	}
+	if s.autostart != nil {
+		on, err := s.autostart.Enabled()
+		if err == nil && on != in.StartAtLogin {
+			err = s.autostart.SetEnabled(in.StartAtLogin)
+		}
+		if err != nil {
+			return domain.Settings{}, domain.Errorf(domain.EUnavailable, "Could not change Start at login (%v). Check that your autostart folder (~/.config/autostart) is writable.", err)
+		}
+	}
+	for key, v := range map[string]string{settingDesktopNotifications: strconv.FormatBool(in.DesktopNotifications), settingPortalAddress: addr, settingPublicBaseURL: public,
+		settingKeepRunning: strconv.FormatBool(in.KeepRunning)} {
 		if err := s.store.SetSetting(ctx, key, v); err != nil {
 			return domain.Settings{}, err
 		}
 	}
-	s.log.Info("settings saved", "desktop_notifications", in.DesktopNotifications, "portal_address", addr, "public_base_url", public)
+	s.log.Info("settings saved", "desktop_notifications", in.DesktopNotifications, "portal_address", addr, "public_base_url", public,
+		"keep_running", in.KeepRunning, "start_at_login", in.StartAtLogin)
 	out, err := s.GetSettings(ctx)
 	if err == nil {
 		s.bus.Publish(events.SettingsChanged, out)

@@ -42,6 +42,8 @@ export interface Transport {
   invoke<T>(method: string, ...args: unknown[]): Promise<T>;
   /** Subscribes to a live-update topic; returns the unsubscribe function. */
   on(topic: string, cb: (payload: unknown) => void): () => void;
+  /** Sends an event to the Go side (the desktop window only; HTTP has none). */
+  emit?(topic: string): void;
 }
 
 /**
@@ -52,6 +54,8 @@ export interface PatchbayAPI {
   readonly transport: Transport['kind'];
   invoke<T>(method: string, ...args: unknown[]): Promise<T>;
   on<K extends Topic>(topic: K, cb: (payload: EventMap[K]) => void): () => void;
+  /** Ends the desktop app, even when it keeps running in the background (window.go). */
+  quit(): void;
 
   getAppInfo(): Promise<AppInfo>;
   listWorkspaces(): Promise<Workspace[]>;
@@ -131,6 +135,7 @@ export function createClient(t: Transport): PatchbayAPI {
     transport: t.kind,
     invoke,
     on: (topic, cb) => t.on(topic, (p) => cb(p as never)),
+    quit: () => t.emit?.('app:quit'),
     getAppInfo: () => invoke('GetAppInfo'),
     listWorkspaces: async () => (await invoke<Workspace[] | null>('ListWorkspaces')) ?? [],
     createWorkspace: (draft) => invoke('CreateWorkspace', draft),

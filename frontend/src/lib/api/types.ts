@@ -446,6 +446,12 @@ export interface Settings {
   publicBaseUrl: string;
   /** The portal listener's state (read-only). */
   portalListening?: string;
+  /** Desktop app: closing the window hides it and checks keep running. */
+  keepRunning: boolean;
+  /** Desktop app: an XDG autostart entry starts it at login. */
+  startAtLogin: boolean;
+  /** False where the autostart entry cannot be managed (a throwaway --demo). */
+  startAtLoginAvailable: boolean;
 }
 
 /** A running OAuth 1.0a authorization (Jira Data Center application link). */

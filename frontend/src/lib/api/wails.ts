@@ -6,7 +6,10 @@ type Bound = (...args: unknown[]) => Promise<unknown>;
 /** The globals the Wails runtime injects into the window (window.go, window.runtime). */
 export interface WailsGlobals {
   go?: { main?: { App?: Record<string, Bound | undefined> } };
-  runtime?: { EventsOn?: (topic: string, cb: (...data: unknown[]) => void) => () => void };
+  runtime?: {
+    EventsOn?: (topic: string, cb: (...data: unknown[]) => void) => () => void;
+    EventsEmit?: (topic: string, ...data: unknown[]) => void;
+  };
 }
 
 /** Reports whether the page runs inside the Wails window with the App bound. */
@@ -56,6 +59,9 @@ export function wailsTransport(win: WailsGlobals): Transport {
       if (typeof eventsOn !== 'function') return () => {};
       const off = eventsOn(topic, (...data: unknown[]) => cb(data[0]));
       return typeof off === 'function' ? off : () => {};
+    },
+    emit(topic) {
+      win.runtime?.EventsEmit?.(topic);
     },
   };
 }
