@@ -354,12 +354,23 @@ func (a *App) CreateReconnectRequest(connectionID, baseURL string) (domain.Recon
 	return call(a.svc.CreateReconnectRequest(a.ctx, connectionID, baseURL))
 }
 
-// RevokeRequest revokes a pending reconnection link.
+// RevokeRequest revokes a reconnection link and ends the portal sessions it
+// opened.
 func (a *App) RevokeRequest(id string) error { return toUI(a.svc.RevokeRequest(a.ctx, id)) }
 
 // ListRequests returns a client's reconnection requests ("" for all).
 func (a *App) ListRequests(clientID string) ([]domain.ReconnectRequest, error) {
 	return call(a.svc.ListRequests(a.ctx, clientID))
+}
+
+// ListPortalSessions lists a client's live portal sessions ("" for all).
+func (a *App) ListPortalSessions(clientID string) ([]domain.PortalSession, error) {
+	return call(a.svc.ListPortalSessions(a.ctx, clientID))
+}
+
+// EndPortalSessions ends every portal session of a client.
+func (a *App) EndPortalSessions(clientID string) (int, error) {
+	return call(a.svc.EndPortalSessions(a.ctx, clientID))
 }
 
 // WorkspaceImpact lists the workflows a workspace change would disconnect.

@@ -63,3 +63,21 @@ type RequestCredentialsDraft struct {
 	BaseURL  string          `json:"baseUrl"`
 	Draft    ConnectionDraft `json:"draft"`
 }
+
+// PortalSession is a client's signed-in portal session, started by opening
+// a reconnection link. ID (the cookie) and CSRF never leave the portal
+// handler: they are not serialized.
+type PortalSession struct {
+	ID         string    `json:"-"`
+	CSRF       string    `json:"-"`
+	ClientID   string    `json:"clientId"`
+	ClientName string    `json:"clientName"`
+	RequestID  string    `json:"requestId"`
+	CreatedAt  time.Time `json:"createdAt"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+}
+
+// PortalLink is what the "Continue as …" page of an unopened link shows.
+type PortalLink struct {
+	ClientName string `json:"clientName"`
+}

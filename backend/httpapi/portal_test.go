@@ -175,9 +175,26 @@ func (b *browser) do(method, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// open follows a reconnection link and picks up the CSRF token.
+// open follows a reconnection link: the GET shows "Continue as <client>",
+// the same-origin POST from that page starts the session; then it picks up
+// the CSRF token.
 func (b *browser) open(link string) (int, string) {
-	status, body := b.do("GET", strings.TrimPrefix(link, b.base))
+	path := strings.TrimPrefix(link, b.base)
+	status, body := b.do("GET", path)
+	if status == 200 && strings.Contains(body, "Continue as") {
+		req, err := http.NewRequest("POST", b.base+path, nil)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		req.Header.Set("Origin", b.base)
+		resp, err := b.c.Do(req)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		status, body = resp.StatusCode, string(raw)
+	}
 	if status == 200 {
 		_, s := b.do("GET", "/portal/api/session")
 		var v struct{ Csrf string }

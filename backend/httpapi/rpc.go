@@ -96,6 +96,8 @@ func routes(s *service.Service) map[string]route {
 		"RequestCredentials":     h1(s.RequestCredentials),
 		"RevokeRequest":          e1(s.RevokeRequest),
 		"ListRequests":           h1(s.ListRequests),
+		"ListPortalSessions":     h1(s.ListPortalSessions),
+		"EndPortalSessions":      h1(s.EndPortalSessions),
 	}
 }
 

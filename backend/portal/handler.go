@@ -2,16 +2,14 @@ package portal
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
-	"time"
 
 	"golang.org/x/time/rate"
 
@@ -24,13 +22,18 @@ const CookieName = "patchbay_portal"
 // CSRFHeader carries the session's CSRF token on every portal POST.
 const CSRFHeader = "X-CSRF-Token"
 
-// SessionTTL is how long a portal session lasts.
-const SessionTTL = 2 * time.Hour
-
 // Service is what the portal needs from the service layer; every call is
 // scoped to one client.
 type Service interface {
-	OpenRequest(ctx context.Context, token string) (clientID string, err error)
+	// PreviewRequest checks a link without using it and names its client.
+	PreviewRequest(ctx context.Context, token string) (domain.PortalLink, error)
+	// OpenRequest uses a link once and starts a session of its client.
+	OpenRequest(ctx context.Context, token string) (domain.PortalSession, error)
+	// PortalSession returns a live session by its cookie value, checked
+	// against the client's current state.
+	PortalSession(ctx context.Context, id string) (domain.PortalSession, error)
+	// PortalCookieSecure reports that clients reach the portal over https.
+	PortalCookieSecure(ctx context.Context) bool
 	PortalConnections(ctx context.Context, clientID string) ([]domain.PortalConnection, error)
 	PortalRefresh(ctx context.Context, clientID, id string) (domain.PortalConnection, error)
 	PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error)
@@ -38,12 +41,6 @@ type Service interface {
 	// ConsentCallback completes a consent the provider redirected back to
 	// the portal (its state parameter names it).
 	ConsentCallback(w http.ResponseWriter, r *http.Request)
-}
-
-type session struct {
-	clientID string
-	csrf     string
-	expires  time.Time
 }
 
 // Handler serves /portal/r/{token} and /portal/api/….
@@ -54,20 +51,20 @@ type Handler struct {
 
 	svc      Service
 	mu       sync.Mutex
-	sessions map[string]session
 	limiters map[string]*rate.Limiter
 	now      domain.Clock
 }
 
-// New returns the portal handler; its sessions expire on the clock now (the
-// service's; the system clock if nil).
+// New returns the portal handler (now is the service's clock; the system
+// clock if nil).
 func New(svc Service, now domain.Clock) *Handler {
-	return &Handler{svc: svc, sessions: map[string]session{}, limiters: map[string]*rate.Limiter{}, now: now}
+	return &Handler{svc: svc, limiters: map[string]*rate.Limiter{}, now: now}
 }
 
 // Register mounts the portal's routes on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/r/{token}", h.limited(h.open))
+	mux.HandleFunc("GET /portal/r/{token}", h.limited(h.preview))
+	mux.HandleFunc("POST /portal/r/{token}", h.limited(h.open))
 	mux.HandleFunc("GET /portal/api/session", h.limited(h.withSession(h.sessionInfo)))
 	mux.HandleFunc("GET /portal/api/connections", h.limited(h.withSession(h.list)))
 	mux.HandleFunc("POST /portal/api/connections/{id}/refresh", h.limited(h.withSession(h.refresh)))
@@ -109,46 +106,74 @@ func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// open redeems a reconnection link and starts a portal session.
-func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
-	clientID, err := h.svc.OpenRequest(r.Context(), r.PathValue("token"))
+// preview answers GET and HEAD of a link (also sent by mail scanners and
+// chat link previews) with a page naming the client and a button; it
+// changes nothing and starts no session.
+func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
+	link, err := h.svc.PreviewRequest(r.Context(), r.PathValue("token"))
 	if err != nil {
 		page(w, http.StatusUnauthorized, domain.Public(err).Message)
 		return
 	}
-	id := randomHex(32)
-	h.mu.Lock()
-	h.sessions[id] = session{clientID: clientID, csrf: randomHex(16), expires: domain.Now(h.now).Add(SessionTTL)}
-	h.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: id, Path: "/portal/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: int(SessionTTL.Seconds())})
+	// A same-origin policy (instead of no-referrer) lets the browser send
+	// its Origin with the button's POST.
+	w.Header().Set("Referrer-Policy", "same-origin")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	name := html.EscapeString(link.ClientName)
+	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Patchbay portal · %s</title>`+
+		`<body style="font-family:sans-serif;margin:4em"><h1>Reconnect your connections</h1>`+
+		`<p>This link opens the connections of <strong>%s</strong>. It works once.</p>`+
+		`<form method="post"><button type="submit" style="font-size:1.1em;padding:.5em 1em">Continue as %s</button></form>`+
+		`<p style="color:#6b7280">Not %s? Close this page and tell the sender.</p></body>`, name, name, name, name)
+}
+
+// sameOrigin reports whether a POST came from a page of this portal: its
+// Origin names this host (a form's POST always carries one), or, when the
+// browser sent none, Sec-Fetch-Site says same-origin.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return r.Header.Get("Sec-Fetch-Site") == "same-origin"
+	}
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host == r.Host
+}
+
+// open uses a reconnection link on the POST of its "Continue as …" page
+// and starts a portal session.
+func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
+	if !sameOrigin(r) {
+		page(w, http.StatusForbidden, "Open the link you were sent and choose Continue on its page.")
+		return
+	}
+	ps, err := h.svc.OpenRequest(r.Context(), r.PathValue("token"))
+	if err != nil {
+		page(w, http.StatusUnauthorized, domain.Public(err).Message)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: ps.ID, Path: "/portal/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil || h.svc.PortalCookieSecure(r.Context()), MaxAge: int(ps.ExpiresAt.Sub(ps.CreatedAt).Seconds())})
 	http.Redirect(w, r, "/portal/connections", http.StatusSeeOther)
 }
 
-type sessionHandler func(w http.ResponseWriter, r *http.Request, s session)
+type sessionHandler func(w http.ResponseWriter, r *http.Request, s domain.PortalSession)
 
-// withSession admits requests with a live portal session; POSTs must carry
-// the session's CSRF token.
+// withSession admits requests with a live portal session (checked by the
+// service against the client on every request); POSTs must carry the
+// session's CSRF token.
 func (h *Handler) withSession(next sessionHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(CookieName)
-		var s session
-		ok := false
-		if err == nil {
-			h.mu.Lock()
-			s, ok = h.sessions[c.Value]
-			h.mu.Unlock()
+		id := ""
+		if c, err := r.Cookie(CookieName); err == nil {
+			id = c.Value
 		}
-		if !ok || domain.Now(h.now).After(s.expires) {
-			writeErr(w, http.StatusUnauthorized, "Your portal session has ended. Open the link from your email again, or ask for a new one.")
+		s, err := h.svc.PortalSession(r.Context(), id)
+		if err != nil {
+			writeErr(w, http.StatusUnauthorized, domain.Public(err).Message)
 			return
 		}
-		if r.Method != http.MethodGet && subtle.ConstantTimeCompare([]byte(r.Header.Get(CSRFHeader)), []byte(s.csrf)) != 1 {
+		if r.Method != http.MethodGet && subtle.ConstantTimeCompare([]byte(r.Header.Get(CSRFHeader)), []byte(s.CSRF)) != 1 {
 			writeErr(w, http.StatusForbidden, "This request did not come from the portal page. Reload it and try again.")
 			return
 		}
@@ -156,12 +181,12 @@ func (h *Handler) withSession(next sessionHandler) http.HandlerFunc {
 	}
 }
 
-func (h *Handler) sessionInfo(w http.ResponseWriter, r *http.Request, s session) {
-	writeJSON(w, http.StatusOK, map[string]string{"csrf": s.csrf})
+func (h *Handler) sessionInfo(w http.ResponseWriter, r *http.Request, s domain.PortalSession) {
+	writeJSON(w, http.StatusOK, map[string]string{"csrf": s.CSRF, "clientName": s.ClientName})
 }
 
-func (h *Handler) list(w http.ResponseWriter, r *http.Request, s session) {
-	list, err := h.svc.PortalConnections(r.Context(), s.clientID)
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, s domain.PortalSession) {
+	list, err := h.svc.PortalConnections(r.Context(), s.ClientID)
 	if err != nil {
 		writeErr(w, http.StatusInternalServerError, domain.Public(err).Message)
 		return
@@ -169,8 +194,8 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, s session) {
 	writeJSON(w, http.StatusOK, list)
 }
 
-func (h *Handler) refresh(w http.ResponseWriter, r *http.Request, s session) {
-	c, err := h.svc.PortalRefresh(r.Context(), s.clientID, r.PathValue("id"))
+func (h *Handler) refresh(w http.ResponseWriter, r *http.Request, s domain.PortalSession) {
+	c, err := h.svc.PortalRefresh(r.Context(), s.ClientID, r.PathValue("id"))
 	if err != nil {
 		writeServiceErr(w, err)
 		return
@@ -178,8 +203,8 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request, s session) {
 	writeJSON(w, http.StatusOK, map[string]any{"connection": c, "message": "Connection refreshed."})
 }
 
-func (h *Handler) reconnect(w http.ResponseWriter, r *http.Request, s session) {
-	st, err := h.svc.PortalReconnect(r.Context(), s.clientID, r.PathValue("id"))
+func (h *Handler) reconnect(w http.ResponseWriter, r *http.Request, s domain.PortalSession) {
+	st, err := h.svc.PortalReconnect(r.Context(), s.ClientID, r.PathValue("id"))
 	if err != nil {
 		writeServiceErr(w, err)
 		return
@@ -187,8 +212,8 @@ func (h *Handler) reconnect(w http.ResponseWriter, r *http.Request, s session) {
 	writeJSON(w, http.StatusOK, map[string]string{"consentId": st.ID, "authUrl": st.AuthURL})
 }
 
-func (h *Handler) consent(w http.ResponseWriter, r *http.Request, s session) {
-	st, err := h.svc.PortalConsent(r.Context(), s.clientID, r.PathValue("id"))
+func (h *Handler) consent(w http.ResponseWriter, r *http.Request, s domain.PortalSession) {
+	st, err := h.svc.PortalConsent(r.Context(), s.ClientID, r.PathValue("id"))
 	if err != nil {
 		writeServiceErr(w, err)
 		return

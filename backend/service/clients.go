@@ -52,7 +52,14 @@ func (s *Service) ArchiveClient(ctx context.Context, id string, archived bool) (
 		return c, err
 	}
 	c.Archived = archived
-	return c, s.store.SaveClient(ctx, c)
+	if err := s.store.SaveClient(ctx, c); err != nil {
+		return c, err
+	}
+	if archived {
+		n := s.endSessions(func(ps domain.PortalSession) bool { return ps.ClientID == c.ID })
+		s.log.Info("client archived", "client", c.ID, "portal_sessions_ended", n)
+	}
+	return c, nil
 }
 
 // ListClients returns every client.
@@ -184,19 +191,22 @@ func (s *Service) RequestCredentials(ctx context.Context, in domain.RequestCrede
 	return s.CreateReconnectRequest(ctx, c.ID, in.BaseURL)
 }
 
-// RevokeRequest revokes a pending reconnection link.
+// RevokeRequest revokes a reconnection link: an unopened link stops
+// working, and the portal sessions an opened one started end at once.
 func (s *Service) RevokeRequest(ctx context.Context, id string) error {
 	r, err := s.store.GetRequest(ctx, id)
 	if err != nil {
 		return err
 	}
-	if r.State != domain.RequestPending {
-		return domain.Errorf(domain.EConflict, "Only a link that was not opened yet can be revoked; this one is %s.", r.State)
+	if r.State == domain.RequestRevoked {
+		return domain.Errorf(domain.EConflict, "This link is already revoked.")
 	}
 	r.State = domain.RequestRevoked
 	if err := s.store.SaveRequest(ctx, r); err != nil {
 		return err
 	}
+	n := s.endSessions(func(ps domain.PortalSession) bool { return ps.RequestID == r.ID })
+	s.log.Info("reconnection link revoked", "request", r.ID, "portal_sessions_ended", n)
 	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: r.State})
 	return nil
 }
@@ -213,37 +223,70 @@ func (s *Service) ListRequests(ctx context.Context, clientID string) ([]domain.R
 	return list, err
 }
 
-// OpenRequest redeems a reconnection link: a valid, unexpired, unused,
-// unrevoked token of an active client yields that client's id, once.
-func (s *Service) OpenRequest(ctx context.Context, token string) (string, error) {
+// checkLink verifies a link's token and returns its request and client if
+// the link can still be opened; it changes nothing.
+func (s *Service) checkLink(ctx context.Context, token string) (domain.ReconnectRequest, domain.Client, error) {
 	sg, err := s.signer(ctx)
 	if err != nil {
-		return "", err
+		return domain.ReconnectRequest{}, domain.Client{}, err
 	}
 	id, err := sg.Verify(token, s.now())
 	if err != nil {
-		return "", domain.Errorf(domain.EUnauthorized, "%s", strings.ToUpper(err.Error()[:1])+err.Error()[1:]+".")
+		return domain.ReconnectRequest{}, domain.Client{}, domain.Errorf(domain.EUnauthorized, "%s", strings.ToUpper(err.Error()[:1])+err.Error()[1:]+".")
 	}
 	r, err := s.store.GetRequest(ctx, id)
 	if err != nil {
-		return "", domain.Errorf(domain.EUnauthorized, "This link is not valid; ask for a new one.")
+		return r, domain.Client{}, domain.Errorf(domain.EUnauthorized, "This link is not valid; ask for a new one.")
 	}
 	client, err := s.store.GetClient(ctx, r.ClientID)
 	if err != nil || client.Archived {
-		return "", domain.Errorf(domain.EUnauthorized, "This link is no longer active; ask for a new one.")
+		return r, client, domain.Errorf(domain.EUnauthorized, "This link is no longer active; ask for a new one.")
 	}
 	if r.State == domain.RequestRevoked {
-		return "", domain.Errorf(domain.EUnauthorized, "This link was revoked; ask for a new one.")
+		return r, client, domain.Errorf(domain.EUnauthorized, "This link was revoked; ask for a new one.")
+	}
+	if r.UsedAt != nil || r.State != domain.RequestPending {
+		return r, client, domain.Errorf(domain.EUnauthorized, "This link was already used. Ask for a new one if you need to reconnect again.")
+	}
+	return r, client, nil
+}
+
+// PreviewRequest checks a reconnection link without using it and names its
+// client, for the "Continue as …" page (a GET or HEAD of the link, which
+// mail scanners and link previews also send, changes nothing).
+func (s *Service) PreviewRequest(ctx context.Context, token string) (domain.PortalLink, error) {
+	_, client, err := s.checkLink(ctx, token)
+	if err != nil {
+		return domain.PortalLink{}, err
+	}
+	return domain.PortalLink{ClientName: client.Name}, nil
+}
+
+// OpenRequest redeems a reconnection link: a valid, unexpired, unused,
+// unrevoked token of an active client starts a portal session of that
+// client, once.
+func (s *Service) OpenRequest(ctx context.Context, token string) (domain.PortalSession, error) {
+	r, client, err := s.checkLink(ctx, token)
+	if err != nil {
+		return domain.PortalSession{}, err
 	}
 	ok, err := s.store.UseRequest(ctx, r.ID, s.now())
 	if err != nil {
-		return "", err
+		return domain.PortalSession{}, err
 	}
 	if !ok {
-		return "", domain.Errorf(domain.EUnauthorized, "This link was already used. Ask for a new one if you need to reconnect again.")
+		return domain.PortalSession{}, domain.Errorf(domain.EUnauthorized, "This link was already used. Ask for a new one if you need to reconnect again.")
 	}
+	ps := s.startPortalSession(client, r.ID)
+	s.log.Info("reconnection link opened", "request", r.ID, "client", client.ID)
 	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: domain.RequestOpened})
-	return r.ClientID, nil
+	return ps, nil
+}
+
+// PortalCookieSecure reports whether the portal's session cookie must be
+// Secure: the public base URL clients use is https.
+func (s *Service) PortalCookieSecure(ctx context.Context) bool {
+	return strings.HasPrefix(s.portalBase(ctx, ""), "https://")
 }
 
 // portalConnection loads a connection only if the client owns it; anything

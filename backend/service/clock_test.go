@@ -188,8 +188,8 @@ func TestReconnectLinkExpiresOnTheServiceClock(t *testing.T) {
 	token := func(r domain.ReconnectRequest) string { return r.URL[strings.LastIndex(r.URL, "/")+1:] }
 	early, late := link(), link()
 	e.clock.Advance(service.DefaultRequestTTL - time.Hour)
-	if id, err := e.svc.OpenRequest(ctx, token(early)); err != nil || id != client.ID {
-		t.Fatalf("a link an hour before its expiry: %q %v", id, err)
+	if ps, err := e.svc.OpenRequest(ctx, token(early)); err != nil || ps.ClientID != client.ID {
+		t.Fatalf("a link an hour before its expiry: %+v %v", ps, err)
 	}
 	if list, _ := e.svc.ListRequests(ctx, client.ID); len(list) != 2 {
 		t.Fatalf("requests %+v", list)

@@ -58,6 +58,7 @@ type Service struct {
 	portalMu      sync.Mutex
 	portalStatus  string // the portal listener's state, for Settings
 	actor         string // the audit log's default actor (Options.Actor)
+	sessions      portalSessions
 }
 
 // Go runs fn in a background goroutine that Wait waits for.

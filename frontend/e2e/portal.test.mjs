@@ -47,6 +47,9 @@ describe('client portal', { timeout: 120_000 }, () => {
       // The client opens the link in their own demo.browser.
       portal = await client.newPage();
       await portal.goto(link);
+      // The link's page names the client; only its button uses the link.
+      await portal.getByRole('button', { name: 'Continue as Acme' }).click();
+      await portal.getByText('Signed in as Acme').waitFor({ timeout: T });
       await portal.getByRole('heading', { name: 'Your connections' }).waitFor({ timeout: T });
       await portal.locator('strong', { hasText: 'Demo OAuth app' }).waitFor({ timeout: T });
       assert.equal(await portal.getByText('Demo GitHub').count(), 0, 'the portal shows a team connection');
@@ -89,6 +92,7 @@ describe('client portal', { timeout: 120_000 }, () => {
 
       const portal2 = await client.newPage();
       await portal2.goto(link2);
+      await portal2.getByRole('button', { name: 'Continue as Acme' }).click();
       await portal2.getByText('Waiting for you to connect it.').waitFor({ timeout: T });
       const [consent2] = await Promise.all([client.waitForEvent('page'), portal2.getByRole('button', { name: 'Connect Acme analytics' }).click()]);
       await consent2.getByRole('button', { name: 'Approve' }).click();
@@ -120,6 +124,7 @@ describe('client portal', { timeout: 120_000 }, () => {
       assert.ok(link3.startsWith(`http://127.0.0.1:${port}/portal/r/`), `link ${link3} does not use the portal address`);
       const portal3 = await client.newPage();
       await portal3.goto(link3);
+      await portal3.getByRole('button', { name: 'Continue as Acme' }).click();
       await portal3.locator('strong', { hasText: 'Acme analytics' }).waitFor({ timeout: T });
       const api = await fetch(`http://127.0.0.1:${port}/api/rpc/GetAppInfo`, { method: 'POST', body: '[]' });
       assert.equal(api.status, 404, 'the operator API answers on the portal address');

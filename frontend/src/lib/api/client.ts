@@ -4,6 +4,7 @@ import type {
   Uptime,
   Client,
   ReconnectRequest,
+  PortalSession,
   Run,
   Workflow,
   WorkflowDraft,
@@ -119,6 +120,8 @@ export interface PatchbayAPI {
   requestCredentials(req: { clientId: string; baseUrl: string; draft: ConnectionDraft }): Promise<ReconnectRequest>;
   revokeRequest(id: string): Promise<null>;
   listRequests(clientId: string): Promise<ReconnectRequest[]>;
+  listPortalSessions(clientId: string): Promise<PortalSession[]>;
+  endPortalSessions(clientId: string): Promise<number>;
   getUptime(id: string): Promise<{ h24: Uptime; d7: Uptime; d30: Uptime }>;
   getHealthOverview(): Promise<HealthOverview>;
   getFleetHealth(): Promise<FleetHealth>;
@@ -211,6 +214,8 @@ export function createClient(t: Transport): PatchbayAPI {
     listChecksOn: async (id, day) => (await invoke<CheckRecord[] | null>('ListChecksOn', id, day)) ?? [],
     exportReport: (format) => invoke('ExportReport', format),
     listRequests: async (clientId) => (await invoke<ReconnectRequest[] | null>('ListRequests', clientId)) ?? [],
+    listPortalSessions: async (clientId) => (await invoke<PortalSession[] | null>('ListPortalSessions', clientId)) ?? [],
+    endPortalSessions: (clientId) => invoke('EndPortalSessions', clientId),
     publishWorkflow: (id, publish) => invoke('PublishWorkflow', id, publish),
     runWorkflow: (id) => invoke('RunWorkflow', id),
   };

@@ -417,6 +417,15 @@ export interface ReconnectRequest {
   mailto?: string;
 }
 
+/** A client's live portal session (its cookie never leaves the backend). */
+export interface PortalSession {
+  clientId: string;
+  clientName: string;
+  requestId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
 /** A connection's checks over a window. */
 export interface Uptime {
   checks: number;

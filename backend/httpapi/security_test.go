@@ -1,0 +1,141 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestSecArchivedClientSessionStillWorks (review finding 1): archiving a
+// client, revoking the link that opened a session, or "End sessions" ends
+// the client's portal sessions at once.
+func TestSecArchivedClientSessionStillWorks(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	req, err := w.svc.CreateReconnectRequest(ctx, w.connA, w.ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := w.browser(t)
+	if status, body := a.open(req.URL); status != 200 {
+		t.Fatalf("open: %d %s", status, body)
+	}
+	if status, _ := a.do("GET", "/portal/api/connections"); status != 200 {
+		t.Fatalf("list before archiving: %d", status)
+	}
+	if _, err := w.svc.ArchiveClient(ctx, w.clientA, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range []struct{ method, path string }{
+		{"GET", "/portal/api/connections"},
+		{"POST", "/portal/api/connections/" + w.connA + "/refresh"},
+		{"POST", "/portal/api/connections/" + w.connA + "/reconnect"},
+	} {
+		if status, body := a.do(ep.method, ep.path); status != 401 || !strings.Contains(body, "no longer works") {
+			t.Errorf("%s %s after archiving the client: %d %s", ep.method, ep.path, status, body)
+		}
+	}
+	if _, err := w.svc.ArchiveClient(ctx, w.clientA, false); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := a.do("GET", "/portal/api/connections"); status != 401 {
+		t.Fatalf("restoring the client revived its ended session: %d", status)
+	}
+
+	// Revoking an opened link ends the sessions it started, not others.
+	r1, _ := w.svc.CreateReconnectRequest(ctx, w.connA, w.ts.URL)
+	r2, _ := w.svc.CreateReconnectRequest(ctx, w.connA, w.ts.URL)
+	s1, s2 := w.browser(t), w.browser(t)
+	s1.open(r1.URL)
+	s2.open(r2.URL)
+	list, _ := w.svc.ListPortalSessions(ctx, w.clientA)
+	if len(list) != 2 {
+		t.Fatalf("sessions %+v", list)
+	}
+	if raw, _ := json.Marshal(list); strings.Contains(string(raw), s1.csrf) || strings.Contains(string(raw), s2.csrf) || strings.Contains(string(raw), `"id"`) {
+		t.Fatalf("the session list carries a cookie or CSRF token: %s", raw)
+	}
+	if err := w.svc.RevokeRequest(ctx, r1.ID); err != nil {
+		t.Fatalf("revoke an opened link: %v", err)
+	}
+	if status, body := s1.do("GET", "/portal/api/connections"); status != 401 || !strings.Contains(body, "no longer works") {
+		t.Errorf("session of a revoked link: %d %s", status, body)
+	}
+	if status, _ := s2.do("GET", "/portal/api/connections"); status != 200 {
+		t.Errorf("the other link's session ended too: %d", status)
+	}
+	// End sessions ends the rest.
+	if n, err := w.svc.EndPortalSessions(ctx, w.clientA); err != nil || n != 1 {
+		t.Fatalf("end sessions: %d %v", n, err)
+	}
+	if status, body := s2.do("GET", "/portal/api/session"); status != 401 || !strings.Contains(body, "no longer works") {
+		t.Errorf("after End sessions: %d %s", status, body)
+	}
+	if list, _ := w.svc.ListPortalSessions(ctx, w.clientA); len(list) != 0 {
+		t.Errorf("sessions after End sessions: %+v", list)
+	}
+}
+
+// TestSecHeadBurnsLink (review finding 5): HEAD and GET of a link (mail
+// scanners, chat unfurlers) change nothing and start no session; the page
+// names the client; only a same-origin POST from it consumes the link, so a
+// cross-site form cannot log a victim into another client's portal.
+func TestSecHeadBurnsLink(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	req, err := w.svc.CreateReconnectRequest(ctx, w.connA, w.ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanner := w.browser(t)
+	for _, method := range []string{"HEAD", "GET", "GET"} {
+		r, _ := http.NewRequest(method, req.URL, nil)
+		resp, err := scanner.c.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(resp.Cookies()) != 0 {
+			t.Fatalf("%s of the link: %d, cookies %v", method, resp.StatusCode, resp.Cookies())
+		}
+		if method == "GET" && !strings.Contains(string(body), "Continue as Acme") {
+			t.Fatalf("the page does not name the client: %s", body)
+		}
+	}
+	if status, _ := scanner.do("GET", "/portal/api/connections"); status != 401 {
+		t.Fatalf("the scanner got a session: %d", status)
+	}
+	// A cross-site POST (login CSRF) and a POST that names no origin are refused.
+	for _, origin := range []string{"https://evil.example", "null", ""} {
+		r, _ := http.NewRequest("POST", req.URL, nil)
+		if origin != "" {
+			r.Header.Set("Origin", origin)
+		}
+		resp, err := scanner.c.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+			t.Fatalf("POST from origin %q: %d, cookies %v", origin, resp.StatusCode, resp.Cookies())
+		}
+	}
+	if list, _ := w.svc.ListRequests(ctx, w.clientA); len(list) != 1 || list[0].State != "pending" {
+		t.Fatalf("the link changed state: %+v", list)
+	}
+	// The client's own click works once; the portal names them.
+	a := w.browser(t)
+	if status, body := a.open(req.URL); status != 200 {
+		t.Fatalf("open: %d %s", status, body)
+	}
+	if _, body := a.do("GET", "/portal/api/session"); !strings.Contains(body, `"clientName":"Acme"`) {
+		t.Fatalf("session: %s", body)
+	}
+	if status, body := w.browser(t).open(req.URL); status != 401 || !strings.Contains(body, "already used") {
+		t.Fatalf("second use: %d %s", status, body)
+	}
+}

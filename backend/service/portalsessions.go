@@ -1,0 +1,160 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"sort"
+	"sync"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/events"
+)
+
+// PortalSessionTTL is how long a portal session lasts.
+const PortalSessionTTL = 2 * time.Hour
+
+// MaxPortalSessions caps the sessions held in memory; past it the oldest
+// ones end.
+const MaxPortalSessions = 10000
+
+// portalSessions are the client portal's sessions, owned by the service so
+// archiving a client, revoking a link or "End sessions" ends them, and
+// every portal request is checked against the client's current state.
+type portalSessions struct {
+	mu sync.Mutex
+	m  map[string]*sessionEntry
+}
+
+// sessionEntry is one session; an ended one stays (until it would have
+// expired) so its browser is told why it ended.
+type sessionEntry struct {
+	domain.PortalSession
+	ended bool
+}
+
+// msgSessionEnded is the portal's answer to a session that is gone.
+const msgSessionEnded = "Your portal session has ended. Open the link from your email again, or ask for a new one."
+
+// msgLinkRetired answers a session whose client was archived or whose link
+// was revoked.
+const msgLinkRetired = "This link no longer works: your portal access was ended. Ask for a new link if you still need to reconnect."
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// startPortalSession records a new session of a client opened by a request.
+func (s *Service) startPortalSession(client domain.Client, requestID string) domain.PortalSession {
+	now := s.now().UTC()
+	ps := domain.PortalSession{ID: randomHex(32), CSRF: randomHex(16), ClientID: client.ID, ClientName: client.Name,
+		RequestID: requestID, CreatedAt: now, ExpiresAt: now.Add(PortalSessionTTL)}
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	if s.sessions.m == nil {
+		s.sessions.m = map[string]*sessionEntry{}
+	}
+	s.pruneSessionsLocked(now)
+	s.sessions.m[ps.ID] = &sessionEntry{PortalSession: ps}
+	return ps
+}
+
+// pruneSessionsLocked drops expired sessions, then the oldest ones past the
+// cap.
+func (s *Service) pruneSessionsLocked(now time.Time) {
+	for id, ps := range s.sessions.m {
+		if !now.Before(ps.ExpiresAt) {
+			delete(s.sessions.m, id)
+		}
+	}
+	if len(s.sessions.m) < MaxPortalSessions {
+		return
+	}
+	all := make([]*sessionEntry, 0, len(s.sessions.m))
+	for _, ps := range s.sessions.m {
+		all = append(all, ps)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].CreatedAt.Before(all[j].CreatedAt) })
+	for _, ps := range all[:len(all)-MaxPortalSessions+1] {
+		delete(s.sessions.m, ps.ID)
+	}
+}
+
+// PortalSession returns a live session by its cookie value, checked against
+// the client and the link that opened it on every call: an expired session,
+// an archived or deleted client and a revoked link all end it.
+func (s *Service) PortalSession(ctx context.Context, id string) (domain.PortalSession, error) {
+	s.sessions.mu.Lock()
+	e, ok := s.sessions.m[id]
+	var ps domain.PortalSession
+	ended := false
+	if ok {
+		ps, ended = e.PortalSession, e.ended
+	}
+	s.sessions.mu.Unlock()
+	if !ok || id == "" || !s.now().Before(ps.ExpiresAt) {
+		return domain.PortalSession{}, domain.Errorf(domain.EUnauthorized, msgSessionEnded)
+	}
+	if ended {
+		return domain.PortalSession{}, domain.Errorf(domain.EUnauthorized, msgLinkRetired)
+	}
+	client, err := s.store.GetClient(ctx, ps.ClientID)
+	retired := err != nil || client.Archived
+	if !retired {
+		r, err := s.store.GetRequest(ctx, ps.RequestID)
+		retired = err != nil || r.State == domain.RequestRevoked
+	}
+	if retired {
+		s.endSessions(func(x domain.PortalSession) bool { return x.ID == id })
+		return domain.PortalSession{}, domain.Errorf(domain.EUnauthorized, msgLinkRetired)
+	}
+	ps.ClientName = client.Name
+	return ps, nil
+}
+
+// endSessions ends the live sessions match selects and returns how many.
+func (s *Service) endSessions(match func(domain.PortalSession) bool) int {
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	n := 0
+	for _, e := range s.sessions.m {
+		if !e.ended && match(e.PortalSession) {
+			e.ended = true
+			n++
+		}
+	}
+	return n
+}
+
+// ListPortalSessions lists a client's live portal sessions ("" for every
+// client), oldest first; their cookies and CSRF tokens are not included.
+func (s *Service) ListPortalSessions(ctx context.Context, clientID string) ([]domain.PortalSession, error) {
+	now := s.now()
+	s.sessions.mu.Lock()
+	s.pruneSessionsLocked(now)
+	out := []domain.PortalSession{}
+	for _, e := range s.sessions.m {
+		if ps := e.PortalSession; !e.ended && (clientID == "" || ps.ClientID == clientID) {
+			ps.ID, ps.CSRF = "", ""
+			out = append(out, ps)
+		}
+	}
+	s.sessions.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, nil
+}
+
+// EndPortalSessions ends every portal session of a client at once and
+// returns how many ended.
+func (s *Service) EndPortalSessions(ctx context.Context, clientID string) (int, error) {
+	if _, err := s.store.GetClient(ctx, clientID); err != nil {
+		return 0, err
+	}
+	n := s.endSessions(func(ps domain.PortalSession) bool { return ps.ClientID == clientID })
+	s.log.Info("portal sessions ended", "client", clientID, "count", n)
+	s.bus.Publish(events.RequestChanged, events.RequestRef{})
+	return n, nil
+}
