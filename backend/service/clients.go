@@ -68,7 +68,9 @@ func (s *Service) ListClients(ctx context.Context) ([]domain.Client, error) {
 }
 
 // SetConnectionOwner hands a connection to a client ("" gives it back to
-// the team).
+// the team). Connections that share one credential (a linked group such as
+// Azure DevOps Boards, Repos and Pipelines) have one owner: the whole group
+// moves, so a client's consent can never replace a token someone else uses.
 func (s *Service) SetConnectionOwner(ctx context.Context, connectionID, clientID string) (domain.Connection, error) {
 	c, err := s.store.GetConnection(ctx, connectionID)
 	if err != nil {
@@ -81,11 +83,37 @@ func (s *Service) SetConnectionOwner(ctx context.Context, connectionID, clientID
 		}
 		owner = clientID
 	}
-	if err := s.store.SetConnectionOwner(ctx, c.ID, owner, s.now().UTC()); err != nil {
+	members, err := s.groupMembers(ctx, c)
+	if err != nil {
 		return c, err
 	}
-	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
+	now := s.now().UTC()
+	for _, x := range append([]domain.Connection{c}, members...) {
+		if err := s.store.SetConnectionOwner(ctx, x.ID, owner, now); err != nil {
+			return c, err
+		}
+		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
+	}
+	if len(members) > 0 {
+		s.log.Info("linked group owner set", "connection", c.ID, "owner", owner, "members", len(members)+1)
+	}
 	return s.store.GetConnection(ctx, c.ID)
+}
+
+// portalGroupOwned refuses a portal action on a connection whose shared
+// credential other owners' connections use too (a group split before
+// ownership moved with the group).
+func (s *Service) portalGroupOwned(ctx context.Context, c domain.Connection) error {
+	members, err := s.groupMembers(ctx, c)
+	if err != nil {
+		return err
+	}
+	for _, x := range members {
+		if x.Owner != c.Owner {
+			return domain.Errorf(domain.EConflict, "%s shares its sign-in with connections you do not own, so it cannot be changed here. Ask the team that sent you the link to reconnect it.", c.Label)
+		}
+	}
+	return nil
 }
 
 // signer returns the portal's HMAC signer; its key lives in the secret store
@@ -328,7 +356,11 @@ func (s *Service) PortalConnections(ctx context.Context, clientID string) ([]dom
 
 // PortalRefresh is the portal's Refresh credential.
 func (s *Service) PortalRefresh(ctx context.Context, clientID, id string) (domain.PortalConnection, error) {
-	if _, err := s.portalConnection(ctx, clientID, id); err != nil {
+	own, err := s.portalConnection(ctx, clientID, id)
+	if err != nil {
+		return domain.PortalConnection{}, err
+	}
+	if err := s.portalGroupOwned(ctx, own); err != nil {
 		return domain.PortalConnection{}, err
 	}
 	c, err := s.RefreshCredential(ctx, id)
@@ -341,7 +373,11 @@ func (s *Service) PortalRefresh(ctx context.Context, clientID, id string) (domai
 
 // PortalReconnect starts consent for the client's own connection.
 func (s *Service) PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error) {
-	if _, err := s.portalConnection(ctx, clientID, id); err != nil {
+	own, err := s.portalConnection(ctx, clientID, id)
+	if err != nil {
+		return domain.ConsentStatus{}, err
+	}
+	if err := s.portalGroupOwned(ctx, own); err != nil {
 		return domain.ConsentStatus{}, err
 	}
 	// With a public address, the provider sends the client back to the
