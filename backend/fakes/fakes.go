@@ -152,6 +152,8 @@ func (s *Server) keyValid(key string) bool {
 // Handler returns the fakes' HTTP handler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	// /generic/v1 is no vendor: it stands in for a user's own API behind the
+	// Generic API key mode, answering with RFC 9110 / RFC 6585 statuses.
 	mux.HandleFunc("GET /generic/v1/me", s.generic(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-RateLimit-Remaining", "4999")
 		writeJSON(w, http.StatusOK, map[string]any{"name": "Demo service account", "id": 42})

@@ -121,16 +121,23 @@ func (s *Server) Posts() []string {
 func (s *Server) inventoryAPIs() []fakeAPI {
 	x := func(msg string) func(http.ResponseWriter, bool) { return unauthorizedJSON(msg) }
 	return []fakeAPI{
+		// GitHub "List repositories for the authenticated user"
+		// (docs.github.com/rest/repos/repos), 401 basic-error.
 		{"GET /github/user/repos", bearer, func(w http.ResponseWriter, r *http.Request, tok string) {
 			s.mu.Lock()
 			repos := append([]string{"octo-org/api", "octo-org/web", "octo-org/infra"}, s.newRepos...)
 			s.mu.Unlock()
 			writeJSON(w, 200, githubRepos(repos...)) // GET /user/repos: an array of repository
 		}, x("Bad credentials")},
+		// Jira Cloud REST v3 "Get projects paginated" (PageBeanProject.values).
 		{"GET /jira/rest/api/3/project/search", basicPassword, items(map[string]any{"values": names("name", "Platform", "Mobile")}), x("Client must be authenticated to access this resource.")},
+		// Jira Server/Data Center REST v2 "Get all projects" (an array).
 		{"GET /jiradc/rest/api/2/project", bearer, items(names("name", "OPS", "SEC")), x("Unauthorized")},
+		// Bitbucket Cloud REST "List repositories" (paginated values).
 		{"GET /bitbucket/2.0/repositories", basicPassword, items(map[string]any{"values": names("full_name", "acme/web")}), x("Unauthorized")},
+		// Azure DevOps REST 7.1 "Projects - List" (count, value).
 		{"GET /ado/{org}/_apis/projects", basicPassword, items(map[string]any{"value": names("name", "Contoso", "Fabrikam")}), x("Unauthorized")},
+		// GitLab REST "List all projects" (docs.gitlab.com/api/projects), an array.
 		{"GET /gitlab/api/v4/projects", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, items(names("path_with_namespace", "ops/infra", "ops/tools")), x("401 Unauthorized")},
 	}
 }
@@ -156,6 +163,9 @@ func (s *Server) providerAPIs() []fakeAPI {
 			// Jira's error collection: {"errorMessages":[…],"errors":{}}.
 			writeJSON(w, http.StatusUnauthorized, map[string]any{"errorMessages": []string{"Client must be authenticated to access this resource."}, "errors": map[string]any{}})
 		}},
+		// Jira Data Center REST v2 myself with a PAT as Bearer (Atlassian
+		// "Using personal access tokens"); a bad PAT: 401 with
+		// X-Seraph-LoginReason: AUTHENTICATED_FAILED and no body.
 		{"GET /jiradc/rest/api/2/myself", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
 			if strings.HasPrefix(r.Header.Get("Authorization"), "OAuth ") {
 				writeJSON(w, 200, map[string]any{"name": "oauth1-user", "emailAddress": "oauth1-user@example.com", "displayName": "OAuth 1 User"})
@@ -190,6 +200,9 @@ func (s *Server) providerAPIs() []fakeAPI {
 		}, func(w http.ResponseWriter, _ bool) {
 			writeJSON(w, http.StatusUnauthorized, map[string]any{"status": "ERROR", "code": "INVALID_TOKEN", "message": "Token is not valid.", "correlationId": "c0ffee"})
 		}},
+		// GitLab REST "Get the current user" (docs.gitlab.com/api/users) with
+		// RateLimit-* headers (docs.gitlab.com, rate limits); 401
+		// {"message":"401 Unauthorized"}.
 		{"GET /gitlab/api/v4/user", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, func(w http.ResponseWriter, r *http.Request, _ string) {
 			w.Header().Set("RateLimit-Remaining", "1999")
 			w.Header().Set("RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Minute).Unix(), 10))
@@ -281,10 +294,14 @@ func (s *Server) provider(api fakeAPI) http.HandlerFunc {
 			}
 			return
 		case strings.Contains(tok, MarkDown) || s.isDown(tok):
+			// An outage: 503 with Retry-After (RFC 9110 section 10.2.3), as
+			// every vendor's edge answers.
 			w.Header().Set("Retry-After", "60")
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"message": "Service unavailable"})
 			return
 		case strings.Contains(tok, MarkLimited):
+			// A rate limit: 429 with Retry-After seconds and no requests left
+			// (RFC 6585; GitHub, Jira, GitLab and Slack document this form).
 			w.Header().Set("Retry-After", "30")
 			w.Header().Set("X-RateLimit-Remaining", "0")
 			writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "API rate limit exceeded"})
