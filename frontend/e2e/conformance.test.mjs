@@ -19,12 +19,17 @@ const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(
 const CLIENT1 = { id: 'patchbay-e2e', secret: 'oidc-provider-secret-one-9f2a61c3' };
 const CLIENT2 = { id: 'patchbay-e2e-2', secret: 'oidc-provider-secret-two-7d0e44b8' };
 
-/** Starts oidc-provider on 127.0.0.1 with its issuer at /o. */
-async function startOP() {
+/**
+ * Starts oidc-provider on 127.0.0.1: its default routes at the root, or
+ * (slashed) the issuer at /o with routes ending in a slash.
+ * @param {{slashed: boolean, accessTTL: number}} o
+ */
+async function startOP({ slashed, accessTTL }) {
   const server = http.createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-  const issuer = `http://127.0.0.1:${port}/o`;
+  const prefix = slashed ? '/o' : '';
+  const issuer = `http://127.0.0.1:${port}${prefix}`;
   const client = (c) => ({
     client_id: c.id,
     client_secret: c.secret,
@@ -39,30 +44,37 @@ async function startOP() {
     clients: [client(CLIENT1), client(CLIENT2)],
     pkce: { required: () => true },
     rotateRefreshToken: true,
-    ttl: { AccessToken: 120, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 86400, Grant: 86400, Interaction: 600, Session: 86400 },
+    ttl: { AccessToken: accessTTL, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 86400, Grant: 86400, Interaction: 600, Session: 86400 },
     features: { devInteractions: { enabled: true }, revocation: { enabled: true }, introspection: { enabled: true } },
-    routes: {
-      authorization: '/auth',
-      token: '/token/',
-      userinfo: '/me/',
-      revocation: '/token/revocation/',
-      introspection: '/token/introspection/',
-      jwks: '/jwks/',
-    },
+    routes: slashed
+      ? {
+          authorization: '/auth',
+          token: '/token/',
+          userinfo: '/me/',
+          revocation: '/token/revocation/',
+          introspection: '/token/introspection/',
+          jwks: '/jwks/',
+        }
+      : {},
     // userinfo answers only {"sub": …}: the account is whatever login was typed.
     findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: id }) }),
   });
-  const stats = { refreshes: 0, grants: new Set(), access: [], refresh: [] };
+  const stats = { refreshes: 0, issuedAt: 0, grants: new Set(), access: [], refresh: [] };
   provider.on('grant.success', (ctx) => {
     if (ctx.oidc.params.grant_type === 'refresh_token') stats.refreshes += 1;
   });
   provider.on('access_token.saved', (t) => {
+    stats.issuedAt = Date.now();
     stats.access.push(t.jti);
     stats.grants.add(t.grantId);
   });
   provider.on('refresh_token.saved', (t) => stats.refresh.push(t.jti));
   const callback = provider.callback();
   server.on('request', (req, res) => {
+    if (!slashed) {
+      callback(req, res);
+      return;
+    }
     if (req.url === '/o' || req.url?.startsWith('/o/') || req.url?.startsWith('/o?')) {
       req.originalUrl = req.url;
       req.url = req.url.slice(2) || '/';
@@ -73,6 +85,7 @@ async function startOP() {
   });
   return {
     issuer,
+    slashed,
     stats,
     /** Revokes every grant at the server, as a user removing the app would. */
     async revokeAll() {
@@ -83,7 +96,7 @@ async function startOP() {
     },
     /** RFC 7662: is token active, asked as client c? */
     async active(token, c) {
-      const res = await fetch(`${issuer}/token/introspection/`, {
+      const res = await fetch(slashed ? `${issuer}/token/introspection/` : `${issuer}/token/introspection`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${c.id}:${c.secret}`).toString('base64')}` },
         body: new URLSearchParams({ token }),
@@ -104,7 +117,9 @@ async function passConsent(popup) {
   const deadline = Date.now() + T;
   while (Date.now() < deadline) {
     await popup.waitForLoadState();
-    if (await popup.getByText('Patchbay is connected. You can close this tab.').count()) {
+    // A new connection is "connected"; a re-authentication returns to
+    // Patchbay's dialog for Validate Connection (seeds 000/001).
+    if ((await popup.getByText('Patchbay is connected. You can close this tab.').count()) || (await popup.getByText('Access granted. Return to Patchbay').count())) {
       await popup.close();
       return;
     }
@@ -127,12 +142,20 @@ async function passConsent(popup) {
   throw new Error(`the consent did not reach Patchbay within ${T} ms; the tab shows: ${await popup.textContent('body').catch(() => '?')}`);
 }
 
-describe('conformance: oidc-provider', { timeout: 240_000 }, () => {
+const CONFIGS = [
+  // Issue 12's server: routes ending in a slash under the issuer path.
+  { name: 'routes ending in a slash under /o, 120 s access tokens', slashed: true, accessTTL: 120, waitHalfLife: false },
+  // oidc-provider's defaults; the suite waits out half the token's life.
+  { name: 'default routes, 60 s access tokens', slashed: false, accessTTL: 60, waitHalfLife: true },
+];
+
+for (const cfg of CONFIGS) describe(`conformance: oidc-provider, ${cfg.name}`, { timeout: 300_000 }, () => {
   const demo = useDemo(['--demo-empty']);
   /** @type {Awaited<ReturnType<typeof startOP>>} */
   let op;
+  const slash = cfg.slashed ? '/' : '';
   before(async () => {
-    op = await startOP();
+    op = await startOP(cfg);
   });
   after(async () => {
     await op?.close();
@@ -161,14 +184,28 @@ describe('conformance: oidc-provider', { timeout: 240_000 }, () => {
       await waitForStatus(page, 'Connected and working.', T);
       let conn = (await rpc(page, 'ListConnections')).find((c) => c.label === 'oidc-provider');
       assert.equal(conn.identity, '1', 'identity from userinfo {"sub": "1"}');
-      assert.equal(conn.config.tokenUrl, `${op.issuer}/token/`, 'the discovered token endpoint is kept with its slash');
-      assert.equal(conn.config.userinfoUrl, `${op.issuer}/me/`);
+      assert.equal(conn.config.tokenUrl, `${op.issuer}/token${slash}`, 'the discovered token endpoint is kept as listed');
+      assert.equal(conn.config.userinfoUrl, `${op.issuer}/me${slash}`);
 
-      // 20 concurrent checks of a fresh 120 s token: no refresh at all (the
-      // fixed 5-minute skew refreshed on every use), none ends in error.
+      // 20 concurrent checks of a fresh token: no refresh at all (the fixed
+      // 5-minute skew refreshed a short-lived token on every use), none
+      // ends in error.
       let results = await Promise.all(Array.from({ length: 20 }, () => rpc(page, 'CheckConnection', [conn.id])));
       for (const r of results) assert.equal(r.status, 'active', `a check ended ${r.status}: ${JSON.stringify(r.lastError)}`);
       assert.equal(op.stats.refreshes, 0, 'uses of a fresh token refreshed it');
+
+      if (cfg.waitHalfLife) {
+        // Past half the token's lifetime, 20 concurrent uses: exactly one
+        // refresh, the rotated token saved and used, all succeed.
+        const until = op.stats.issuedAt + (cfg.accessTTL / 2 + 2) * 1000;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
+        const issued = op.stats.access.length;
+        results = await Promise.all(Array.from({ length: 20 }, () => rpc(page, 'CheckConnection', [conn.id])));
+        for (const r of results) assert.equal(r.status, 'active', `a check after half-life ended ${r.status}: ${JSON.stringify(r.lastError)}`);
+        assert.equal(op.stats.refreshes, 1, 'exactly one refresh for 20 concurrent uses');
+        assert.equal(op.stats.access.length, issued + 1, 'one new access token');
+        op.stats.refreshes = 0;
+      }
 
       // 20 concurrent checks while the token is rotated (Refresh credential):
       // exactly one refresh, every check succeeds, the status stays active.
@@ -207,7 +244,9 @@ describe('conformance: oidc-provider', { timeout: 240_000 }, () => {
         }
         const [tab] = await Promise.all([context.waitForEvent('page'), dialog.getByRole('button', { name: 'Authorize' }).click()]);
         await passConsent(tab);
-        await page.getByText('Connection reauthorized.').first().waitFor({ timeout: T });
+        await dialog.getByRole('status').filter({ hasText: 'Access granted.' }).waitFor({ timeout: T });
+        await dialog.getByRole('button', { name: 'Validate Connection' }).click();
+        await page.getByText('Connection re-authenticated.').first().waitFor({ timeout: T });
         await waitForStatus(page, 'Connected and working.', T);
       }
       conn = await rpc(page, 'GetConnection', [conn.id]);
@@ -229,7 +268,7 @@ describe('conformance: oidc-provider', { timeout: 240_000 }, () => {
         assert.ok(!demo.server.logs().includes(s), 'a secret reached the logs');
       }
     } catch (e) {
-      await page.screenshot({ path: path.join(ARTIFACTS, 'conformance.png') }).catch(() => {});
+      await page.screenshot({ path: path.join(ARTIFACTS, `conformance-${cfg.slashed ? 'slash' : 'default'}.png`) }).catch(() => {});
       throw new Error(`${e instanceof Error ? e.stack : e}\n${demo.server.logs().slice(-4000)}`);
     }
   });
