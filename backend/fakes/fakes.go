@@ -39,6 +39,14 @@ const (
 //	/_fake/keys           POST {"key":…,"valid":bool} to add or revoke a key
 //	/_fake/oauth/revoke   POST: the user revokes every OAuth grant
 //	/_fake/oauth1/revoke  POST: the Jira admin revokes every OAuth 1.0a token
+//
+// and one fake per provider of the catalogue under its own prefix (/github,
+// /jira, /jiradc, /bitbucket, /ado/{org}, /harness, /gitlab, /sonar and
+// /sonar99 for SonarQube 10.x and 9.9 LTS, /slack), the GitHub App token
+// endpoint, and the cloud vendors' OAuth endpoints at their real paths
+// under /cloud/{host} (dialects.go). Each handler names the vendor document
+// it reproduces; testdata/contracts.json holds the published schemas its
+// answers are checked against.
 type Server struct {
 	mu        sync.Mutex
 	validKeys map[string]bool
