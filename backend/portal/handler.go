@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -49,10 +50,32 @@ type Handler struct {
 	// DefaultLimiter).
 	NewLimiter func() *rate.Limiter
 
-	svc      Service
-	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
-	now      domain.Clock
+	svc       Service
+	mu        sync.Mutex
+	limiters  map[string]*rate.Limiter
+	lastPrune time.Time
+	now       domain.Clock
+}
+
+// pruneEvery is how often the handler drops the limiters of quiet addresses
+// (checked whenever one is added), so a portal that many addresses reach
+// holds only the live ones.
+const pruneEvery = time.Minute
+
+// pruneLocked drops the limiters of addresses that have been quiet long
+// enough to be back at a full bucket (a new limiter for them would be the
+// same). The caller holds h.mu.
+func (h *Handler) pruneLocked() {
+	now := domain.Now(h.now)
+	if now.Sub(h.lastPrune) < pruneEvery {
+		return
+	}
+	h.lastPrune = now
+	for ip, lim := range h.limiters {
+		if lim.Tokens() >= float64(lim.Burst()) {
+			delete(h.limiters, ip)
+		}
+	}
 }
 
 // New returns the portal handler (now is the service's clock; the system
@@ -94,6 +117,7 @@ func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
 			if h.NewLimiter != nil {
 				lim = h.NewLimiter()
 			}
+			h.pruneLocked()
 			h.limiters[ip] = lim
 		}
 		h.mu.Unlock()

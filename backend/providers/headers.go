@@ -60,11 +60,16 @@ func parseTime(v string) *time.Time {
 	return nil
 }
 
+// maxWaitSeconds bounds a wait a provider asks for (a year and a day; the
+// result is clamped to a year from now anyway).
+const maxWaitSeconds = 366 * 24 * 3600
+
 // retryAt works out when to try again from Retry-After (seconds or an HTTP
 // date) or the provider's rate-limit reset header (epoch or timestamp).
 func retryAt(h http.Header, resetHeader string, now time.Time) *time.Time {
 	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
 		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
+			secs = min(secs, maxWaitSeconds) // no overflow of the duration
 			t := now.Add(time.Duration(secs) * time.Second).UTC()
 			return &t
 		}

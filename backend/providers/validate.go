@@ -320,7 +320,22 @@ func Classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 	if r := readers[spec.Reader]; r != nil {
 		r(resp, body, &res)
 	}
+	latest := now.AddDate(1, 0, 0)
+	for _, t := range []**time.Time{&res.RateResetAt, &res.ExpiresAt, &res.RetryAt} {
+		*t = clampTime(*t, latest)
+	}
 	return res
+}
+
+// clampTime bounds a provider's timestamp at latest (now + 1 year): a header
+// like X-RateLimit-Reset: 999999999999999 is nonsense, and a time past the
+// year 9999 could not even be stored, so the check's result would be lost.
+func clampTime(t *time.Time, latest time.Time) *time.Time {
+	if t == nil || !t.After(latest) {
+		return t
+	}
+	c := latest.UTC()
+	return &c
 }
 
 func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time) domain.CheckResult {

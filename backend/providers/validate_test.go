@@ -2,6 +2,7 @@ package providers_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -245,5 +246,40 @@ func TestCatalogueRejectsBadEntries(t *testing.T) {
 		if _, err := providers.Parse([]byte(doc)); err == nil {
 			t.Errorf("accepted bad catalogue %s", doc)
 		}
+	}
+}
+
+// TestFarFutureTimestampsAreClamped: a provider's nonsense timestamp
+// (X-RateLimit-Reset: 999999999999999, a Retry-After of 2^62 seconds, an
+// expiry in the year 9999) is bounded at a year from now, so the result can
+// be stored (time.Time's JSON stops at the year 9999).
+func TestFarFutureTimestampsAreClamped(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	spec := providers.ValidateSpec{ExpiryHeader: "Token-Expiry", RateRemainingHeader: "X-RateLimit-Remaining", RateResetHeader: "X-RateLimit-Reset"}
+	latest := now.AddDate(1, 0, 0)
+	for _, tt := range []struct {
+		name    string
+		status  int
+		headers map[string]string
+	}{
+		{"epoch reset in the far future", 429, map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "999999999999999"}},
+		{"huge Retry-After", 429, map[string]string{"Retry-After": "4611686018427387904"}},
+		{"expiry and reset on success", 200, map[string]string{"Token-Expiry": "9999-12-31T23:59:59Z", "X-RateLimit-Reset": "999999999999999"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			for k, v := range tt.headers {
+				h.Set(k, v)
+			}
+			r := providers.Classify(&http.Response{StatusCode: tt.status, Header: h}, []byte(`{}`), spec, now)
+			for name, at := range map[string]*time.Time{"retryAt": r.RetryAt, "rateResetAt": r.RateResetAt, "expiresAt": r.ExpiresAt} {
+				if at != nil && (at.After(latest) || at.Before(now)) {
+					t.Errorf("%s = %v, want within a year of now", name, at)
+				}
+			}
+			if _, err := json.Marshal(r); err != nil {
+				t.Fatalf("the result cannot be stored: %v", err)
+			}
+		})
 	}
 }

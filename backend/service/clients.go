@@ -208,14 +208,10 @@ func (s *Service) RequestCredentials(ctx context.Context, in domain.RequestCrede
 	c := domain.Connection{ID: newID("conn"), Provider: d.provider.ID, AuthMode: d.mode.ID, Label: d.label, Owner: client.ID,
 		WorkspaceIDs: wsIDs, BaseURL: d.baseURL, Config: d.config, Status: domain.StatusPending,
 		StatusDescription: "Waiting for " + client.Name + " to connect it.", CreatedAt: now, UpdatedAt: now}
-	if err := s.putSecrets(ctx, secretKeyOf(c), d.secrets); err != nil {
+	if err := s.createConnections(ctx, []domain.Connection{c}, d.secrets, nil); err != nil {
 		return domain.ReconnectRequest{}, err
 	}
-	if err := s.store.CreateConnection(ctx, c); err != nil {
-		return domain.ReconnectRequest{}, fmt.Errorf("create requested connection %s: %w", c.Label, err)
-	}
 	s.log.Info("credentials requested", "connection", c.ID, "client", client.ID, "provider", c.Provider)
-	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 	return s.CreateReconnectRequest(ctx, c.ID, in.BaseURL)
 }
 

@@ -28,8 +28,9 @@ type consents struct {
 }
 
 type consentRun struct {
-	status  domain.ConsentStatus
-	consent *oauth.Consent
+	status   domain.ConsentStatus
+	consent  *oauth.Consent
+	finished time.Time // when it ended (zero while pending)
 	// hold is the granted token of an authorized consent, waiting for
 	// CompleteConsent; nil once used or discarded.
 	hold *heldGrant
@@ -69,6 +70,22 @@ func (h *heldGrant) who() (string, []string) {
 		scopes = h.requested
 	}
 	return h.res.Identity, scopes
+}
+
+// consentKeep is how long a finished consent's status stays readable
+// (GetConsent) before it is pruned.
+const consentKeep = 15 * time.Minute
+
+// pruneConsents drops consents that finished more than consentKeep ago (an
+// authorized one stays while its grant waits for CompleteConsent). The
+// caller holds s.consents.mu.
+func (s *Service) pruneConsents() {
+	now := s.now()
+	for id, run := range s.consents.runs {
+		if !run.finished.IsZero() && run.status.State != domain.ConsentAuthorized && now.Sub(run.finished) > consentKeep {
+			delete(s.consents.runs, id)
+		}
+	}
 }
 
 // tokenKey is where a connection's OAuth token lives in the secret store:
@@ -144,19 +161,8 @@ func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (
 		c.ApplyCheck(res)
 		c.TokenExpiresAt = expiry(tok)
 		linked := s.linkedConnections(&c, d) // share the token with Repos and Pipelines
-		if err := s.putSecrets(ctx, secretKeyOf(c), d.secrets); err != nil {
+		if err := s.createConnections(ctx, append([]domain.Connection{c}, linked...), d.secrets, tok); err != nil {
 			return "", nil, err
-		}
-		if err := (oauth.SecretTokens{Secrets: s.secrets}).SaveToken(ctx, tokenKey(c), tok); err != nil {
-			return "", nil, err
-		}
-		for _, x := range append([]domain.Connection{c}, linked...) {
-			if err := s.store.CreateConnection(ctx, x); err != nil {
-				return "", nil, fmt.Errorf("create connection %s: %w", x.Label, err)
-			}
-			s.recordCheck(ctx, x)
-			s.log.Info("connection created", "connection", x.ID, "provider", x.Provider, "mode", x.AuthMode)
-			s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		}
 		return c.ID, nil, nil
 	})
@@ -457,11 +463,14 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 	if s.consents.runs == nil {
 		s.consents.runs = map[string]*consentRun{}
 	}
+	s.pruneConsents()
 	s.consents.runs[run.status.ID] = run
 	s.consents.mu.Unlock()
-	go func() {
+	// The consent completes in the background, tracked by Wait and cut
+	// short when the service shuts down (its listener closes with it).
+	s.Go(func() {
 		st := domain.ConsentStatus{State: domain.ConsentDone}
-		_, err := c.Wait(context.Background())
+		_, err := c.Wait(s.life)
 		switch {
 		case err != nil && strings.Contains(err.Error(), "cancelled"):
 			st.State, st.Message = domain.ConsentCancelled, domain.Public(err).Message
@@ -484,10 +493,11 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 		if st.State == domain.ConsentAuthorized {
 			run.hold = hold
 		}
+		run.finished = s.now()
 		s.consents.mu.Unlock()
 		s.log.Info("consent finished", "consent", run.status.ID, "state", st.State)
 		s.bus.Publish(events.ConsentChanged, events.ConsentRef{ID: run.status.ID, State: st.State})
-	}()
+	})
 	return run.status, nil
 }
 

@@ -173,13 +173,9 @@ func (s *Service) CompleteOAuth1(ctx context.Context, id string) (domain.Connect
 		for k, v := range d.secrets {
 			sec[k] = v
 		}
-		if err := s.putSecrets(ctx, secretKeyOf(c), sec); err != nil {
+		if err := s.createConnections(ctx, []domain.Connection{c}, sec, nil); err != nil {
 			return domain.Connection{}, err
 		}
-		if err := s.store.CreateConnection(ctx, c); err != nil {
-			return domain.Connection{}, fmt.Errorf("create connection %s: %w", c.Label, err)
-		}
-		s.log.Info("connection created", "connection", c.ID, "provider", c.Provider, "mode", c.AuthMode)
 	} else {
 		if c, err = s.store.GetConnection(ctx, run.reauthOf); err != nil {
 			return c, err
@@ -201,12 +197,12 @@ func (s *Service) CompleteOAuth1(ctx context.Context, id string) (domain.Connect
 			return c, fmt.Errorf("record reauthorization of %s: %w", run.reauthOf, err)
 		}
 		s.log.Info("connection reauthorized", "connection", c.ID, "mode", c.AuthMode)
+		s.recordCheck(ctx, c)
+		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 	}
-	s.recordCheck(ctx, c)
 	s.oauth1.mu.Lock()
 	delete(s.oauth1.runs, id)
 	s.oauth1.mu.Unlock()
-	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 	return s.store.GetConnection(ctx, c.ID)
 }
 

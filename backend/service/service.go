@@ -54,7 +54,9 @@ type Service struct {
 	desktop       DesktopNotifier
 	autostart     Autostart
 	started       time.Time
-	bg            sync.WaitGroup // background goroutines (Wait)
+	bg            sync.WaitGroup     // background goroutines (Wait)
+	life          context.Context    // ends when Wait is called: work started by the service stops
+	stop          context.CancelFunc // ends life
 	portalMu      sync.Mutex
 	portalStatus  string // the portal listener's state, for Settings
 	actor         string // the audit log's default actor (Options.Actor)
@@ -70,11 +72,13 @@ func (s *Service) Go(fn func()) {
 	}()
 }
 
-// Wait blocks until the background work started by this service (sweeps,
-// the trigger and event loops) has stopped — cancel their context first —
-// and interrupts the runs executing here (they resume at the next start).
-// Call it before closing the store.
+// Wait shuts the service's background work down and blocks until it has
+// stopped: pending consents end (their listeners close), the sweeps and the
+// trigger loop stop (cancel the context given to StartBackground first), and
+// the runs executing here are interrupted (they resume at the next start).
+// Call it before closing the store; the service is not used afterwards.
 func (s *Service) Wait() {
+	s.stop()
 	s.bg.Wait()
 	s.engine.Stop()
 }
@@ -152,6 +156,7 @@ func New(o Options) *Service {
 		notifier:     &notify.Notifier{Store: o.Store, Now: o.Now},
 		sweepOptions: o.Sweep,
 	}
+	s.life, s.stop = context.WithCancel(context.Background())
 	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now}
 	return s
 }
@@ -425,23 +430,8 @@ func (s *Service) CreateConnection(ctx context.Context, in domain.ConnectionDraf
 	}
 	applyPool(&c, res, creds, nil)
 	linked := s.linkedConnections(&c, d)
-	if err := s.putSecrets(ctx, secretKeyOf(c), d.secrets); err != nil {
+	if err := s.createConnections(ctx, append([]domain.Connection{c}, linked...), d.secrets, nil); err != nil {
 		return domain.Connection{}, err
-	}
-	for _, x := range append([]domain.Connection{c}, linked...) {
-		if err := s.store.CreateConnection(ctx, x); err != nil {
-			// Keep the stores consistent: no secret without its connection.
-			for _, y := range append([]domain.Connection{c}, linked...) {
-				_ = s.store.DeleteConnection(ctx, y.ID)
-			}
-			if derr := s.secrets.Delete(ctx, secretKeyOf(c)); derr != nil {
-				s.log.Error("remove secret of unsaved connection", "connection", c.ID, "err", derr)
-			}
-			return domain.Connection{}, fmt.Errorf("create connection %s: %w", x.Label, err)
-		}
-		s.log.Info("connection created", "connection", x.ID, "provider", x.Provider, "mode", x.AuthMode)
-		s.recordCheck(ctx, x)
-		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 	}
 	return c, nil
 }

@@ -139,6 +139,7 @@ func newEnvTimeout(t *testing.T, sec secrets.Store, catFor func(url string) *pro
 	v.Timeout = timeout
 	lockDir, rec := t.TempDir(), &desktopRecorder{}
 	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now, LockDir: lockDir, Desktop: rec, RefreshBudget: time.Second})
+	t.Cleanup(svc.Wait) // before the store closes: consents, sweeps and runs stop
 	ctx := context.Background()
 	if err := svc.EnsureDefaultWorkspace(ctx); err != nil {
 		t.Fatal(err)

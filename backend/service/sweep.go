@@ -62,7 +62,7 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 		s.sweeps.mu.Unlock()
 		return p, nil
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
+	runCtx, cancel := context.WithCancel(s.life) // Wait stops it
 	id := newID("sweep")
 	first := health.Progress{ID: id, Running: true, StartedAt: s.now().UTC(), Notes: []string{}}
 	// The sweep's lock tells other processes on this data directory that it
