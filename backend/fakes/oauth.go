@@ -111,6 +111,13 @@ func (o *OAuthServer) FailNextWith(code, desc string) {
 	o.fail = append(o.fail, injected{status: http.StatusBadRequest, code: code, desc: desc, grantErrors: true})
 }
 
+// ClearFailures drops the failures FailNext queued and not yet answered.
+func (o *OAuthServer) ClearFailures() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.fail = nil
+}
+
 // SetDelay makes every token call wait d first (a slow server).
 func (o *OAuthServer) SetDelay(d time.Duration) {
 	o.mu.Lock()
