@@ -498,6 +498,9 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		conns, err := a.svc.ListConnections(ctx)
 		if err == nil && len(conns) == 0 {
 			err = seedDemo(ctx, a.svc, a.fake, a.fakeURL)
+			if err == nil {
+				err = seedDemoExtras(ctx, a.svc, st, a.fakeURL)
+			}
 		}
 		if err == nil && c.demoBulk > 0 {
 			err = seedBulk(ctx, a.svc, st, c.demoBulk)

@@ -24,6 +24,20 @@ func (s *Store) AddCheck(ctx context.Context, connectionID string, r domain.Chec
 	return s.wrapNil("record check of "+connectionID, err)
 }
 
+// AddChecks records many checks of one connection in one transaction (the
+// demo's 30 days of history).
+func (s *Store) AddChecks(ctx context.Context, connectionID string, rs []domain.CheckResult) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range rs {
+			if err := addCheck(ctx, tx, connectionID, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s.wrapNil("record checks of "+connectionID, err)
+}
+
 // addCheck records one check and updates its rollups inside tx.
 func addCheck(ctx context.Context, tx *sql.Tx, connectionID string, r domain.CheckResult) error {
 	var rate any

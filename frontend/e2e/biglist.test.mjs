@@ -12,9 +12,9 @@ describe('a long integrations list', { timeout: 120_000 }, () => {
   test('renders only what is in view, scrolls to the end and filters', async () => {
     const page = await demo.browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(demo.server.url);
-    await page.getByText('2015 integrations').waitFor({ timeout: T });
+    await page.getByText('2016 integrations').waitFor({ timeout: T });
     const inDom = await page.locator('table.list tbody tr:not(.pad)').count();
-    assert.ok(inDom > 10 && inDom < 100, `${inDom} rows in the DOM for 2015 integrations`);
+    assert.ok(inDom > 10 && inDom < 100, `${inDom} rows in the DOM for 2016 integrations`);
 
     // Scroll to the bottom: the last integration by label is rendered.
     await page.locator('.scroller').evaluate((el) => (el.scrollTop = el.scrollHeight));
@@ -22,11 +22,11 @@ describe('a long integrations list', { timeout: 120_000 }, () => {
 
     // Filter: owner, provider and label words all count.
     await page.getByLabel('Filter integrations').fill('bulk 00123');
-    await page.getByText('1 of 2015 integrations').waitFor({ timeout: T });
+    await page.getByText('1 of 2016 integrations').waitFor({ timeout: T });
     await page.getByRole('link', { name: 'Bulk integration 00123' }).waitFor({ timeout: T });
     await page.getByLabel('Filter integrations').fill('no such integration');
     await page.getByText(/No integration matches/).waitFor({ timeout: T });
     await page.getByRole('button', { name: 'Clear the filter' }).click();
-    await page.getByText('2015 integrations').waitFor({ timeout: T });
+    await page.getByText('2016 integrations').waitFor({ timeout: T });
   });
 });

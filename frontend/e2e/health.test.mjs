@@ -90,7 +90,7 @@ describe('bell and banner', { timeout: 120_000 }, () => {
       // The Health page summarises and exports a report with no secret in it.
       await page.getByRole('link', { name: 'Health', exact: true }).click();
       await page.getByRole('heading', { name: 'Needs attention' }).waitFor({ timeout: T });
-      await page.getByRole('link', { name: 'Alerts Slack' }).waitFor({ timeout: T });
+      await page.getByRole('listitem').getByRole('link', { name: 'Alerts Slack' }).waitFor({ timeout: T });
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export HTML' }).click()]);
       const file = path.join(ARTIFACTS, 'report.html');
       await download.saveAs(file);

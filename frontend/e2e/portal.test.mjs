@@ -33,7 +33,8 @@ describe('client portal', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: 'Add client' }).click();
       await page.getByRole('heading', { name: 'Acme' }).waitFor({ timeout: T });
       await page.getByLabel('Assign a connection to Acme').selectOption({ label: 'Demo OAuth app' });
-      await page.getByRole('button', { name: 'Assign' }).click();
+      // The demo has clients of its own: use Acme's card.
+      await page.getByRole('article', { name: 'Acme' }).getByRole('button', { name: 'Assign' }).click();
       await page.getByText('Connection assigned.').waitFor({ timeout: T });
 
       // The client removed the app at the provider: the grant is revoked.

@@ -136,7 +136,7 @@ describe('seed steps', { timeout: 180_000 }, () => {
       // Deselect Default: the workflow that would be disconnected is named before Save.
       await settings.getByRole('button', { name: /^Workspaces: / }).click();
       await settings.getByRole('checkbox', { name: 'Default' }).uncheck();
-      await settings.getByText('Saving disconnects these workflows from this integration: Sync Jira issues.').waitFor({ timeout: T });
+      await settings.getByText(/Saving disconnects these workflows from this integration: .*Sync Jira issues/).waitFor({ timeout: T });
       // At least one workspace: deselecting every one cannot be saved.
       await settings.getByRole('checkbox', { name: 'Acme Corp' }).uncheck();
       await settings.getByRole('button', { name: 'Save', exact: true }).click();
@@ -144,7 +144,7 @@ describe('seed steps', { timeout: 180_000 }, () => {
       assert.deepEqual([...(await rpc(page, 'GetConnection', [jira.id])).workspaceIds].sort(), [def.id, acme.id].sort());
       await settings.getByRole('checkbox', { name: 'Acme Corp' }).check();
       await settings.getByRole('button', { name: 'Save', exact: true }).click();
-      await page.getByText(/Workspace access saved; 1 workflow\(s\) disconnected\./).waitFor({ timeout: T });
+      await page.getByText(/Workspace access saved; \d+ workflow\(s\) disconnected\./).waitFor({ timeout: T });
       assert.deepEqual((await rpc(page, 'GetConnection', [jira.id])).workspaceIds, [acme.id]);
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'seeds-002.png') }).catch(() => {});
@@ -158,22 +158,51 @@ describe('seed steps', { timeout: 180_000 }, () => {
     const page = await context.newPage();
     try {
       await page.goto(demo.server.url);
-      const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
-      const ws = await rpc(page, 'ListWorkspaces');
-      const app = await rpc(page, 'CreateConnection', [{ provider: 'github', authMode: 'github_app', label: 'Org GitHub App', workspaceIds: [ws[0].id],
-        baseUrl: `${fake}/github`, config: {}, secrets: { token: 'ghp_demoDEMOdemoDEMOdemoDEMOdemoDEMO0001' } }]);
+      // The demo has a GitHub App connection.
+      const app = (await rpc(page, 'ListConnections')).find((/** @type {{authMode: string}} */ c) => c.authMode === 'github_app');
+      assert.ok(app, 'the demo has no GitHub App connection');
       await page.goto(new URL(`/integrations/${app.id}`, demo.server.url).toString());
-      await page.getByRole('heading', { name: 'Org GitHub App' }).waitFor({ timeout: T });
-      await page.getByText('Re-authentication is not supported for the GitHub App.', { exact: false }).first().waitFor({ timeout: T });
+      await page.getByRole('heading', { name: app.label }).waitFor({ timeout: T });
+      await page.getByText('Re-authentication is not supported for the GitHub App', { exact: false }).first().waitFor({ timeout: T });
       assert.equal(await page.getByRole('button', { name: /Re-Authenticate|Reauthorize connection|Re-authorize/ }).count(), 0, 'a re-authentication button shows on Overview');
       await page.getByRole('tab', { name: 'Settings' }).click();
       await page.getByRole('tabpanel', { name: 'Settings' }).getByRole('heading', { name: 'Status' }).waitFor({ timeout: T });
       assert.equal(await page.getByRole('button', { name: /Re-Authenticate|Reauthorize connection|Re-authorize/ }).count(), 0, 'a re-authentication button shows on Settings');
-      const refused = await rpcInPage(page, 'ReauthenticateConnection', [app.id, { config: {}, secrets: { token: 'ghp_demoDEMOdemoDEMOdemoDEMOdemoDEMO0002' } }]);
+      const refused = await rpcInPage(page, 'ReauthenticateConnection', [app.id, { config: {}, secrets: { privateKey: '-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----' } }]);
       assert.equal(refused.status, 409, refused.text);
       assert.match(refused.text, /Re-authentication is not supported for the GitHub App/);
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'seeds-001-app.png') }).catch(() => {});
+      throw e;
+    }
+  });
+
+  test('the demo shows everything: two workspaces, clients, workflows and runs in every state, 30 days of history', async (t) => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    try {
+      await page.goto(demo.server.url);
+      assert.ok((await rpc(page, 'ListWorkspaces')).length >= 2, 'one workspace');
+      const clients = await rpc(page, 'ListClients');
+      const conns = await rpc(page, 'ListConnections');
+      assert.ok(clients.length >= 2 && conns.some((/** @type {{owner: string}} */ c) => clients.some((/** @type {{id: string}} */ k) => k.id === c.owner)), 'no client owns a connection');
+      const fleet = await rpc(page, 'GetFleetHealth');
+      assert.ok(fleet.rows.some((/** @type {{checks: number[]}} */ r) => r.checks[0] > 0), 'no history 29 days back');
+      // Runs: completed, paused for reauth, paused by an operator and failed
+      // (a run is "running" while a step runs: the GitLab one, briefly).
+      await page.getByRole('link', { name: 'Runs', exact: true }).click();
+      for (const [chip, rx] of /** @type {[string, RegExp][]} */ ([['Paused for reauth', /Support digest/], ['Failed', /Nightly inventory|GitLab mirror check/], ['Completed', /Nightly inventory/]])) {
+        await page.getByRole('button', { name: chip, exact: true }).click();
+        await page.getByRole('table').first().getByRole('row').filter({ hasText: rx }).first().waitFor({ timeout: T });
+      }
+      const all = await rpc(page, 'ListRuns', ['all']);
+      const states = new Set(all.map((/** @type {{status: string, pauseReason?: string}} */ r) => `${r.status}${r.pauseReason ? `:${r.pauseReason}` : ''}`));
+      for (const want of ['completed', 'failed', 'paused:reauth', 'paused:operator']) assert.ok(states.has(want), `no ${want} run in the demo: ${[...states]}`);
+      await page.getByRole('link', { name: 'Clients', exact: true }).click();
+      await page.getByRole('heading', { name: 'Initech' }).waitFor({ timeout: T });
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'seeds-demo.png') }).catch(() => {});
       throw e;
     }
   });
