@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -139,7 +140,7 @@ func TestFakesKeepTheVendorsContracts(t *testing.T) {
 	f.Now = func() time.Time { return now }
 	srv := httptest.NewServer(f.Handler())
 	defer srv.Close()
-	installation := ""
+	installation, access := "", oauthAccess(t, srv.URL)
 	for _, c := range doc.Contracts {
 		if c.Source == "" || c.Version == "" {
 			t.Fatalf("contract %s %s names no source and version", c.Vendor, c.Request.Path)
@@ -170,6 +171,8 @@ func TestFakesKeepTheVendorsContracts(t *testing.T) {
 				req.SetBasicAuth("ops@example.com", "wrong-token")
 			case "appjwt":
 				req.Header.Set("Authorization", "Bearer "+appJWT(t, now))
+			case "oauth":
+				req.Header.Set("Authorization", "Bearer "+access)
 			case "installation":
 				if installation == "" {
 					t.Fatal("no installation token minted yet (the access_tokens contract comes first)")
@@ -199,4 +202,31 @@ func TestFakesKeepTheVendorsContracts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oauthAccess gets an access token from the fake OAuth server the way a
+// client does: consent, then the code exchange.
+func oauthAccess(t *testing.T, base string) string {
+	t.Helper()
+	back, err := fakes.ConsentRedirect(base+"/oauth/authorize?client_id="+fakes.OAuthClientID+"&redirect_uri=http%3A%2F%2F127.0.0.1%3A1%2Fcallback&state=s", "approve", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {u.Query().Get("code")},
+		"redirect_uri": {"http://127.0.0.1:1/callback"}, "client_id": {fakes.OAuthClientID}, "client_secret": {fakes.OAuthClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("no access token: %v", err)
+	}
+	return tok.AccessToken
 }

@@ -448,8 +448,10 @@ func (o *OAuthServer) accessibleResources(w http.ResponseWriter, r *http.Request
 	}
 	out := []map[string]any{}
 	for _, p := range o.grantedSites() {
+		// developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps,
+		// "Get the cloudid for your site": id, name, url, scopes, avatarUrl.
 		out = append(out, map[string]any{"id": CloudID(p), "name": strings.Trim(p, "/"), "url": "http://" + r.Host + p,
-			"scopes": []string{"read:jira-work", "read:jira-user"}})
+			"scopes": []string{"read:jira-work", "read:jira-user"}, "avatarUrl": "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/flag.png"})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -470,7 +472,10 @@ func (o *OAuthServer) jiraViaGateway(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.PathValue("rest") {
 	case "rest/api/3/myself":
-		writeJSON(w, http.StatusOK, map[string]string{"accountId": "5b10a2844c20165700ede21g", "emailAddress": "oauth-user@example.com"})
+		// REST v3 myself through the gateway (User schema; emailAddress
+		// may be null under the user's privacy settings).
+		writeJSON(w, http.StatusOK, map[string]any{"accountId": "5b10a2844c20165700ede21g", "accountType": "atlassian", "emailAddress": "oauth-user@example.com",
+			"displayName": "OAuth User", "active": true})
 	case "rest/api/3/project/search":
 		writeJSON(w, http.StatusOK, map[string]any{"values": []map[string]string{{"name": "Platform"}, {"name": "Mobile"}}})
 	default:
