@@ -13,6 +13,11 @@ type Settings struct {
 	// or a tunnel, e.g. https://patchbay.example.com): links and the portal's
 	// OAuth redirects start with it. Empty: derived from PortalAddress.
 	PublicBaseURL string `json:"publicBaseUrl"`
+	// TrustedProxy lists the addresses (IPs or CIDRs, comma-separated) of
+	// the reverse proxy or tunnel agent in front of the portal, whose
+	// X-Forwarded-For the portal's rate limits believe. Empty (default):
+	// X-Forwarded-For is ignored.
+	TrustedProxy string `json:"trustedProxy"`
 	// KeepRunning keeps the desktop app checking in the background when its
 	// window is closed: the window hides instead of quitting, and launching
 	// Patchbay again (or Quit) brings it back (or ends it). Default off.

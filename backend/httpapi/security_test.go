@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"patchbay/backend/domain"
 )
 
 // TestSecArchivedClientSessionStillWorks (review finding 1): archiving a
@@ -137,5 +139,68 @@ func TestSecHeadBurnsLink(t *testing.T) {
 	}
 	if status, body := w.browser(t).open(req.URL); status != 401 || !strings.Contains(body, "already used") {
 		t.Fatalf("second use: %d %s", status, body)
+	}
+}
+
+// TestSecSharedRateLimitBucket (review finding 3): behind a tunnel every
+// visitor arrives from one address; an anonymous flood of bad links must not
+// lock a client with a valid link (or session) out. X-Forwarded-For counts
+// only from the trusted proxy of Settings.
+func TestSecSharedRateLimitBucket(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	base := w.serve(t, nil).URL // production limits; every request comes from 127.0.0.1
+	flood := func(xff string) (limited bool) {
+		for i := 0; i < 60; i++ {
+			r, _ := http.NewRequest("GET", base+"/portal/r/junk-"+xff, nil)
+			if xff != "" {
+				r.Header.Set("X-Forwarded-For", xff)
+			}
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			limited = limited || resp.StatusCode == http.StatusTooManyRequests
+		}
+		return limited
+	}
+	if !flood("") {
+		t.Fatal("60 bad links from one address were never limited")
+	}
+	req, _ := w.svc.CreateReconnectRequest(ctx, w.connA, base)
+	a := w.browser(t)
+	a.base = base
+	if status, body := a.open(req.URL); status != 200 {
+		t.Fatalf("a valid link during the flood: %d %s", status, body)
+	}
+	for i := 0; i < 10; i++ {
+		if status, body := a.do("GET", "/portal/api/connections"); status != 200 {
+			t.Fatalf("a live session during the flood: %d %s", status, body)
+		}
+	}
+	// Without a trusted proxy, a forged X-Forwarded-For changes nothing.
+	if !flood("198.51.100.7") {
+		t.Fatal("a spoofed X-Forwarded-For escaped the limit")
+	}
+	// With the tunnel's address trusted, each visitor has their own bucket.
+	if _, err := w.svc.UpdateSettings(ctx, domain.Settings{TrustedProxy: "127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	if !flood("203.0.113.5") {
+		t.Fatal("the flooding visitor behind the proxy was never limited")
+	}
+	r, _ := http.NewRequest("GET", base+"/portal/r/typo", nil)
+	r.Header.Set("X-Forwarded-For", "203.0.113.6")
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("another visitor behind the proxy: %d, want 401", resp.StatusCode)
+	}
+	if _, err := w.svc.UpdateSettings(ctx, domain.Settings{TrustedProxy: "not-an-ip"}); domain.Public(err).Field != "trustedProxy" {
+		t.Fatalf("a bad trusted proxy was accepted: %v", err)
 	}
 }

@@ -8,7 +8,10 @@ import (
 	"html"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +38,8 @@ type Service interface {
 	PortalSession(ctx context.Context, id string) (domain.PortalSession, error)
 	// PortalCookieSecure reports that clients reach the portal over https.
 	PortalCookieSecure(ctx context.Context) bool
+	// PortalTrustedProxies lists the proxies whose X-Forwarded-For counts.
+	PortalTrustedProxies(ctx context.Context) []netip.Prefix
 	PortalConnections(ctx context.Context, clientID string) ([]domain.PortalConnection, error)
 	PortalRefresh(ctx context.Context, clientID, id string) (domain.PortalConnection, error)
 	PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error)
@@ -46,88 +51,193 @@ type Service interface {
 
 // Handler serves /portal/r/{token} and /portal/api/….
 type Handler struct {
-	// NewLimiter makes the rate limiter of one client address (default
-	// DefaultLimiter).
+	// NewLimiter makes the rate limiter of one key (default DefaultLimiter).
 	NewLimiter func() *rate.Limiter
 
 	svc       Service
 	mu        sync.Mutex
-	limiters  map[string]*rate.Limiter
+	limiters  map[string]*limiterEntry
 	lastPrune time.Time
 	now       domain.Clock
 }
 
-// pruneEvery is how often the handler drops the limiters of quiet addresses
+// pruneEvery is how often the handler drops the limiters of quiet keys
 // (checked whenever one is added), so a portal that many addresses reach
 // holds only the live ones.
 const pruneEvery = time.Minute
 
-// pruneLocked drops the limiters of addresses that have been quiet long
-// enough to be back at a full bucket (a new limiter for them would be the
-// same). The caller holds h.mu.
-func (h *Handler) pruneLocked() {
-	now := domain.Now(h.now)
+// pruneLocked drops the limiters of keys that have been quiet long enough
+// to be back at a full bucket (a new limiter for them would be the same).
+// The caller holds h.mu.
+func (h *Handler) pruneLocked(now time.Time) {
 	if now.Sub(h.lastPrune) < pruneEvery {
 		return
 	}
 	h.lastPrune = now
-	for ip, lim := range h.limiters {
-		if lim.Tokens() >= float64(lim.Burst()) {
-			delete(h.limiters, ip)
+	for k, e := range h.limiters {
+		if e.lim.TokensAt(now) >= float64(e.lim.Burst()) {
+			delete(h.limiters, k)
 		}
 	}
 }
+
+type limiterEntry struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// MaxLimiters caps the rate limiters held at once: past it, the ones idle
+// for LimiterIdle go, then the least recently used half.
+const MaxLimiters = 4096
+
+// LimiterIdle is how long an unused rate limiter is kept once the cap is
+// reached.
+const LimiterIdle = 10 * time.Minute
 
 // New returns the portal handler (now is the service's clock; the system
 // clock if nil).
 func New(svc Service, now domain.Clock) *Handler {
-	return &Handler{svc: svc, limiters: map[string]*rate.Limiter{}, now: now}
+	return &Handler{svc: svc, limiters: map[string]*limiterEntry{}, now: now}
 }
 
-// Register mounts the portal's routes on mux.
+// Register mounts the portal's routes on mux. Requests are rate limited
+// per link (a valid one), per session (a live one) and per OAuth state;
+// only failures (a bad link, no session) count against the client address,
+// so behind a tunnel, where every visitor has the tunnel's address, an
+// anonymous flood cannot lock clients out.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /portal/r/{token}", h.limited(h.preview))
-	mux.HandleFunc("POST /portal/r/{token}", h.limited(h.open))
-	mux.HandleFunc("GET /portal/api/session", h.limited(h.withSession(h.sessionInfo)))
-	mux.HandleFunc("GET /portal/api/connections", h.limited(h.withSession(h.list)))
-	mux.HandleFunc("POST /portal/api/connections/{id}/refresh", h.limited(h.withSession(h.refresh)))
-	mux.HandleFunc("POST /portal/api/connections/{id}/reconnect", h.limited(h.withSession(h.reconnect)))
-	mux.HandleFunc("GET /portal/api/consents/{id}", h.limited(h.withSession(h.consent)))
-	mux.HandleFunc("GET /portal/oauth/callback", h.limited(h.svc.ConsentCallback))
-	mux.HandleFunc("/portal/api/", h.limited(func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, http.StatusNotFound, "No such portal endpoint.")
-	}))
-}
-
-// DefaultLimiter allows one client address 5 portal requests a second, in
-// bursts of 20.
-func DefaultLimiter() *rate.Limiter { return rate.NewLimiter(5, 20) }
-
-// limited rate-limits portal requests per client address.
-func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
+	mux.HandleFunc("GET /portal/r/{token}", h.preview)
+	mux.HandleFunc("POST /portal/r/{token}", h.open)
+	mux.HandleFunc("GET /portal/api/session", h.withSession(h.sessionInfo))
+	mux.HandleFunc("GET /portal/api/connections", h.withSession(h.list))
+	mux.HandleFunc("POST /portal/api/connections/{id}/refresh", h.withSession(h.refresh))
+	mux.HandleFunc("POST /portal/api/connections/{id}/reconnect", h.withSession(h.reconnect))
+	mux.HandleFunc("GET /portal/api/consents/{id}", h.withSession(h.consent))
+	mux.HandleFunc("GET /portal/oauth/callback", func(w http.ResponseWriter, r *http.Request) {
+		key := "c:" + r.URL.Query().Get("state")
+		if r.URL.Query().Get("state") == "" {
+			key = h.addrKey(r)
 		}
-		h.mu.Lock()
-		lim, ok := h.limiters[ip]
-		if !ok {
-			lim = DefaultLimiter()
-			if h.NewLimiter != nil {
-				lim = h.NewLimiter()
-			}
-			h.pruneLocked()
-			h.limiters[ip] = lim
-		}
-		h.mu.Unlock()
-		if !lim.Allow() {
-			w.Header().Set("Retry-After", "5")
-			writeErr(w, http.StatusTooManyRequests, "Too many attempts. Wait a few seconds and try again.")
+		if !h.allow(key) {
+			tooMany(w)
 			return
 		}
-		next(w, r)
+		h.svc.ConsentCallback(w, r)
+	})
+	mux.HandleFunc("/portal/api/", func(w http.ResponseWriter, r *http.Request) {
+		if !h.allow(h.addrKey(r)) {
+			tooMany(w)
+			return
+		}
+		writeErr(w, http.StatusNotFound, "No such portal endpoint.")
+	})
+}
+
+// DefaultLimiter allows one key 5 portal requests a second, in bursts of 20.
+func DefaultLimiter() *rate.Limiter { return rate.NewLimiter(5, 20) }
+
+// allow takes one request from key's bucket.
+func (h *Handler) allow(key string) bool {
+	now := domain.Now(h.now)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, ok := h.limiters[key]
+	if !ok {
+		h.pruneLocked(now)
+		if len(h.limiters) >= MaxLimiters {
+			h.evictLocked(now)
+		}
+		lim := DefaultLimiter()
+		if h.NewLimiter != nil {
+			lim = h.NewLimiter()
+		}
+		e = &limiterEntry{lim: lim}
+		h.limiters[key] = e
 	}
+	e.seen = now
+	return e.lim.AllowN(now, 1)
+}
+
+// evictLocked drops idle limiters, then the least recently used half.
+func (h *Handler) evictLocked(now time.Time) {
+	for k, e := range h.limiters {
+		if now.Sub(e.seen) > LimiterIdle {
+			delete(h.limiters, k)
+		}
+	}
+	if len(h.limiters) < MaxLimiters {
+		return
+	}
+	keys := make([]string, 0, len(h.limiters))
+	for k := range h.limiters {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return h.limiters[keys[i]].seen.Before(h.limiters[keys[j]].seen) })
+	for _, k := range keys[:len(keys)/2] {
+		delete(h.limiters, k)
+	}
+}
+
+// addrKey is the limiter key of the request's client address.
+func (h *Handler) addrKey(r *http.Request) string {
+	return "a:" + ClientAddr(r, h.svc.PortalTrustedProxies)
+}
+
+// ClientAddr is the address of the client that sent r: the peer, or, when
+// the peer is a trusted proxy, the last X-Forwarded-For entry that is not
+// one (earlier entries are the client's own claims).
+func ClientAddr(r *http.Request, trusted func(context.Context) []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	xff := r.Header.Values("X-Forwarded-For")
+	if len(xff) == 0 {
+		return host
+	}
+	proxies := trusted(r.Context())
+	isTrusted := func(s string) bool {
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return false
+		}
+		a = a.Unmap()
+		for _, p := range proxies {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	if !isTrusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(xff, ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if !isTrusted(hop) {
+			if a, err := netip.ParseAddr(hop); err == nil {
+				return a.Unmap().String()
+			}
+			return host // garbage: count it against the proxy
+		}
+	}
+	return host
+}
+
+func tooMany(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "5")
+	writeErr(w, http.StatusTooManyRequests, "Too many attempts. Wait a few seconds and try again.")
+}
+
+// linkFailed answers a link that cannot be used; failures count against the
+// client address.
+func (h *Handler) linkFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if !h.allow(h.addrKey(r)) {
+		tooMany(w)
+		return
+	}
+	page(w, http.StatusUnauthorized, domain.Public(err).Message)
 }
 
 // preview answers GET and HEAD of a link (also sent by mail scanners and
@@ -136,7 +246,11 @@ func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
 func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 	link, err := h.svc.PreviewRequest(r.Context(), r.PathValue("token"))
 	if err != nil {
-		page(w, http.StatusUnauthorized, domain.Public(err).Message)
+		h.linkFailed(w, r, err)
+		return
+	}
+	if !h.allow("l:" + r.PathValue("token")) {
+		tooMany(w)
 		return
 	}
 	// A same-origin policy (instead of no-referrer) lets the browser send
@@ -168,7 +282,19 @@ func sameOrigin(r *http.Request) bool {
 // and starts a portal session.
 func (h *Handler) open(w http.ResponseWriter, r *http.Request) {
 	if !sameOrigin(r) {
+		if !h.allow(h.addrKey(r)) {
+			tooMany(w)
+			return
+		}
 		page(w, http.StatusForbidden, "Open the link you were sent and choose Continue on its page.")
+		return
+	}
+	if _, err := h.svc.PreviewRequest(r.Context(), r.PathValue("token")); err != nil {
+		h.linkFailed(w, r, err)
+		return
+	}
+	if !h.allow("l:" + r.PathValue("token")) {
+		tooMany(w)
 		return
 	}
 	ps, err := h.svc.OpenRequest(r.Context(), r.PathValue("token"))
@@ -194,7 +320,15 @@ func (h *Handler) withSession(next sessionHandler) http.HandlerFunc {
 		}
 		s, err := h.svc.PortalSession(r.Context(), id)
 		if err != nil {
+			if !h.allow(h.addrKey(r)) {
+				tooMany(w)
+				return
+			}
 			writeErr(w, http.StatusUnauthorized, domain.Public(err).Message)
+			return
+		}
+		if !h.allow("s:" + id) {
+			tooMany(w)
 			return
 		}
 		if r.Method != http.MethodGet && subtle.ConstantTimeCompare([]byte(r.Header.Get(CSRFHeader)), []byte(s.CSRF)) != 1 {

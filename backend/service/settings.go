@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ const (
 	settingDesktopNotifications = "desktop_notifications"
 	settingPortalAddress        = "portal_address"
 	settingPublicBaseURL        = "public_base_url"
+	settingTrustedProxy         = "trusted_proxy"
 	settingKeepRunning          = "keep_running"
 )
 
@@ -41,7 +43,7 @@ func (s *Service) GetSettings(ctx context.Context) (domain.Settings, error) {
 	if ok {
 		out.DesktopNotifications, _ = strconv.ParseBool(v)
 	}
-	for key, dst := range map[string]*string{settingPortalAddress: &out.PortalAddress, settingPublicBaseURL: &out.PublicBaseURL} {
+	for key, dst := range map[string]*string{settingPortalAddress: &out.PortalAddress, settingPublicBaseURL: &out.PublicBaseURL, settingTrustedProxy: &out.TrustedProxy} {
 		if *dst, _, err = s.store.Setting(ctx, key); err != nil {
 			return out, err
 		}
@@ -82,6 +84,44 @@ func (s *Service) SetPortalStatus(status string) {
 	s.portalMu.Unlock()
 }
 
+// ParseTrustedProxies parses the trusted proxy setting: IPs or CIDRs
+// separated by commas (an IP is a single-address network).
+func ParseTrustedProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q: %w", f, err)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", f, err)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// PortalTrustedProxies returns the trusted proxy setting (none when unset
+// or unreadable).
+func (s *Service) PortalTrustedProxies(ctx context.Context) []netip.Prefix {
+	set, err := s.GetSettings(ctx)
+	if err != nil {
+		return nil
+	}
+	p, _ := ParseTrustedProxies(set.TrustedProxy)
+	return p
+}
+
 // portalBase is the address links and portal redirects start with: the
 // public base URL, else the portal address, else fallback (the operator's
 // own address in patchbay serve).
@@ -114,6 +154,14 @@ func (s *Service) UpdateSettings(ctx context.Context, in domain.Settings) (domai
 			return domain.Settings{}, domain.FieldError("publicBaseUrl", "Enter the address clients open, like https://patchbay.example.com or http://my-laptop.local:8788 (no path).")
 		}
 	}
+	proxies, err := ParseTrustedProxies(in.TrustedProxy)
+	if err != nil {
+		return domain.Settings{}, domain.FieldError("trustedProxy", "Enter the proxy's address as an IP or a network, like 127.0.0.1 or 10.0.0.0/8 (several separated by commas), or leave it empty.")
+	}
+	trusted := make([]string, len(proxies))
+	for i, p := range proxies {
+		trusted[i] = p.String()
+	}
 	if s.autostart == nil && in.StartAtLogin {
 		return domain.Settings{}, domain.FieldError("startAtLogin", "Start at login is not available here: it needs the installed desktop app with a lasting data directory (not --demo).")
 	}
@@ -127,13 +175,13 @@ func (s *Service) UpdateSettings(ctx context.Context, in domain.Settings) (domai
 		}
 	}
 	for key, v := range map[string]string{settingDesktopNotifications: strconv.FormatBool(in.DesktopNotifications), settingPortalAddress: addr, settingPublicBaseURL: public,
-		settingKeepRunning: strconv.FormatBool(in.KeepRunning)} {
+		settingTrustedProxy: strings.Join(trusted, ", "), settingKeepRunning: strconv.FormatBool(in.KeepRunning)} {
 		if err := s.store.SetSetting(ctx, key, v); err != nil {
 			return domain.Settings{}, err
 		}
 	}
 	s.log.Info("settings saved", "desktop_notifications", in.DesktopNotifications, "portal_address", addr, "public_base_url", public,
-		"keep_running", in.KeepRunning, "start_at_login", in.StartAtLogin)
+		"trusted_proxy", strings.Join(trusted, ", "), "keep_running", in.KeepRunning, "start_at_login", in.StartAtLogin)
 	out, err := s.GetSettings(ctx)
 	if err == nil {
 		s.bus.Publish(events.SettingsChanged, out)

@@ -453,6 +453,7 @@ export interface Settings {
   portalAddress: string;
   /** The address clients reach the portal at (LAN name or tunnel). */
   publicBaseUrl: string;
+  trustedProxy?: string;
   /** The portal listener's state (read-only). */
   portalListening?: string;
   /** Desktop app: closing the window hides it and checks keep running. */
