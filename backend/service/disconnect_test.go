@@ -10,6 +10,7 @@ import (
 
 	"patchbay/backend/fakes"
 	"patchbay/backend/oauth"
+	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
 )
 
@@ -117,4 +118,40 @@ func storedToken(t *testing.T, e *env, c domain.Connection) *oauth2.Token {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// Linked connections share one token: disconnecting Boards disconnects Repos
+// and Pipelines too. Entra has no revocation endpoint in the catalogue, so
+// the message says to remove the app's access at the provider.
+func TestDisconnectLinkedGroup(t *testing.T) {
+	cat, _ := providers.Load()
+	e := newEnvWithURL(t, secrets.NewMemory(), func(url string) *providers.Catalogue { return cat.AllSelfHosted().WithCloudAt(url) })
+	ctx := context.Background()
+	st, err := e.svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "azure_devops_boards", AuthMode: "oauth2", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url + "/ado/contoso", Config: map[string]string{"clientId": fakes.OAuthClientID, "tenant": fakes.EntraTenant}, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
+		t.Fatal(err)
+	}
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+		t.Fatalf("consent %+v", st)
+	}
+	c, err := e.svc.DisconnectConnection(ctx, st.ConnectionID)
+	if err != nil || !strings.Contains(c.LastError.Message, "no revocation endpoint") {
+		t.Fatalf("disconnect: %v %+v", err, c.LastError)
+	}
+	all, _ := e.svc.ListConnections(ctx)
+	if len(all) != 3 {
+		t.Fatalf("%d connections", len(all))
+	}
+	for _, x := range all {
+		if x.Status != domain.StatusRevoked {
+			t.Fatalf("%s is %s after disconnecting Boards", x.Label, x.Status)
+		}
+	}
+	if _, err := e.svc.DisconnectConnection(ctx, all[1].ID); err != nil {
+		t.Fatalf("disconnecting an already disconnected member: %v", err)
+	}
 }
