@@ -137,7 +137,9 @@ func TestFormatWarnings(t *testing.T) {
 		warn                       bool
 	}{
 		{"github", "pat", "token", fakes.GitHubToken, false},
-		{"github", "pat", "token", fakes.GitLabToken, true}, // a GitLab token pasted into GitHub
+		{"github", "pat", "token", fakes.GitLabToken, true},                                                                  // a GitLab token pasted into GitHub
+		{"github", "pat", "token", "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498", true}, // a refresh token
+		{"github", "pat", "token", "ghs_16C7e42F292c6912E7710c838347Ae178B4a", true},                                         // an installation token
 		{"gitlab", "pat", "token", fakes.GitHubToken, true},
 		{"slack", "token", "token", fakes.SlackToken, false},
 		{"harness", "api_key", "apiKey", "not-a-harness-key", true},
