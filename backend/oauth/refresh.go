@@ -105,6 +105,12 @@ type Refresher struct {
 	// if nil; the service sets its own).
 	Now domain.Clock
 
+	// Observe, when set, is told the outcome of every refresh that reached
+	// the token endpoint (the audit log): rotated says the provider issued a
+	// new refresh token; failed is the classified failure (nil: success).
+	// It never sees a token.
+	Observe func(ctx context.Context, key string, rotated bool, failed *domain.CheckResult)
+
 	// retried, when set, is told each failed attempt and the wait before the
 	// next one (tests assert the wait a Retry-After asked for).
 	retried backoff.Notify
@@ -261,8 +267,13 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
 		}
+		if r.Observe != nil {
+			failed := last
+			r.Observe(ctx, key, false, &failed)
+		}
 		return nil, &domain.Error{Code: domain.EValidation, Message: last.Message, Check: &last}
 	}
+	rotated := next.RefreshToken != "" && next.RefreshToken != tok.RefreshToken
 	if next.RefreshToken == "" { // the provider does not rotate: keep the old one
 		next.RefreshToken = tok.RefreshToken
 	}
@@ -274,7 +285,10 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 		return nil, fmt.Errorf("save refreshed token %s: %w", key, err)
 	}
 	if r.Log != nil {
-		r.Log.Info("token refreshed", "key", key, "expires", next.Expiry)
+		r.Log.Info("token refreshed", "key", key, "expires", next.Expiry, "rotated", rotated)
+	}
+	if r.Observe != nil {
+		r.Observe(ctx, key, rotated, nil)
 	}
 	return next, nil
 }

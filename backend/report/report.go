@@ -41,6 +41,9 @@ type Report struct {
 	Rows        []Row          `json:"connections"`
 	// Fleet holds the Health page's charts, drawn inline in the HTML.
 	Fleet *domain.FleetHealth `json:"fleet,omitempty"`
+	// Audit is the audit log's credential events, newest first (never a
+	// secret).
+	Audit []domain.AuditEvent `json:"audit"`
 }
 
 // Formats lists the supported formats.
@@ -63,6 +66,14 @@ func Render(r Report, format string) ([]byte, string, error) {
 			}
 			_ = w.Write([]string{row.ID, row.Label, row.Provider, string(row.Status), strconv.FormatBool(row.Interrupted), row.Identity, checked,
 				pct(row.Uptime24h), pct(row.Uptime7d), pct(row.Uptime30d), row.LastError})
+		}
+		if len(r.Audit) > 0 {
+			// The audit log follows as a second block with the same number
+			// of columns, after a header row whose fields start with audit_.
+			_ = w.Write([]string{"audit_at", "audit_connection_id", "audit_connection", "audit_action", "audit_outcome", "audit_actor", "audit_detail", "", "", "", ""})
+			for _, e := range r.Audit {
+				_ = w.Write([]string{e.At.UTC().Format(time.RFC3339), e.ConnectionID, e.ConnectionLabel, e.Action, e.Outcome, e.Actor, e.Detail, "", "", "", ""})
+			}
 		}
 		w.Flush()
 		return buf.Bytes(), "text/csv", w.Error()
@@ -139,5 +150,11 @@ th,td{border-bottom:1px solid #e5e7eb;padding:.4em .6em;text-align:left;vertical
 <td class="{{if .Interrupted}}interrupted{{else}}{{.Status}}{{end}}">{{if .Interrupted}}interrupted{{else}}{{.Status}}{{end}} — {{.Description}}</td>
 <td>{{.Identity}}</td><td>{{when .LastChecked}}</td><td>{{pct .Uptime24h}}</td><td>{{pct .Uptime7d}}</td><td>{{pct .Uptime30d}}</td>
 <td>{{spark .Recent}}</td><td>{{.LastError}}</td></tr>
-{{end}}</tbody></table></body></html>
+{{end}}</tbody></table>
+{{if .Audit}}<h2>Activity</h2>
+<p class="muted">Credential events, newest first: who used or changed which credential, when. Never a secret.</p>
+<table><thead><tr><th>When</th><th>Connection</th><th>Action</th><th>Outcome</th><th>Actor</th><th>Detail</th></tr></thead><tbody>
+{{range .Audit}}<tr><td>{{.At.UTC.Format "2006-01-02 15:04:05 UTC"}}</td><td>{{.ConnectionLabel}}</td><td>{{.Action}}</td>
+<td class="{{if eq .Outcome "failed"}}error{{else if eq .Outcome "transient"}}interrupted{{end}}">{{.Outcome}}</td><td>{{.Actor}}</td><td>{{.Detail}}</td></tr>
+{{end}}</tbody></table>{{end}}</body></html>
 `))

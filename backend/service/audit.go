@@ -63,3 +63,83 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter) ([]domain
 	f.Actor = strings.TrimSpace(f.Actor)
 	return s.store.ListAudit(ctx, f)
 }
+
+// auditCheck records a check that changed a connection's status (or its
+// first one): a sweep every 15 minutes of unchanged connections would only
+// bury the events that matter.
+func (s *Service) auditCheck(ctx context.Context, prev, c domain.Connection) {
+	if prev.ID != "" && prev.Status == c.Status && prev.Interrupted() == c.Interrupted() {
+		return
+	}
+	outcome, detail := OutcomeOK, c.StatusDescription
+	if c.LastError != nil && c.Status != domain.StatusActive {
+		outcome, detail = OutcomeFailed, c.LastError.Message
+	} else if c.Interrupted() {
+		outcome, detail = domain.OutcomeTransient, c.LastError.Message
+	}
+	if prev.ID != "" && prev.Status != "" {
+		detail = string(prev.Status) + " → " + string(c.Status) + ": " + detail
+	}
+	s.audit(ctx, c, domain.AuditValidated, outcome, detail)
+}
+
+// auditRefresh records an OAuth refresh (oauth.Refresher.Observe): which
+// connection's token, whether the provider rotated the refresh token, and
+// a failure's class (transient or permanent).
+func (s *Service) auditRefresh(ctx context.Context, key string, rotated bool, failed *domain.CheckResult) {
+	c, ok := s.tokenOwner(ctx, key)
+	if !ok {
+		return
+	}
+	switch {
+	case failed == nil && rotated:
+		s.audit(ctx, c, domain.AuditRefreshed, OutcomeOK, "refresh token rotated")
+	case failed == nil:
+		s.audit(ctx, c, domain.AuditRefreshed, OutcomeOK, "")
+	case failed.Class.Permanent():
+		s.audit(ctx, c, domain.AuditRefreshFailed, OutcomeFailed, "permanent ("+string(failed.Class)+"): "+failed.Message)
+	default:
+		s.audit(ctx, c, domain.AuditRefreshFailed, domain.OutcomeTransient, "transient ("+string(failed.Class)+"): "+failed.Message)
+	}
+}
+
+// tokenOwner is the connection whose OAuth token is stored under key (for a
+// linked group, its first member).
+func (s *Service) tokenOwner(ctx context.Context, key string) (domain.Connection, bool) {
+	id := strings.TrimPrefix(key, "oauth-token/")
+	if c, err := s.store.GetConnection(ctx, id); err == nil {
+		return c, true
+	}
+	all, err := s.store.ListConnections(ctx)
+	if err != nil {
+		return domain.Connection{}, false
+	}
+	for _, c := range all {
+		if c.Config[GroupKey] == id {
+			return c, true
+		}
+	}
+	return domain.Connection{}, false
+}
+
+// portalActor names a portal client as the actor of what follows in ctx.
+func (s *Service) portalActor(ctx context.Context, clientID string) context.Context {
+	name := clientID
+	if c, err := s.store.GetClient(ctx, clientID); err == nil {
+		name = c.Name
+	}
+	return WithActor(ctx, "portal client "+name)
+}
+
+// portalSessionEnded records the end of a client's portal session, on the
+// connection of the link that opened it.
+func (s *Service) portalSessionEnded(ctx context.Context, ps domain.PortalSession, why string) {
+	ctx = s.portalActor(ctx, ps.ClientID)
+	c := domain.Connection{}
+	if r, err := s.store.GetRequest(ctx, ps.RequestID); err == nil {
+		if got, err := s.store.GetConnection(ctx, r.ConnectionID); err == nil {
+			c = got
+		}
+	}
+	s.audit(ctx, c, domain.AuditPortalEnded, OutcomeOK, why)
+}

@@ -169,6 +169,7 @@ func (s *Service) CreateReconnectRequest(ctx context.Context, connectionID, base
 	body := fmt.Sprintf("Hello %s,\n\n%s. Open this link, then choose %s and approve access at the provider:\n\n%s\n\nThe link works once and expires on %s. You will never be asked for a password or token.\n",
 		client.Name, ask, action, r.URL, r.ExpiresAt.Format("2 Jan 2006"))
 	r.Mailto = "mailto:?subject=" + url.PathEscape(subject) + "&body=" + url.PathEscape(body)
+	s.audit(ctx, c, domain.AuditLinkCreated, OutcomeOK, "for client "+client.Name+", expires "+r.ExpiresAt.Format("2 Jan 2006"))
 	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: r.State})
 	return r, nil
 }
@@ -299,10 +300,18 @@ func (s *Service) OpenRequest(ctx context.Context, token string) (domain.PortalS
 		return domain.PortalSession{}, err
 	}
 	if !ok {
+		if c, err := s.store.GetConnection(ctx, r.ConnectionID); err == nil {
+			s.audit(WithActor(ctx, "portal client "+client.Name), c, domain.AuditLinkOpened, OutcomeFailed, "the link was already used")
+		}
 		return domain.PortalSession{}, domain.Errorf(domain.EUnauthorized, "This link was already used. Ask for a new one if you need to reconnect again.")
 	}
 	ps := s.startPortalSession(client, r.ID)
 	s.log.Info("reconnection link opened", "request", r.ID, "client", client.ID)
+	if c, err := s.store.GetConnection(ctx, r.ConnectionID); err == nil {
+		actx := WithActor(ctx, "portal client "+client.Name)
+		s.audit(actx, c, domain.AuditLinkOpened, OutcomeOK, "")
+		s.audit(actx, c, domain.AuditPortalStarted, OutcomeOK, "")
+	}
 	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: domain.RequestOpened})
 	return ps, nil
 }
@@ -352,6 +361,7 @@ func (s *Service) PortalConnections(ctx context.Context, clientID string) ([]dom
 
 // PortalRefresh is the portal's Refresh credential.
 func (s *Service) PortalRefresh(ctx context.Context, clientID, id string) (domain.PortalConnection, error) {
+	ctx = s.portalActor(ctx, clientID)
 	own, err := s.portalConnection(ctx, clientID, id)
 	if err != nil {
 		return domain.PortalConnection{}, err
@@ -369,6 +379,7 @@ func (s *Service) PortalRefresh(ctx context.Context, clientID, id string) (domai
 
 // PortalReconnect starts consent for the client's own connection.
 func (s *Service) PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error) {
+	ctx = s.portalActor(ctx, clientID)
 	own, err := s.portalConnection(ctx, clientID, id)
 	if err != nil {
 		return domain.ConsentStatus{}, err

@@ -252,6 +252,13 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 			}
 			s.recordCheck(ctx, saved)
 			s.log.Info("connection reauthorized", "connection", x.ID, "new_client", newClient)
+			if x.ID == c.ID {
+				detail := ""
+				if newClient {
+					detail = "with a new OAuth client"
+				}
+				s.audit(ctx, saved, domain.AuditReauthorized, OutcomeOK, detail)
+			}
 			s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		}
 		return c.ID, nil

@@ -48,6 +48,11 @@ func (s *Service) createConnections(ctx context.Context, conns []domain.Connecti
 	}
 	for _, x := range conns {
 		s.log.Info("connection created", "connection", x.ID, "provider", x.Provider, "mode", x.AuthMode)
+		detail := "validated: " + x.StatusDescription
+		if x.Config[domain.ConfigAwaitingClient] != "" {
+			detail = x.StatusDescription
+		}
+		s.audit(ctx, x, domain.AuditCreated, OutcomeOK, detail)
 		s.recordCheck(ctx, x)
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 	}

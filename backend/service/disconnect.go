@@ -88,6 +88,10 @@ func (s *Service) DisconnectConnection(ctx context.Context, id string) (domain.C
 		}
 		s.recordCheck(ctx, saved)
 		s.log.Info("connection disconnected", "connection", x.ID, "revoked_at_provider", confirmed)
+		s.audit(ctx, saved, domain.AuditDisconnected, OutcomeOK, msg)
+		if confirmed && x.ID == c.ID {
+			s.audit(ctx, saved, domain.AuditRevoked, OutcomeOK, "The provider revoked the tokens (RFC 7009).")
+		}
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		if x.ID == c.ID {
 			out = saved

@@ -58,6 +58,9 @@ func (s *Service) ExportReport(ctx context.Context, format string) (Export, erro
 		r.Counts[key]++
 		r.Rows = append(r.Rows, row)
 	}
+	if r.Audit, err = s.store.ListAudit(ctx, domain.AuditFilter{Limit: 5000}); err != nil {
+		return Export{}, err
+	}
 	body, ctype, err := report.Render(r, format)
 	if err != nil {
 		return Export{}, err
@@ -65,9 +68,14 @@ func (s *Service) ExportReport(ctx context.Context, format string) (Export, erro
 	return Export{Filename: "patchbay-health-" + now.Format("20060102-1504") + "." + format, ContentType: ctype, Body: string(body)}, nil
 }
 
-// PruneHistory applies the retention period to the check history.
+// PruneHistory applies the retention period to the check history and the
+// audit log (kept as long).
 func (s *Service) PruneHistory(ctx context.Context, retention time.Duration) (int64, error) {
-	return s.store.Prune(ctx, s.now().Add(-retention))
+	cutoff := s.now().Add(-retention)
+	if _, err := s.store.PruneAudit(ctx, cutoff); err != nil {
+		return 0, err
+	}
+	return s.store.Prune(ctx, cutoff)
 }
 
 // UptimeWindows is a connection's uptime over the Monitoring tab's windows.

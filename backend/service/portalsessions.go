@@ -95,6 +95,15 @@ func (s *Service) PortalSession(ctx context.Context, id string) (domain.PortalSe
 		ps, ended = e.PortalSession, e.ended
 	}
 	s.sessions.mu.Unlock()
+	if ok && !ended && !s.now().Before(ps.ExpiresAt) {
+		s.sessions.mu.Lock()
+		first := !e.ended
+		e.ended = true
+		s.sessions.mu.Unlock()
+		if first {
+			s.portalSessionEnded(ctx, ps, "expired")
+		}
+	}
 	if !ok || id == "" || !s.now().Before(ps.ExpiresAt) {
 		return domain.PortalSession{}, domain.Errorf(domain.EUnauthorized, msgSessionEnded)
 	}
@@ -118,15 +127,18 @@ func (s *Service) PortalSession(ctx context.Context, id string) (domain.PortalSe
 // endSessions ends the live sessions match selects and returns how many.
 func (s *Service) endSessions(match func(domain.PortalSession) bool) int {
 	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	n := 0
+	var ended []domain.PortalSession
 	for _, e := range s.sessions.m {
 		if !e.ended && match(e.PortalSession) {
 			e.ended = true
-			n++
+			ended = append(ended, e.PortalSession)
 		}
 	}
-	return n
+	s.sessions.mu.Unlock()
+	for _, ps := range ended {
+		s.portalSessionEnded(context.Background(), ps, "ended: the client was archived or the link revoked")
+	}
+	return len(ended)
 }
 
 // ListPortalSessions lists a client's live portal sessions ("" for every

@@ -20,6 +20,22 @@ var identityFields = map[string]bool{"email": true, "username": true}
 // the old secret and settings, and says why. It never changes the auth mode
 // or any other setting.
 func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in domain.ReauthDraft) (domain.ReauthResult, error) {
+	out, err := s.reauthenticate(ctx, id, in)
+	if c, gerr := s.store.GetConnection(ctx, id); gerr == nil {
+		if err != nil {
+			s.audit(ctx, c, domain.AuditReauthenticated, OutcomeFailed, domain.Public(err).Message)
+		} else {
+			detail := ""
+			if in.Pool != "" {
+				detail = "pool: " + in.Pool
+			}
+			s.audit(ctx, c, domain.AuditReauthenticated, OutcomeOK, detail)
+		}
+	}
+	return out, err
+}
+
+func (s *Service) reauthenticate(ctx context.Context, id string, in domain.ReauthDraft) (domain.ReauthResult, error) {
 	c, p, m, err := s.resolve(ctx, id)
 	if err != nil {
 		return domain.ReauthResult{}, err

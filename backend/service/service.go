@@ -158,6 +158,7 @@ func New(o Options) *Service {
 	}
 	s.life, s.stop = context.WithCancel(context.Background())
 	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now}
+	s.refresher.Observe = s.auditRefresh
 	return s
 }
 
@@ -490,6 +491,7 @@ func (s *Service) DeleteConnection(ctx context.Context, id string) (string, erro
 		return "", fmt.Errorf("delete connection %s: %w", id, err)
 	}
 	s.log.Info("connection deleted", "connection", id)
+	s.audit(ctx, c, domain.AuditDeleted, OutcomeOK, msg)
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: id, Deleted: true})
 	return msg, nil
 }
@@ -605,6 +607,7 @@ func tokenRefused(res domain.CheckResult) bool {
 // was replaced meanwhile is dropped; the connection as stored is returned.
 func (s *Service) saveCheck(ctx context.Context, c domain.Connection) (domain.Connection, error) {
 	c.UpdatedAt = s.now().UTC()
+	prev, _ := s.store.GetConnection(ctx, c.ID)
 	ok, err := s.store.RecordCheck(ctx, c)
 	if err != nil {
 		return domain.Connection{}, fmt.Errorf("record check of connection %s: %w", c.ID, err)
@@ -618,6 +621,7 @@ func (s *Service) saveCheck(ctx context.Context, c domain.Connection) (domain.Co
 		return domain.Connection{}, err
 	}
 	c.Label = stored.Label // the bell names it as it is called now
+	s.auditCheck(ctx, prev, c)
 	s.recordCheck(ctx, c)
 	s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 	return stored, nil
