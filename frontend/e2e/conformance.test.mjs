@@ -192,7 +192,15 @@ for (const cfg of CONFIGS) describe(`conformance: oidc-provider, ${cfg.name}`, {
       // ends in error.
       let results = await Promise.all(Array.from({ length: 20 }, () => rpc(page, 'CheckConnection', [conn.id])));
       for (const r of results) assert.equal(r.status, 'active', `a check ended ${r.status}: ${JSON.stringify(r.lastError)}`);
-      assert.equal(op.stats.refreshes, 0, 'uses of a fresh token refreshed it');
+      // The token is fresh until half its lifetime; the real server's clock
+      // runs on, so the count only means something if the checks ended
+      // before that (they take well under a second; say so if not).
+      if (Date.now() < op.stats.issuedAt + (cfg.accessTTL / 2) * 1000) {
+        assert.equal(op.stats.refreshes, 0, 'uses of a fresh token refreshed it');
+      } else {
+        t.diagnostic(`the first checks ended after half the token's life (${cfg.accessTTL / 2} s): the no-refresh count was not asserted`);
+        op.stats.refreshes = 0;
+      }
 
       if (cfg.waitHalfLife) {
         // Past half the token's lifetime, 20 concurrent uses: exactly one
