@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -188,7 +189,11 @@ func appJWT(appID, pemKey string, now time.Time) (string, error) {
 	}
 	enc := base64.RawURLEncoding
 	header := enc.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
-	claims, err := json.Marshal(map[string]any{"iat": now.Add(-60 * time.Second).Unix(), "exp": now.Add(9 * time.Minute).Unix(), "iss": appID})
+	var iss any = appID // a client ID (Iv…) is a string
+	if n, err := strconv.ParseInt(appID, 10, 64); err == nil {
+		iss = n // an App ID is the integer GitHub's examples use
+	}
+	claims, err := json.Marshal(map[string]any{"iat": now.Add(-60 * time.Second).Unix(), "exp": now.Add(9 * time.Minute).Unix(), "iss": iss})
 	if err != nil {
 		return "", err
 	}
