@@ -24,7 +24,6 @@ import (
 
 	"patchbay/backend/desktop"
 	"patchbay/backend/domain"
-	evts "patchbay/backend/events"
 	"patchbay/backend/fakes"
 	"patchbay/backend/httpapi"
 	"patchbay/backend/providers"
@@ -261,10 +260,11 @@ func scheduleSweeps(ctx context.Context, app *app, every time.Duration, assets f
 }
 
 // runPortal serves the client portal alone on the portal address of
-// Settings (none by default), following changes to it until ctx ends.
+// Settings (none by default), following changes to it until ctx ends. It
+// follows the service's SettingsSaved signal, never the event bus (which
+// drops events for a subscriber that falls behind).
 func runPortal(ctx context.Context, app *app, assets fs.FS) {
-	events, stop := app.svc.Bus().Subscribe()
-	defer stop()
+	saved := app.svc.SettingsSaved()
 	var (
 		current string
 		srv     *http.Server
@@ -307,13 +307,8 @@ func runPortal(ctx context.Context, app *app, assets fs.FS) {
 		select {
 		case <-ctx.Done():
 			return
-		case ev, ok := <-events:
-			if !ok {
-				return
-			}
-			if ev.Topic == evts.SettingsChanged {
-				apply()
-			}
+		case <-saved:
+			apply()
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/events"
 )
 
 // TestPortalListenerFollowsSettings: the portal address of Settings starts a
@@ -90,5 +91,50 @@ func TestPortalListenerFollowsSettings(t *testing.T) {
 	listening("")
 	if status, _ := get(base + "/portal/connections"); status != 0 {
 		t.Fatalf("the portal still answers after it was turned off: %d", status)
+	}
+}
+
+// TestPortalListenerFollowsSettingsWhileTheBusIsFlooded: the listener
+// follows a saved portal address even while 10,000 events flood the bus
+// (which drops events for a subscriber that falls behind).
+func TestPortalListenerFollowsSettingsWhileTheBusIsFlooded(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app, err := start(ctx, common{demo: true, demoEmpty: true}, Env{Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	defer func() { cancel(); app.svc.Wait(); app.close() }()
+	assets := fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay portal</title>")}}
+	app.svc.Go(func() { runPortal(ctx, app, assets) })
+	// A slow subscriber, like a UI that is busy: its buffer fills up.
+	_, stop := app.svc.Bus().Subscribe()
+	defer stop()
+	flooded := make(chan struct{})
+	go func() {
+		defer close(flooded)
+		for i := 0; i < 100; i++ {
+			for j := 0; j < 100; j++ {
+				app.svc.Bus().Publish(events.ConnectionChanged, events.ConnectionRef{ID: "conn_other"})
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := free.Addr().String()
+	free.Close()
+	if _, err := app.svc.UpdateSettings(ctx, domain.Settings{DesktopNotifications: true, PortalAddress: port}); err != nil {
+		t.Fatal(err)
+	}
+	<-flooded
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		set, _ := app.svc.GetSettings(ctx)
+		if strings.HasPrefix(set.PortalListening, "Listening on "+port) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the portal did not follow the saved address within 5 s: %q", set.PortalListening)
+		}
 	}
 }

@@ -57,6 +57,7 @@ type Service struct {
 	bg            sync.WaitGroup     // background goroutines (Wait)
 	life          context.Context    // ends when Wait is called: work started by the service stops
 	stop          context.CancelFunc // ends life
+	settingsSaved chan struct{}      // SettingsSaved: capacity 1, coalescing
 	portalMu      sync.Mutex
 	portalStatus  string // the portal listener's state, for Settings
 	actor         string // the audit log's default actor (Options.Actor)
@@ -157,6 +158,7 @@ func New(o Options) *Service {
 		sweepOptions: o.Sweep,
 	}
 	s.life, s.stop = context.WithCancel(context.Background())
+	s.settingsSaved = make(chan struct{}, 1)
 	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now}
 	s.refresher.Observe = s.auditRefresh
 	return s

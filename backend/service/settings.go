@@ -184,10 +184,20 @@ func (s *Service) UpdateSettings(ctx context.Context, in domain.Settings) (domai
 		"trusted_proxy", strings.Join(trusted, ", "), "keep_running", in.KeepRunning, "start_at_login", in.StartAtLogin)
 	out, err := s.GetSettings(ctx)
 	if err == nil {
-		s.bus.Publish(events.SettingsChanged, out)
+		s.bus.Publish(events.SettingsChanged, out) // for the UI
+		select {
+		case s.settingsSaved <- struct{}{}: // for the portal listener
+		default: // one is pending already: the follower reads the latest settings
+		}
 	}
 	return out, err
 }
+
+// SettingsSaved signals that Settings were saved, for the one internal
+// follower (the portal listener). Unlike the event bus, it never drops a
+// change: a signal stays pending until received, and several saves in a row
+// coalesce into one, after which the follower reads the current settings.
+func (s *Service) SettingsSaved() <-chan struct{} { return s.settingsSaved }
 
 // ShowDesktopNotification shows an unread, unresolved critical notification
 // as an OS notification. The UI calls it for a new one while the window is in
