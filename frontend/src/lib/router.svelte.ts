@@ -15,6 +15,7 @@ export type Route =
   | { name: 'clients' }
   | { name: 'connections'; workspace: string }
   | { name: 'settings' }
+  | { name: 'activity' }
   | { name: 'notfound'; path: string };
 
 interface Pattern {
@@ -42,6 +43,7 @@ const PATTERNS: Pattern[] = [
   })),
   pattern('/clients', () => ({ name: 'clients' })),
   pattern('/settings', () => ({ name: 'settings' })),
+  pattern('/activity', () => ({ name: 'activity' })),
   // Seed 004: the banner and the bell open the workspace's Connections page.
   // Last, so /integrations/{id} and the other fixed paths win.
   pattern('/:workspace/connections', (p) => ({ name: 'connections', workspace: p.workspace ?? '' })),
@@ -94,6 +96,8 @@ export function hrefFor(route: Route): string {
       return `/${encodeURIComponent(route.workspace)}/connections`;
     case 'settings':
       return '/settings';
+    case 'activity':
+      return '/activity';
     case 'notfound':
       return route.path;
   }

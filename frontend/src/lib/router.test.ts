@@ -12,6 +12,7 @@ describe('matchRoute', () => {
     ['/integrations/conn_42/settings', { name: 'integration', id: 'conn_42', tab: 'settings' }],
     ['/runs', { name: 'runs' }],
     ['/clients', { name: 'clients' }],
+    ['/activity', { name: 'activity' }],
   ])('%s', (path, want) => {
     expect(matchRoute(path)).toEqual(want);
   });
