@@ -454,12 +454,14 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		}
 	}
 	a.trace.mark("secret store")
+	repairPerms(dir, log) // before the store opens: the secrets file and an existing database
 	st, err := store.Open(filepath.Join(dir, "patchbay.db"))
 	if err != nil {
 		a.close()
 		return nil, err
 	}
 	a.store = st
+	repairPerms(dir, log) // the database, WAL and SHM SQLite just created
 	a.trace.mark("database open and migrated")
 	cat, err := providers.Load()
 	if err != nil {

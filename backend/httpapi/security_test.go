@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/httpapi"
 )
 
 // TestSecArchivedClientSessionStillWorks (review finding 1): archiving a
@@ -202,5 +203,59 @@ func TestSecSharedRateLimitBucket(t *testing.T) {
 	}
 	if _, err := w.svc.UpdateSettings(ctx, domain.Settings{TrustedProxy: "not-an-ip"}); domain.Public(err).Field != "trustedProxy" {
 		t.Fatalf("a bad trusted proxy was accepted: %v", err)
+	}
+}
+
+// TestSecTokenRedirectStaysOnOrigin (review finding 14): the ?token=
+// exchange redirects to a cleaned path of this origin, never to
+// "/\evil.example" (which browsers read as //evil.example).
+func TestSecTokenRedirectStaysOnOrigin(t *testing.T) {
+	h := newHarness(t)
+	for _, p := range []string{"/%5Cevil.example", "//evil.example", "/%5C%5Cevil.example/x", "/\\evil.example"} {
+		resp, err := noRedirect().Get(h.ts.URL + p + "?token=" + h.srv.Token() + "&tab=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc := resp.Header.Get("Location")
+		// (a 307 is ServeMux cleaning the path first, on this origin)
+		if (resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusTemporaryRedirect) || !strings.HasPrefix(loc, "/") ||
+			strings.HasPrefix(loc, "//") || strings.Contains(loc, "\\") || (resp.StatusCode == http.StatusSeeOther && strings.Contains(loc, "token")) {
+			t.Errorf("GET %s?token=…: %d Location %q", p, resp.StatusCode, loc)
+		}
+	}
+	if got := httpapi.CleanRedirect("/integrations/conn_1/monitoring"); got != "/integrations/conn_1/monitoring" {
+		t.Errorf("a normal path was changed: %q", got)
+	}
+}
+
+// TestSecPortalCookieSecure (review finding 10): when clients reach the
+// portal over https (the public base URL), the session cookie is Secure.
+func TestSecPortalCookieSecure(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		public string
+		secure bool
+	}{{"", false}, {"https://portal.example.com", true}} {
+		if _, err := w.svc.UpdateSettings(ctx, domain.Settings{PublicBaseURL: tt.public}); err != nil {
+			t.Fatal(err)
+		}
+		req, err := w.svc.CreateReconnectRequest(ctx, w.connA, w.ts.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := req.URL[strings.Index(req.URL, "/portal/r/"):]
+		r, _ := http.NewRequest("POST", w.ts.URL+p, nil)
+		r.Header.Set("Origin", w.ts.URL)
+		resp, err := noRedirect().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cs := resp.Cookies()
+		if resp.StatusCode != http.StatusSeeOther || len(cs) != 1 || cs[0].Secure != tt.secure || !cs[0].HttpOnly || cs[0].SameSite != http.SameSiteStrictMode {
+			t.Fatalf("public base %q: %d cookies %+v, want Secure=%v", tt.public, resp.StatusCode, cs, tt.secure)
+		}
 	}
 }

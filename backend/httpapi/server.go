@@ -211,7 +211,7 @@ func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: CookieName, Value: s.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 		q := r.URL.Query()
 		q.Del("token")
-		target := r.URL.Path
+		target := CleanRedirect(r.URL.Path)
 		if len(q) > 0 {
 			target += "?" + q.Encode()
 		}
@@ -319,4 +319,15 @@ func randomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// CleanRedirect makes a request path safe to redirect to on this origin:
+// backslashes (which browsers treat as slashes) become slashes, the path
+// is cleaned, and it never starts with "//" (another host).
+func CleanRedirect(p string) string {
+	p = path.Clean("/" + strings.ReplaceAll(p, "\\", "/"))
+	for strings.HasPrefix(p, "//") {
+		p = p[1:]
+	}
+	return p
 }

@@ -64,8 +64,12 @@ func Render(r Report, format string) ([]byte, string, error) {
 			if row.LastChecked != nil {
 				checked = row.LastChecked.UTC().Format(time.RFC3339)
 			}
-			_ = w.Write([]string{row.ID, row.Label, row.Provider, string(row.Status), strconv.FormatBool(row.Interrupted), row.Identity, checked,
-				pct(row.Uptime24h), pct(row.Uptime7d), pct(row.Uptime30d), row.LastError})
+			cells := []string{row.ID, row.Label, row.Provider, string(row.Status), strconv.FormatBool(row.Interrupted), row.Identity, checked,
+				pct(row.Uptime24h), pct(row.Uptime7d), pct(row.Uptime30d), row.LastError}
+			for i := range cells {
+				cells[i] = CSVCell(cells[i])
+			}
+			_ = w.Write(cells)
 		}
 		if len(r.Audit) > 0 {
 			// The audit log follows as a second block with the same number
@@ -158,3 +162,13 @@ th,td{border-bottom:1px solid #e5e7eb;padding:.4em .6em;text-align:left;vertical
 <td class="{{if eq .Outcome "failed"}}error{{else if eq .Outcome "transient"}}interrupted{{end}}">{{.Outcome}}</td><td>{{.Actor}}</td><td>{{.Detail}}</td></tr>
 {{end}}</tbody></table>{{end}}</body></html>
 `))
+
+// CSVCell makes a cell safe to open in a spreadsheet: text that starts
+// with =, +, -, @, a tab or a carriage return (a formula to Excel, Calc and
+// Sheets) is prefixed with ' so it stays text (OWASP "CSV Injection").
+func CSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

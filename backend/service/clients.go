@@ -116,9 +116,16 @@ func (s *Service) portalGroupOwned(ctx context.Context, c domain.Connection) err
 	return nil
 }
 
-// signer returns the portal's HMAC signer; its key lives in the secret store
-// and is created on first use.
+// signer returns the portal's HMAC signer. Its key lives in the secret
+// store; it is read (or created, if absent) once per process under a lock,
+// so concurrent first uses agree on one key and anonymous link requests
+// never reach the keyring.
 func (s *Service) signer(ctx context.Context) (portal.Signer, error) {
+	s.signerMu.Lock()
+	defer s.signerMu.Unlock()
+	if s.signerKey != nil {
+		return portal.Signer{Key: s.signerKey}, nil
+	}
 	key, err := s.secrets.Get(ctx, portalKeyName)
 	if errors.Is(err, secrets.ErrNotFound) {
 		b := make([]byte, 32)
@@ -129,7 +136,8 @@ func (s *Service) signer(ctx context.Context) (portal.Signer, error) {
 	if err != nil {
 		return portal.Signer{}, fmt.Errorf("portal signing key: %w", err)
 	}
-	return portal.Signer{Key: []byte(key)}, nil
+	s.signerKey = []byte(key)
+	return portal.Signer{Key: s.signerKey}, nil
 }
 
 // CreateReconnectRequest creates a signed, expiring, single-use link for a

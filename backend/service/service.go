@@ -62,6 +62,8 @@ type Service struct {
 	portalStatus  string // the portal listener's state, for Settings
 	actor         string // the audit log's default actor (Options.Actor)
 	sessions      portalSessions
+	signerMu      sync.Mutex
+	signerKey     []byte // the portal's link-signing key, once loaded
 }
 
 // Go runs fn in a background goroutine that Wait waits for.

@@ -1,0 +1,71 @@
+package service_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/secrets"
+)
+
+// countingSecrets counts reads of the portal's signing key.
+type countingSecrets struct {
+	secrets.Store
+	keyReads atomic.Int32
+}
+
+func (c *countingSecrets) Get(ctx context.Context, key string) (string, error) {
+	if key == "portal/hmac-key" {
+		c.keyReads.Add(1)
+	}
+	return c.Store.Get(ctx, key)
+}
+
+// TestSecSignerKeyReadOnce (review finding 9): the link-signing key is read
+// from (or created in) the secret store once per process, not on every
+// anonymous link request, and concurrent first uses create one key: every
+// link signed then still opens.
+func TestSecSignerKeyReadOnce(t *testing.T) {
+	sec := &countingSecrets{Store: secrets.NewMemory()}
+	e := newEnvWith(t, sec, catalogue(t, linkedCatalogue))
+	ctx := context.Background()
+	e.fake.SetKey("ado-pat-000000000000001", true)
+	if _, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "boards", AuthMode: "pat", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url, Secrets: map[string]string{"token": "ado-pat-000000000000001"}}); err != nil {
+		t.Fatal(err)
+	}
+	client, _ := e.svc.CreateClient(ctx, "Acme")
+	all, _ := e.svc.ListConnections(ctx)
+	if _, err := e.svc.SetConnectionOwner(ctx, all[0].ID, client.ID); err != nil {
+		t.Fatal(err)
+	}
+	links := make([]string, 20)
+	var wg sync.WaitGroup
+	for i := range links {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := e.svc.CreateReconnectRequest(ctx, all[0].ID, "http://127.0.0.1:1")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			links[i] = r.URL[strings.LastIndex(r.URL, "/")+1:]
+		}()
+	}
+	wg.Wait()
+	for i := 0; i < 50; i++ {
+		_, _ = e.svc.PreviewRequest(ctx, "forged.token")
+	}
+	for _, l := range links {
+		if _, err := e.svc.PreviewRequest(ctx, l); err != nil {
+			t.Fatalf("a link signed during the first concurrent uses does not verify: %v", err)
+		}
+	}
+	if n := sec.keyReads.Load(); n != 1 {
+		t.Fatalf("the signing key was read %d times, want once", n)
+	}
+}
