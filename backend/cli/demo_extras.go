@@ -98,7 +98,7 @@ func seedHistory(ctx context.Context, svc *service.Service, st *store.Store, con
 					res = domain.CheckResult{Class: domain.ClassProviderDown, HTTPStatus: 503, Message: "The provider had an internal error (HTTP 503).", CheckedAt: at, LatencyMS: base}
 				case c.Label == "Alerts Slack" && d <= 2 && k >= 2:
 					res = domain.CheckResult{Class: domain.ClassRevoked, HTTPStatus: 200, Message: "Slack says the token was revoked (token_revoked).", CheckedAt: at, LatencyMS: base}
-				case r%53 == 0:
+				case r%181 == 0:
 					res = domain.CheckResult{Class: domain.ClassNetwork, Message: "The provider did not answer in time.", CheckedAt: at, LatencyMS: 10000}
 				}
 				list = append(list, res)

@@ -1,6 +1,6 @@
 // Takes the README screenshot: the Integrations page of `patchbay serve --demo`
 // with a few integrations, at 1280x800.
-// Run: PATCHBAY_BIN=/abs/path/patchbay node e2e/screenshot.mjs [out.png] [--form out-form.png]
+// Run: PATCHBAY_BIN=/abs/path/patchbay node e2e/screenshot.mjs [out.png] [--form out-form.png] [--health out-health.png]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, rpc, startServer } from './server.mjs';
@@ -9,6 +9,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const formAt = args.indexOf('--form');
 const formOut = formAt >= 0 ? args.splice(formAt, 2)[1] : '';
+const healthAt = args.indexOf('--health');
+const healthOut = healthAt >= 0 ? args.splice(healthAt, 2)[1] : '';
 const out = path.resolve(args[0] ?? path.join(here, '../../docs/screenshot.png'));
 
 const server = await startServer();
@@ -49,6 +51,15 @@ try {
   await page.getByRole('row').nth(1).waitFor();
   await page.screenshot({ path: out });
   console.log(`wrote ${out}`);
+
+  if (healthOut) {
+    // The Health page's fleet charts (the demo has 29 days of history).
+    await page.getByRole('link', { name: 'Health', exact: true }).click();
+    await page.getByTestId('chart-budget').waitFor();
+    await page.screenshot({ path: path.resolve(healthOut), fullPage: true });
+    console.log(`wrote ${healthOut}`);
+    await page.goto(new URL('/integrations', server.url).toString());
+  }
 
   if (formOut) {
     await page.getByRole('button', { name: 'Add integration' }).click();
