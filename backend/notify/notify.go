@@ -13,15 +13,23 @@ import (
 	"time"
 
 	"patchbay/backend/domain"
-	"patchbay/backend/store"
 )
 
 // DefaultExpiryWarning is how far ahead of a token's expiry the bell warns.
 const DefaultExpiryWarning = 7 * 24 * time.Hour
 
+// Store is what the bell needs from the database (store.Store is one): at
+// most one open notification of a kind per connection, added and resolved
+// only while the connection's stored status is the given one.
+type Store interface {
+	AddNotification(ctx context.Context, n domain.Notification, while domain.Status) (bool, error)
+	ResolveNotifications(ctx context.Context, connectionID, kind string, at time.Time, while domain.Status) (int64, error)
+	OpenNotification(ctx context.Context, connectionID, kind string) (*domain.Notification, error)
+}
+
 // Notifier applies the bell rules to connections as they change.
 type Notifier struct {
-	Store *store.Store
+	Store Store
 	// ExpiryWarning is the warning window (DefaultExpiryWarning if 0).
 	ExpiryWarning time.Duration
 	// Now is the clock the bell's times and expiry window follow (the

@@ -19,7 +19,6 @@ import (
 
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
-	"patchbay/backend/store"
 )
 
 // RunChanged is the event topic carrying RunRef after a run changed.
@@ -37,9 +36,21 @@ type Executor interface {
 	Execute(ctx context.Context, step domain.Step) (output string, res domain.CheckResult, err error)
 }
 
+// Store is what the engine needs from the database (store.Store is one):
+// runs, saved whole when created and changed only by compare-and-set
+// transitions, and the state of the connections they use.
+type Store interface {
+	SaveRun(ctx context.Context, r domain.Run) error
+	GetRun(ctx context.Context, id string) (domain.Run, error)
+	UpdateRun(ctx context.Context, id string, change func(*domain.Run) error) (domain.Run, error)
+	ListRuns(ctx context.Context, status, reason string, limit int) ([]domain.Run, error)
+	RunsPausedOn(ctx context.Context, connectionID string) ([]domain.Run, error)
+	GetConnection(ctx context.Context, id string) (domain.Connection, error)
+}
+
 // Engine runs workflow runs.
 type Engine struct {
-	Store *store.Store
+	Store Store
 	Exec  Executor
 	Bus   *events.Bus
 	Log   *slog.Logger
