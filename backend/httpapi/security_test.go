@@ -259,3 +259,49 @@ func TestSecPortalCookieSecure(t *testing.T) {
 		}
 	}
 }
+
+// TestSecConsentStatusNotBoundToClient (review findings 7 and 8): a portal
+// consent's status is readable only by the client that started it (never
+// another client's, never the operator's), and a second Reconnect click
+// replaces the first pending consent (its loopback listener closes).
+func TestSecConsentStatusNotBoundToClient(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	ra, _ := w.svc.CreateReconnectRequest(ctx, w.connA, w.ts.URL)
+	rb, _ := w.svc.CreateReconnectRequest(ctx, w.connB, w.ts.URL)
+	a, b := w.browser(t), w.browser(t)
+	a.open(ra.URL)
+	b.open(rb.URL)
+	reconnect := func(br *browser, conn string) string {
+		status, body := br.do("POST", "/portal/api/connections/"+conn+"/reconnect")
+		var rc struct{ ConsentID string }
+		_ = json.Unmarshal([]byte(body), &rc)
+		if status != 200 || rc.ConsentID == "" {
+			t.Fatalf("reconnect: %d %s", status, body)
+		}
+		return rc.ConsentID
+	}
+	first := reconnect(a, w.connA)
+	if status, body := b.do("GET", "/portal/api/consents/"+first); status != 404 {
+		t.Errorf("client B read client A's pending consent: %d %s", status, body)
+	}
+	operator, err := w.svc.ReauthorizeConnection(ctx, w.teamConn, domain.ReauthorizeDraft{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.svc.CancelConsent(ctx, operator.ID)
+	if status, body := a.do("GET", "/portal/api/consents/"+operator.ID); status != 404 {
+		t.Errorf("client A read the operator's consent: %d %s", status, body)
+	}
+	if status, _ := a.do("GET", "/portal/api/consents/"+first); status != 200 {
+		t.Errorf("client A cannot read its own consent: %d", status)
+	}
+	second := reconnect(a, w.connA)
+	if st, err := w.svc.GetConsent(ctx, first); err == nil && st.State == domain.ConsentPending {
+		t.Errorf("a second Reconnect left the first consent pending")
+	}
+	if st, _ := w.svc.GetConsent(ctx, second); st.State != domain.ConsentPending {
+		t.Errorf("the second consent is %s", st.State)
+	}
+	w.svc.CancelConsent(ctx, second)
+}

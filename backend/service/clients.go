@@ -385,9 +385,10 @@ func (s *Service) PortalRefresh(ctx context.Context, clientID, id string) (domai
 	return domain.PortalConnection{ID: c.ID, Label: c.Label, Status: c.Status, Description: c.Status.Description(), CanRefresh: true}, nil
 }
 
-// PortalReconnect starts consent for the client's own connection.
+// PortalReconnect starts consent for the client's own connection. A
+// connection has one pending portal consent: a second click replaces the
+// first (its listener closes).
 func (s *Service) PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error) {
-	ctx = s.portalActor(ctx, clientID)
 	own, err := s.portalConnection(ctx, clientID, id)
 	if err != nil {
 		return domain.ConsentStatus{}, err
@@ -395,29 +396,48 @@ func (s *Service) PortalReconnect(ctx context.Context, clientID, id string) (dom
 	if err := s.portalGroupOwned(ctx, own); err != nil {
 		return domain.ConsentStatus{}, err
 	}
+	var st domain.ConsentStatus
 	// With a public address, the provider sends the client back to the
 	// portal itself (register {base}/portal/oauth/callback with the app).
 	if base := s.portalBase(ctx, ""); base != "" {
-		return s.reauthorize(ctx, id, domain.ReauthorizeDraft{}, &handoff{callback: base + PortalCallbackPath, done: base + "/portal/connections?connected=" + url.QueryEscape(id)})
+		st, err = s.reauthorize(ctx, id, domain.ReauthorizeDraft{}, &handoff{callback: base + PortalCallbackPath, done: base + "/portal/connections?connected=" + url.QueryEscape(id)})
+	} else {
+		st, err = s.ReauthorizeConnection(ctx, id, domain.ReauthorizeDraft{})
 	}
-	return s.ReauthorizeConnection(ctx, id, domain.ReauthorizeDraft{})
+	if err != nil {
+		return st, err
+	}
+	if prev := s.bindPortalConsent(ctx, st.ID, clientID, id); prev != "" {
+		if old, err := s.GetConsent(ctx, prev); err == nil && old.State == domain.ConsentPending {
+			_ = s.CancelConsent(ctx, prev)
+		}
+	}
+	return st, nil
 }
 
 // PortalCallbackPath is where providers send clients back to the portal.
 const PortalCallbackPath = "/portal/oauth/callback"
 
-// PortalConsent returns a consent's status to the client that started it.
+// PortalConsent returns a consent's status to the client that started it
+// in the portal, for a connection it still owns; any other consent is "not
+// found".
 func (s *Service) PortalConsent(ctx context.Context, clientID, consentID string) (domain.ConsentStatus, error) {
+	b, ok := s.portalConsentOf(consentID)
+	if !ok || b.clientID != clientID {
+		return domain.ConsentStatus{}, domain.Errorf(domain.ENotFound, "This sign-in is no longer known. Start again.")
+	}
+	c, err := s.portalConnection(ctx, clientID, b.connectionID)
+	if err != nil {
+		return domain.ConsentStatus{}, err
+	}
 	st, err := s.GetConsent(ctx, consentID)
 	if err != nil {
 		return st, err
 	}
 	if st.ConnectionID != "" {
-		c, err := s.portalConnection(ctx, clientID, st.ConnectionID)
-		if err != nil {
-			return domain.ConsentStatus{}, err
+		if c, err = s.store.GetConnection(ctx, c.ID); err == nil {
+			s.markRequests(ctx, c)
 		}
-		s.markRequests(ctx, c)
 	}
 	return domain.ConsentStatus{ID: st.ID, State: st.State, Message: st.Message, ConnectionID: st.ConnectionID}, nil
 }

@@ -25,7 +25,15 @@ const MaxPortalSessions = 10000
 type portalSessions struct {
 	mu sync.Mutex
 	m  map[string]*sessionEntry
+	// consents binds each consent a client started in the portal to that
+	// client and connection; pending names each connection's one pending
+	// portal consent.
+	consents map[string]portalConsent
+	pending  map[string]string
 }
+
+// portalConsent is who started a consent from the portal, for what.
+type portalConsent struct{ clientID, connectionID string }
 
 // sessionEntry is one session; an ended one stays (until it would have
 // expired) so its browser is told why it ended.
@@ -169,4 +177,43 @@ func (s *Service) EndPortalSessions(ctx context.Context, clientID string) (int, 
 	s.log.Info("portal sessions ended", "client", clientID, "count", n)
 	s.bus.Publish(events.RequestChanged, events.RequestRef{})
 	return n, nil
+}
+
+// bindPortalConsent records that a client started consent id for a
+// connection, and returns the connection's previous pending portal consent
+// ("" if none) for the caller to cancel: one pending consent per connection.
+// Bindings of consents the service no longer knows are dropped.
+func (s *Service) bindPortalConsent(ctx context.Context, id, clientID, connectionID string) (previous string) {
+	s.sessions.mu.Lock()
+	if s.sessions.consents == nil {
+		s.sessions.consents, s.sessions.pending = map[string]portalConsent{}, map[string]string{}
+	}
+	previous = s.sessions.pending[connectionID]
+	s.sessions.consents[id] = portalConsent{clientID: clientID, connectionID: connectionID}
+	s.sessions.pending[connectionID] = id
+	ids := make([]string, 0, len(s.sessions.consents))
+	for k := range s.sessions.consents {
+		ids = append(ids, k)
+	}
+	s.sessions.mu.Unlock()
+	for _, k := range ids {
+		if _, err := s.GetConsent(ctx, k); err != nil {
+			s.sessions.mu.Lock()
+			if b, ok := s.sessions.consents[k]; ok && s.sessions.pending[b.connectionID] == k {
+				delete(s.sessions.pending, b.connectionID)
+			}
+			delete(s.sessions.consents, k)
+			s.sessions.mu.Unlock()
+		}
+	}
+	return previous
+}
+
+// portalConsentOf reports which client and connection started a portal
+// consent (ok false: not started in the portal).
+func (s *Service) portalConsentOf(id string) (portalConsent, bool) {
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	b, ok := s.sessions.consents[id]
+	return b, ok
 }
