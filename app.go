@@ -220,6 +220,34 @@ func (a *App) ListAudit(f domain.AuditFilter) ([]domain.AuditEvent, error) {
 	return call(a.svc.ListAudit(a.ctx, f))
 }
 
+// CreateAlertRoute adds a webhook or Slack alert route.
+func (a *App) CreateAlertRoute(d domain.AlertRouteDraft) (domain.AlertRoute, error) {
+	return call(a.svc.CreateAlertRoute(a.ctx, d))
+}
+
+// ListAlertRoutes returns the alert routes.
+func (a *App) ListAlertRoutes() ([]domain.AlertRoute, error) {
+	return call(a.svc.ListAlertRoutes(a.ctx))
+}
+
+// DeleteAlertRoute removes an alert route.
+func (a *App) DeleteAlertRoute(id string) error { return toUI(a.svc.DeleteAlertRoute(a.ctx, id)) }
+
+// TestAlertRoute sends a test message to a route now.
+func (a *App) TestAlertRoute(id string) (domain.AlertDelivery, error) {
+	return call(a.svc.TestAlertRoute(a.ctx, id))
+}
+
+// ListAlertDeliveries returns the recent alert deliveries, newest first.
+func (a *App) ListAlertDeliveries(limit int) ([]domain.AlertDelivery, error) {
+	return call(a.svc.ListAlertDeliveries(a.ctx, limit))
+}
+
+// RetryAlertDelivery sends a failed alert delivery again now.
+func (a *App) RetryAlertDelivery(id string) (domain.AlertDelivery, error) {
+	return call(a.svc.RetryAlertDelivery(a.ctx, id))
+}
+
 // ListNotifications returns the bell's notifications, newest first.
 func (a *App) ListNotifications(limit int) ([]domain.Notification, error) {
 	return call(a.svc.ListNotifications(a.ctx, limit))

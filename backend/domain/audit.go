@@ -72,3 +72,55 @@ type GitSettings struct {
 	Username        string `json:"username"`
 	DefaultUsername string `json:"defaultUsername"`
 }
+
+// AlertRoute is where a connection needing reauthorization (and its
+// recovery) is posted: a Slack channel through one of the team's Slack
+// connections, or a webhook signed with a secret kept in the keyring.
+type AlertRoute struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Kind is "webhook" or "slack".
+	Kind              string `json:"kind"`
+	URL               string `json:"url"`
+	SlackConnectionID string `json:"slackConnectionId"`
+	Channel           string `json:"channel"`
+	// WorkspaceID limits the route to one workspace's connections ("": all).
+	WorkspaceID string `json:"workspaceId"`
+	// MinSeverity is "critical" (reauthorization needed, and its recovery)
+	// or "warning" (also expiry warnings).
+	MinSeverity string    `json:"minSeverity"`
+	Enabled     bool      `json:"enabled"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// AlertRouteDraft creates a route; Secret (webhooks) goes to the keyring.
+type AlertRouteDraft struct {
+	AlertRoute
+	Secret string `json:"secret"`
+}
+
+// AlertDelivery is one message to one route about one state change.
+type AlertDelivery struct {
+	ID           string     `json:"id"`
+	RouteID      string     `json:"routeId"`
+	ConnectionID string     `json:"connectionId"`
+	Event        string     `json:"event"`
+	Body         string     `json:"body"`
+	Status       string     `json:"status"` // pending, delivered, failed
+	Attempts     int        `json:"attempts"`
+	LastError    string     `json:"lastError"`
+	NextAttempt  time.Time  `json:"nextAttemptAt"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	DeliveredAt  *time.Time `json:"deliveredAt,omitempty"`
+}
+
+// Alert events and delivery states.
+const (
+	AlertReauthRequired = "connection.reauth_required"
+	AlertRecovered      = "connection.recovered"
+	AlertTest           = "test"
+
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+)

@@ -55,6 +55,12 @@ func routes(s *service.Service) map[string]route {
 		"GetGitSettings":        h1(s.GetGitSettings),
 		"SetGitSettings":        h2(s.SetGitSettings),
 		"ListAudit":             h1(s.ListAudit),
+		"CreateAlertRoute":      h1(s.CreateAlertRoute),
+		"ListAlertRoutes":       h0(s.ListAlertRoutes),
+		"DeleteAlertRoute":      e1(s.DeleteAlertRoute),
+		"TestAlertRoute":        h1(s.TestAlertRoute),
+		"ListAlertDeliveries":   h1(s.ListAlertDeliveries),
+		"RetryAlertDelivery":    h1(s.RetryAlertDelivery),
 
 		"ListNotifications":       h1(s.ListNotifications),
 		"MarkNotificationRead":    e1(s.MarkNotificationRead),

@@ -697,10 +697,20 @@ func (s *Service) recordCheck(ctx context.Context, c domain.Connection) {
 			refreshable = m.OAuth != nil
 		}
 	}
+	before, _ := s.store.OpenNotification(ctx, c.ID, domain.KindReauth)
 	if changed, err := s.notifier.Observe(ctx, c, app, refreshable); err != nil {
 		s.log.Error("update notifications", "connection", c.ID, "err", err)
 	} else if changed {
 		s.bus.Publish(events.NotificationsChanged, struct{}{})
+		// The critical notification was raised or resolved: post it to the
+		// alert routes, once per route and state change (its id).
+		after, _ := s.store.OpenNotification(ctx, c.ID, domain.KindReauth)
+		switch {
+		case before == nil && after != nil:
+			s.alertStateChange(ctx, c, app, domain.AlertReauthRequired, after.ID+":broken")
+		case before != nil && after == nil && c.Status == domain.StatusActive:
+			s.alertStateChange(ctx, c, app, domain.AlertRecovered, before.ID+":recovered")
+		}
 	}
 	if c.LastCheckedAt == nil {
 		return

@@ -293,6 +293,7 @@ func (s *Service) StartBackground(ctx context.Context) {
 		s.log.Info("resumed interrupted runs", "runs", n)
 	}
 	s.Go(func() { s.runTriggers(ctx) })
+	s.Go(func() { s.runAlertRetries(ctx) })
 }
 
 // fetched is the outcome of listing a connection's items into the database.

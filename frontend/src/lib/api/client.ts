@@ -30,6 +30,9 @@ import type {
   GitSettings,
   AuditEvent,
   AuditFilter,
+  AlertRoute,
+  AlertRouteDraft,
+  AlertDelivery,
 } from './types';
 
 /**
@@ -75,6 +78,13 @@ export interface PatchbayAPI {
   setGitSettings(id: string, settings: Pick<GitSettings, 'scope' | 'username'>): Promise<GitSettings>;
   /** The audit log of credential events, newest first. */
   listAudit(filter: AuditFilter): Promise<AuditEvent[]>;
+  /** Alert routes: where a connection needing reauthorization (and its recovery) is posted. */
+  createAlertRoute(draft: AlertRouteDraft): Promise<AlertRoute>;
+  listAlertRoutes(): Promise<AlertRoute[]>;
+  deleteAlertRoute(id: string): Promise<null>;
+  testAlertRoute(id: string): Promise<AlertDelivery>;
+  listAlertDeliveries(limit: number): Promise<AlertDelivery[]>;
+  retryAlertDelivery(id: string): Promise<AlertDelivery>;
   checkConnection(id: string): Promise<Connection>;
   reauthenticate(id: string, draft: ReauthDraft): Promise<ReauthResult>;
   updateWorkspaces(id: string, workspaceIds: string[]): Promise<Connection>;
@@ -153,6 +163,15 @@ export function createClient(t: Transport): PatchbayAPI {
     getGitSettings: (id) => invoke('GetGitSettings', id),
     setGitSettings: (id, settings) => invoke('SetGitSettings', id, settings),
     listAudit: async (filter) => (await invoke<AuditEvent[] | null>('ListAudit', filter)) ?? [],
+    createAlertRoute: (draft) => invoke('CreateAlertRoute', draft),
+    listAlertRoutes: async () => (await invoke<AlertRoute[] | null>('ListAlertRoutes')) ?? [],
+    deleteAlertRoute: async (id) => {
+      await invoke<unknown>('DeleteAlertRoute', id);
+      return null;
+    },
+    testAlertRoute: (id) => invoke('TestAlertRoute', id),
+    listAlertDeliveries: async (limit) => (await invoke<AlertDelivery[] | null>('ListAlertDeliveries', limit)) ?? [],
+    retryAlertDelivery: (id) => invoke('RetryAlertDelivery', id),
     checkConnection: (id) => invoke('CheckConnection', id),
     reauthenticate: (id, draft) => invoke('ReauthenticateConnection', id, draft),
     updateWorkspaces: (id, ids) => invoke('UpdateConnectionWorkspaces', id, ids),

@@ -327,6 +327,41 @@ export interface AuditEvent {
   detail: string;
 }
 
+/** Where alerts go: a signed webhook or a Slack channel (through a Slack connection). */
+export interface AlertRoute {
+  id: string;
+  name: string;
+  kind: 'webhook' | 'slack';
+  url: string;
+  slackConnectionId: string;
+  channel: string;
+  /** "" = every workspace. */
+  workspaceId: string;
+  minSeverity: 'critical' | 'warning';
+  enabled: boolean;
+  createdAt: string;
+}
+
+/** A new route; secret is the webhook's signing secret (kept in the keyring). */
+export interface AlertRouteDraft extends Omit<AlertRoute, 'id' | 'createdAt' | 'enabled'> {
+  secret: string;
+}
+
+/** One message to one route about one state change. */
+export interface AlertDelivery {
+  id: string;
+  routeId: string;
+  connectionId: string;
+  event: string;
+  body: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastError: string;
+  nextAttemptAt: string;
+  createdAt: string;
+  deliveredAt?: string;
+}
+
 /** Filters of the audit log; empty fields match everything. */
 export interface AuditFilter {
   connectionId?: string;
