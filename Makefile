@@ -20,6 +20,7 @@ help:
 	@echo "make run [ARGS=--demo]  install what is missing, build, open the window (no display: serve in a browser)"
 	@echo "make test               install what is missing, run every test"
 	@echo "make build | bench | clean"
+	@echo "make fuzz [FUZZTIME=60s]  run each Go fuzz target for FUZZTIME (not part of make test; their seed corpora run in go test)"
 
 deps:
 	@$(call stage,deps,scripts/deps.sh all)
@@ -74,6 +75,16 @@ desktop: build
 
 test: vet test-go test-frontend build e2e smoke desktop package-test
 	@echo "== all tests passed"
+
+# Go fuzz targets (package:Target), each run for FUZZTIME. Their seed corpora
+# already run as ordinary tests in make test-go.
+FUZZTIME ?= 60s
+FUZZ_TARGETS = ./backend/portal:FuzzVerify ./backend/portal:FuzzPortalRequests ./backend/providers:FuzzURLs \
+	./backend/oauth:FuzzCallbackQuery ./backend/httpapi:FuzzCleanRedirect ./backend/report:FuzzCSVCell
+fuzz: frontend
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
 
 # The Debian package: build/patchbay_VERSION_amd64.deb (nfpm, pinned, via go run).
 package: build
