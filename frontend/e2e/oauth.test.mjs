@@ -136,6 +136,8 @@ describe('oauth consent', { timeout: 120_000 }, () => {
 
       await page.getByRole('button', { name: 'Reauthorize connection' }).click();
       const dialog = page.getByRole('dialog', { name: 'Reauthorize Jira DC link' });
+      // Seed 002: a Jira administrator must be signed in during the reauthorization.
+      await dialog.getByText(/administrative access to Jira .* needs to be signed in/).waitFor({ timeout: T });
       await dialog.getByRole('button', { name: 'Continue' }).click();
       const [again] = await Promise.all([context.waitForEvent('page'), dialog.getByRole('button', { name: 'Generate URL' }).click()]);
       const code2 = await allowIn(again);
