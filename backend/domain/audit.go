@@ -48,7 +48,6 @@ const (
 	AuditLinkOpened         = "link opened"
 	AuditPortalStarted      = "portal session started"
 	AuditPortalEnded        = "portal session ended"
-	AuditStatusChanged      = "status changed"
 )
 
 // Audit outcomes.
@@ -118,6 +117,7 @@ type AlertDelivery struct {
 const (
 	AlertReauthRequired = "connection.reauth_required"
 	AlertRecovered      = "connection.recovered"
+	AlertExpiring       = "connection.token_expiring"
 	AlertTest           = "test"
 
 	DeliveryPending   = "pending"

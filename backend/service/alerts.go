@@ -273,8 +273,15 @@ func (s *Service) alertStateChange(ctx context.Context, c domain.Connection, app
 		reason = c.LastError.Message
 	}
 	text := fmt.Sprintf("%s reauth required: %s. Reconnection needed. %s %s", app, c.Label, reason, where)
-	if event == domain.AlertRecovered {
+	switch event {
+	case domain.AlertRecovered:
 		text = fmt.Sprintf("%s reconnected: %s is working again. %s", app, c.Label, where)
+	case domain.AlertExpiring:
+		when := "soon"
+		if c.TokenExpiresAt != nil {
+			when = "on " + c.TokenExpiresAt.UTC().Format("2 Jan 2006 15:04 MST")
+		}
+		text = fmt.Sprintf("%s token expiring: the token of %s expires %s. Create a new one and re-authenticate before then. %s", app, c.Label, when, where)
 	}
 	body, _ := json.Marshal(map[string]any{
 		"event": event, "occurredAt": now, "text": strings.Join(strings.Fields(text), " "), "url": link,
@@ -284,6 +291,9 @@ func (s *Service) alertStateChange(ctx context.Context, c domain.Connection, app
 	for _, r := range routes {
 		if !r.Enabled || r.WorkspaceID != "" && !slices.Contains(c.WorkspaceIDs, r.WorkspaceID) {
 			continue
+		}
+		if event == domain.AlertExpiring && r.MinSeverity != domain.SeverityWarning {
+			continue // a warning: only routes that asked for warnings
 		}
 		d := domain.AlertDelivery{ID: newID("dlv"), RouteID: r.ID, ConnectionID: c.ID, Event: event, Body: string(body),
 			Status: domain.DeliveryPending, NextAttempt: now, CreatedAt: now}

@@ -221,3 +221,32 @@ func TestAlertDeliveryRetriesThenFailsThenRetry(t *testing.T) {
 		t.Fatalf("bodies %q, bad signatures %d", bodies, bad)
 	}
 }
+
+// An expiry warning goes only to routes that asked for warnings.
+func TestExpiryWarningGoesOnlyToWarningRoutes(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	const secret = "whsec-warn-0123456789"
+	crit, warn := &receiver{secret: []byte(secret)}, &receiver{secret: []byte(secret)}
+	critSrv, warnSrv := httptest.NewServer(crit), httptest.NewServer(warn)
+	defer critSrv.Close()
+	defer warnSrv.Close()
+	for _, r := range []domain.AlertRoute{{Name: "critical only", Kind: "webhook", URL: critSrv.URL}, {Name: "warnings", Kind: "webhook", URL: warnSrv.URL, MinSeverity: domain.SeverityWarning}} {
+		if _, err := e.svc.CreateAlertRoute(ctx, domain.AlertRouteDraft{AlertRoute: r, Secret: secret}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := "ghp_" + fakes.MarkExpiry + "EXPIRINGexpiringEXPIRING0002"
+	e.fake.SetKey(tok, true)
+	if _, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "github", AuthMode: "pat", Label: "Expiring GitHub", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url + "/github", Config: map[string]string{"email": "a@b.c"}, Secrets: map[string]string{"token": tok}}); err != nil {
+		t.Fatal(err)
+	}
+	waitDeliveries(t, e, 1)
+	if b, _ := warn.got(); len(b) != 1 || !strings.Contains(b[0], domain.AlertExpiring) || strings.Contains(b[0], tok) {
+		t.Fatalf("warning route got %q", b)
+	}
+	if b, _ := crit.got(); len(b) != 0 {
+		t.Fatalf("critical-only route got %q", b)
+	}
+}

@@ -698,6 +698,7 @@ func (s *Service) recordCheck(ctx context.Context, c domain.Connection) {
 		}
 	}
 	before, _ := s.store.OpenNotification(ctx, c.ID, domain.KindReauth)
+	expiring, _ := s.store.OpenNotification(ctx, c.ID, domain.KindExpiry)
 	if changed, err := s.notifier.Observe(ctx, c, app, refreshable); err != nil {
 		s.log.Error("update notifications", "connection", c.ID, "err", err)
 	} else if changed {
@@ -710,6 +711,9 @@ func (s *Service) recordCheck(ctx context.Context, c domain.Connection) {
 			s.alertStateChange(ctx, c, app, domain.AlertReauthRequired, after.ID+":broken")
 		case before != nil && after == nil && c.Status == domain.StatusActive:
 			s.alertStateChange(ctx, c, app, domain.AlertRecovered, before.ID+":recovered")
+		}
+		if now, _ := s.store.OpenNotification(ctx, c.ID, domain.KindExpiry); expiring == nil && now != nil {
+			s.alertStateChange(ctx, c, app, domain.AlertExpiring, now.ID+":expiring")
 		}
 	}
 	if c.LastCheckedAt == nil {
