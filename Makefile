@@ -72,6 +72,7 @@ smoke: build
 # closed (desktop notification on a fake daemon), launch again, Ctrl+Q.
 desktop: build
 	@$(call stage,desktop life cycle (xvfb),PATCHBAY_BIN=$(BIN) scripts/desktop-xvfb.sh)
+	@$(call stage,axe in WebKitGTK (the window's engine; light and dark),PATCHBAY_BIN=$(BIN) scripts/webkit-axe.sh)
 
 test: vet test-go test-frontend build e2e smoke desktop package-test
 	@echo "== all tests passed"
