@@ -107,10 +107,16 @@ func routes(s *service.Service) map[string]route {
 	}
 }
 
+// nameOnly is the service Methods and Signatures build the routes on: only
+// the method values are taken, none is called. It is a zero Service, not nil,
+// because the methods of its embedded parts (service.Workflows) are reached
+// through it.
+var nameOnly = &service.Service{}
+
 // Methods lists the RPC method names the HTTP transport serves.
 func Methods() []string {
 	var names []string
-	for n := range routes(nil) {
+	for n := range routes(nameOnly) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -121,7 +127,7 @@ func Methods() []string {
 // it serves: a context.Context, then the positional arguments.
 func Signatures() map[string]reflect.Type {
 	out := map[string]reflect.Type{}
-	for n, r := range routes(nil) {
+	for n, r := range routes(nameOnly) {
 		out[n] = r.fn
 	}
 	return out

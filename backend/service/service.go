@@ -29,8 +29,12 @@ import (
 	"patchbay/backend/store"
 )
 
-// Service implements every UI-facing operation.
+// Service implements every UI-facing operation. It is split by aggregate:
+// the parts embedded here (Workflows) own their operations and declare the
+// narrow store they use; the rest is the connections-and-checks core.
 type Service struct {
+	*Workflows
+
 	store     *store.Store
 	secrets   secrets.Store
 	catalogue *providers.Catalogue
@@ -162,6 +166,7 @@ func New(o Options) *Service {
 	s.life, s.stop = context.WithCancel(context.Background())
 	s.settingsSaved = make(chan struct{}, 1)
 	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now}
+	s.Workflows = &Workflows{store: o.Store, engine: s.engine, catalogue: o.Catalogue, now: o.Now}
 	s.refresher.Observe = s.auditRefresh
 	return s
 }

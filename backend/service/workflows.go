@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"patchbay/backend/domain"
@@ -20,6 +19,28 @@ var stepKinds = map[string]string{
 	"post_summary":    "action",
 }
 
+// Workflows is the workflows-and-runs part of the service: workflow
+// definitions, the publish gate, starting runs and the operator's actions
+// on them. Its methods are the Service's (embedded), so the bindings and the
+// HTTP method list are unchanged.
+type Workflows struct {
+	store     workflowStore
+	engine    *runs.Engine
+	catalogue *providers.Catalogue
+	now       domain.Clock
+}
+
+// workflowStore is what Workflows needs from the database.
+type workflowStore interface {
+	GetWorkspace(ctx context.Context, id string) (domain.Workspace, error)
+	GetConnection(ctx context.Context, id string) (domain.Connection, error)
+	GetWorkflow(ctx context.Context, id string) (domain.Workflow, error)
+	SaveWorkflow(ctx context.Context, w domain.Workflow) error
+	ListWorkflows(ctx context.Context) ([]domain.Workflow, error)
+	GetRun(ctx context.Context, id string) (domain.Run, error)
+	ListRuns(ctx context.Context, status, reason string, limit int) ([]domain.Run, error)
+}
+
 // WorkflowDraft is what the workflow form submits.
 type WorkflowDraft struct {
 	WorkspaceID string        `json:"workspaceId"`
@@ -29,25 +50,25 @@ type WorkflowDraft struct {
 }
 
 // CreateWorkflow saves a new, unpublished workflow.
-func (s *Service) CreateWorkflow(ctx context.Context, d WorkflowDraft) (domain.Workflow, error) {
-	return s.saveWorkflow(ctx, "", d)
+func (w *Workflows) CreateWorkflow(ctx context.Context, d WorkflowDraft) (domain.Workflow, error) {
+	return w.saveWorkflow(ctx, "", d)
 }
 
 // UpdateWorkflow edits a workflow; an edited workflow is unpublished until
 // published again (the gate checks its connections).
-func (s *Service) UpdateWorkflow(ctx context.Context, id string, d WorkflowDraft) (domain.Workflow, error) {
-	if _, err := s.store.GetWorkflow(ctx, id); err != nil {
+func (w *Workflows) UpdateWorkflow(ctx context.Context, id string, d WorkflowDraft) (domain.Workflow, error) {
+	if _, err := w.store.GetWorkflow(ctx, id); err != nil {
 		return domain.Workflow{}, err
 	}
-	return s.saveWorkflow(ctx, id, d)
+	return w.saveWorkflow(ctx, id, d)
 }
 
-func (s *Service) saveWorkflow(ctx context.Context, id string, d WorkflowDraft) (domain.Workflow, error) {
+func (w *Workflows) saveWorkflow(ctx context.Context, id string, d WorkflowDraft) (domain.Workflow, error) {
 	name := strings.TrimSpace(d.Name)
 	if name == "" {
 		return domain.Workflow{}, domain.FieldError("name", "Enter a name for the workflow.")
 	}
-	if _, err := s.store.GetWorkspace(ctx, d.WorkspaceID); err != nil {
+	if _, err := w.store.GetWorkspace(ctx, d.WorkspaceID); err != nil {
 		return domain.Workflow{}, domain.FieldError("workspaceId", "Choose the workspace the workflow belongs to.")
 	}
 	if stepKinds[d.Trigger.Kind] != "trigger" {
@@ -67,11 +88,11 @@ func (s *Service) saveWorkflow(ctx context.Context, id string, d WorkflowDraft) 
 			return domain.Workflow{}, domain.FieldError("actions", "Choose a connection for every node except a schedule trigger.")
 		}
 		if n.ConnectionID != "" {
-			c, err := s.store.GetConnection(ctx, n.ConnectionID)
+			c, err := w.store.GetConnection(ctx, n.ConnectionID)
 			if err != nil {
 				return domain.Workflow{}, domain.FieldError("actions", "A chosen connection no longer exists.")
 			}
-			p, _ := s.catalogue.Provider(c.Provider)
+			p, _ := w.catalogue.Provider(c.Provider)
 			switch {
 			case (n.Kind == "fetch_inventory" || n.Kind == "new_items") && (p == nil || p.Inventory == nil):
 				return domain.Workflow{}, domain.FieldError("actions", "%s has no inventory to fetch; choose another connection.", c.Label)
@@ -80,45 +101,45 @@ func (s *Service) saveWorkflow(ctx context.Context, id string, d WorkflowDraft) 
 			}
 		}
 	}
-	now := s.now().UTC()
-	w := domain.Workflow{ID: id, WorkspaceID: d.WorkspaceID, Name: name, Trigger: d.Trigger, Actions: d.Actions, CreatedAt: now, UpdatedAt: now}
+	now := w.now().UTC()
+	wf := domain.Workflow{ID: id, WorkspaceID: d.WorkspaceID, Name: name, Trigger: d.Trigger, Actions: d.Actions, CreatedAt: now, UpdatedAt: now}
 	if id == "" {
-		w.ID = newID("wf")
-	} else if old, err := s.store.GetWorkflow(ctx, id); err == nil {
-		w.CreatedAt = old.CreatedAt
+		wf.ID = newID("wf")
+	} else if old, err := w.store.GetWorkflow(ctx, id); err == nil {
+		wf.CreatedAt = old.CreatedAt
 	}
-	return w, s.store.SaveWorkflow(ctx, w)
+	return wf, w.store.SaveWorkflow(ctx, wf)
 }
 
 // ListWorkflows returns every workflow.
-func (s *Service) ListWorkflows(ctx context.Context) ([]domain.Workflow, error) {
-	return s.store.ListWorkflows(ctx)
+func (w *Workflows) ListWorkflows(ctx context.Context) ([]domain.Workflow, error) {
+	return w.store.ListWorkflows(ctx)
 }
 
 // PublishWorkflow enables a workflow; refused while any node's connection
 // is inactive ("Trigger node has an inactive connection" / "Action node has
 // an inactive connection"). Fixing a connection never republishes by itself.
-func (s *Service) PublishWorkflow(ctx context.Context, id string, publish bool) (domain.Workflow, error) {
-	w, err := s.store.GetWorkflow(ctx, id)
+func (w *Workflows) PublishWorkflow(ctx context.Context, id string, publish bool) (domain.Workflow, error) {
+	wf, err := w.store.GetWorkflow(ctx, id)
 	if err != nil {
-		return w, err
+		return wf, err
 	}
 	if publish {
-		if err := runs.CheckPublish(w, func(id string) (domain.Connection, error) { return s.store.GetConnection(ctx, id) }); err != nil {
-			return w, err
+		if err := runs.CheckPublish(wf, func(id string) (domain.Connection, error) { return w.store.GetConnection(ctx, id) }); err != nil {
+			return wf, err
 		}
 	}
-	w.Published, w.UpdatedAt = publish, s.now().UTC()
-	return w, s.store.SaveWorkflow(ctx, w)
+	wf.Published, wf.UpdatedAt = publish, w.now().UTC()
+	return wf, w.store.SaveWorkflow(ctx, wf)
 }
 
 // RunWorkflow starts a run now.
-func (s *Service) RunWorkflow(ctx context.Context, id string) (domain.Run, error) {
-	w, err := s.store.GetWorkflow(ctx, id)
+func (w *Workflows) RunWorkflow(ctx context.Context, id string) (domain.Run, error) {
+	wf, err := w.store.GetWorkflow(ctx, id)
 	if err != nil {
 		return domain.Run{}, err
 	}
-	return s.engine.Start(ctx, w, "")
+	return w.engine.Start(ctx, wf, "")
 }
 
 // Run list preset chips.
@@ -133,58 +154,58 @@ var runChips = map[string][2]string{
 
 // ListRuns returns runs for a preset chip: all, running, paused_for_reauth,
 // paused, failed or completed.
-func (s *Service) ListRuns(ctx context.Context, chip string) ([]domain.Run, error) {
+func (w *Workflows) ListRuns(ctx context.Context, chip string) ([]domain.Run, error) {
 	f, ok := runChips[chip]
 	if !ok {
 		return nil, domain.Errorf(domain.EInvalid, "Unknown filter %q.", chip)
 	}
-	return s.store.ListRuns(ctx, f[0], f[1], 500)
+	return w.store.ListRuns(ctx, f[0], f[1], 500)
 }
 
 // GetRun returns one run with its steps.
-func (s *Service) GetRun(ctx context.Context, id string) (domain.Run, error) {
-	return s.store.GetRun(ctx, id)
+func (w *Workflows) GetRun(ctx context.Context, id string) (domain.Run, error) {
+	return w.store.GetRun(ctx, id)
 }
 
 // PauseRun, ResumeRun and CancelRun act on a run as an operator.
-func (s *Service) PauseRun(ctx context.Context, id string) (domain.Run, error) {
-	return s.engine.Pause(ctx, id)
+func (w *Workflows) PauseRun(ctx context.Context, id string) (domain.Run, error) {
+	return w.engine.Pause(ctx, id)
 }
 
 // ResumeRun resumes a paused run (the run page's Resume).
-func (s *Service) ResumeRun(ctx context.Context, id string) (domain.Run, error) {
-	return s.engine.Resume(ctx, id)
+func (w *Workflows) ResumeRun(ctx context.Context, id string) (domain.Run, error) {
+	return w.engine.Resume(ctx, id)
 }
 
 // CancelRun cancels a run in any non-terminal state.
-func (s *Service) CancelRun(ctx context.Context, id string) (domain.Run, error) {
-	return s.engine.Cancel(ctx, id)
+func (w *Workflows) CancelRun(ctx context.Context, id string) (domain.Run, error) {
+	return w.engine.Cancel(ctx, id)
 }
 
 // ReplayRun starts a new run linked to a terminal one.
-func (s *Service) ReplayRun(ctx context.Context, id string) (domain.Run, error) {
-	r, err := s.store.GetRun(ctx, id)
+func (w *Workflows) ReplayRun(ctx context.Context, id string) (domain.Run, error) {
+	r, err := w.store.GetRun(ctx, id)
 	if err != nil {
 		return r, err
 	}
-	w, err := s.store.GetWorkflow(ctx, r.WorkflowID)
+	wf, err := w.store.GetWorkflow(ctx, r.WorkflowID)
 	if err != nil {
 		return r, err
 	}
-	return s.engine.Replay(ctx, id, w)
+	return w.engine.Replay(ctx, id, wf)
 }
 
 // ResyncConnection ("Resync all tasks") replays the failed runs that used the
 // connection; offered only when it is active or interrupted.
-func (s *Service) ResyncConnection(ctx context.Context, id string) (int, error) {
-	c, err := s.store.GetConnection(ctx, id)
+func (w *Workflows) ResyncConnection(ctx context.Context, id string) (int, error) {
+	c, err := w.store.GetConnection(ctx, id)
 	if err != nil {
 		return 0, err
 	}
 	if c.Status != domain.StatusActive {
 		return 0, domain.Errorf(domain.EConflict, "Resync all tasks is available only when the connection is active or interrupted. Reconnect it first.")
 	}
-	failed, err := s.store.ListRuns(ctx, domain.RunFailed, "", 1000)
+	failed, err := w.store.ListRuns(ctx, domain.RunFailed, "", 1000)
 	if err != nil {
 		return 0, err
 	}
@@ -192,7 +213,7 @@ func (s *Service) ResyncConnection(ctx context.Context, id string) (int, error) 
 	for _, r := range failed {
 		for _, st := range r.Steps {
 			if st.ConnectionID == id && st.Status == domain.StepFailed {
-				if _, err := s.ReplayRun(ctx, r.ID); err != nil {
+				if _, err := w.ReplayRun(ctx, r.ID); err != nil {
 					return n, err
 				}
 				n++
@@ -201,129 +222,4 @@ func (s *Service) ResyncConnection(ctx context.Context, id string) (int, error) 
 		}
 	}
 	return n, nil
-}
-
-// Execute runs one step for the runs engine: it checks the step's
-// connection (refreshing an OAuth token; a permanent failure moves the
-// connection to error and raises the bell) and then does the step's work
-// against the provider: list its items into the local database
-// (fetch_inventory, new_items) or post a summary to Slack (post_summary).
-func (s *Service) Execute(ctx context.Context, st domain.Step) (string, domain.CheckResult, error) {
-	c, err := s.store.GetConnection(ctx, st.ConnectionID)
-	if err != nil {
-		return "", domain.CheckResult{}, err
-	}
-	if c, err = s.check(ctx, c, false); err != nil {
-		return "", domain.CheckResult{}, err
-	}
-	if c.Status != domain.StatusActive && c.LastError != nil {
-		return "", *c.LastError, nil
-	}
-	if c.LastError != nil && !c.LastError.Class.Permanent() {
-		return "", *c.LastError, nil // transient: the engine retries
-	}
-	t, p, err := s.target(ctx, c)
-	if err != nil {
-		return "", domain.CheckResult{}, err
-	}
-	switch st.Kind {
-	case "fetch_inventory", "new_items":
-		f, res, err := s.fetchInventory(ctx, c, t, p)
-		if err != nil || !res.OK() {
-			return "", res, err
-		}
-		return f.summary(), res, nil
-	case "post_summary":
-		if p.Post == nil {
-			return "", domain.CheckResult{}, fmt.Errorf("%s cannot receive a summary; use a Slack connection", p.Name)
-		}
-		channel := "general"
-		text := fmt.Sprintf("Patchbay: workflow step %q ran at %s.", st.Name, s.now().UTC().Format("2006-01-02 15:04 UTC"))
-		res := s.validator.Post(ctx, t, *p.Post, channel, text)
-		return res.Message, res, nil
-	}
-	return fmt.Sprintf("%s answered as %s.", c.Label, c.Identity), domain.CheckResult{Class: domain.ClassOK}, nil
-}
-
-// target builds the request target of a checked connection: its secrets,
-// its fresh OAuth access token, and for a PAT pool the PAT with the most
-// rate limit left.
-func (s *Service) target(ctx context.Context, c domain.Connection) (providers.Target, *providers.Provider, error) {
-	c, p, m, err := s.resolve(ctx, c.ID)
-	if err != nil {
-		return providers.Target{}, nil, err
-	}
-	sec, err := s.getSecrets(ctx, secretKeyOf(c))
-	if err != nil {
-		return providers.Target{}, nil, err
-	}
-	values := merged(c.Config, sec)
-	if m.OAuth != nil {
-		tok, err := s.oauthToken(ctx, c, m, values, false)
-		if err != nil {
-			return providers.Target{}, nil, err
-		}
-		values["accessToken"] = tok.AccessToken
-	}
-	if f, pooled := poolField(m); pooled {
-		pool := splitPool(values[f.Key])
-		if i := PickCredential(c.Credentials); i >= 0 && i < len(pool) {
-			values[f.Key] = pool[i]
-		} else if len(pool) > 0 {
-			values[f.Key] = pool[0]
-		}
-	}
-	return providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values}, p, nil
-}
-
-// StartBackground marks sweeps a quit interrupted, resumes interrupted runs
-// and, while ctx lasts, fires the triggers of published workflows when due.
-// Runs parked for reauthorization resume when their connection is recorded
-// active (recordCheck calls the engine directly; the event bus, which drops
-// events for a slow subscriber, only tells the UI to reload).
-func (s *Service) StartBackground(ctx context.Context) {
-	if n, err := s.RecoverSweeps(ctx); err != nil {
-		s.log.Error("recover sweeps", "err", err)
-	} else if n > 0 {
-		s.log.Info("marked interrupted sweeps", "sweeps", n)
-	}
-	if n, err := s.engine.Recover(ctx); err != nil {
-		s.log.Error("recover runs", "err", err)
-	} else if n > 0 {
-		s.log.Info("resumed interrupted runs", "runs", n)
-	}
-	s.Go(func() { s.runTriggers(ctx) })
-	s.Go(func() { s.runAlertRetries(ctx) })
-}
-
-// fetched is the outcome of listing a connection's items into the database.
-type fetched struct {
-	label, kind string
-	names       []string
-	added       []string // not stored before
-	hadStored   bool     // some items were stored before this fetch
-}
-
-func (f fetched) summary() string {
-	return fmt.Sprintf("Fetched %d %s from %s (%d new).", len(f.names), f.kind, f.label, len(f.added))
-}
-
-// fetchInventory lists a checked connection's items at the provider and
-// stores them for offline review, telling which ones are new.
-func (s *Service) fetchInventory(ctx context.Context, c domain.Connection, t providers.Target, p *providers.Provider) (fetched, domain.CheckResult, error) {
-	if p.Inventory == nil {
-		return fetched{}, domain.CheckResult{}, fmt.Errorf("%s has no inventory to fetch", p.Name)
-	}
-	f := fetched{label: c.Label, kind: p.Inventory.Kind}
-	names, res := s.validator.Inventory(ctx, t, *p.Inventory)
-	if !res.OK() {
-		return f, res, nil
-	}
-	before, err := s.store.Inventory(ctx, c.ID, f.kind)
-	if err != nil {
-		return f, res, err
-	}
-	f.names, f.hadStored = names, len(before) > 0
-	f.added, err = s.store.ReplaceInventory(ctx, c.ID, f.kind, names, s.now().UTC())
-	return f, res, err
 }
