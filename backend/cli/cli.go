@@ -134,6 +134,9 @@ type common struct {
 	demoBulk     int
 	sweepEvery   time.Duration
 	retention    time.Duration
+	// pruneLater leaves pruning the history to scheduleSweeps (the window
+	// and serve), off the path to the first frame.
+	pruneLater bool
 	// quiet logs only errors to stderr (token and git-credential write
 	// what their caller reads; the log file still gets everything).
 	quiet bool
@@ -181,7 +184,7 @@ func parse(fl *flag.FlagSet, args []string, env Env) (code int, done bool) {
 }
 
 func runDesktop(args []string, env Env) int {
-	var c common
+	c := common{pruneLater: true}
 	fl := newFlagSet("patchbay", "Usage: patchbay [flags]\n\nOpens the Patchbay desktop window.", env)
 	c.register(fl)
 	if code, done := parse(fl, args, env); done {
@@ -249,9 +252,23 @@ func withApp(c common, env Env, fn func(context.Context, *app) int) int {
 	return fn(bg, app)
 }
 
+// pruneHistory deletes check history older than retention.
+func pruneHistory(ctx context.Context, a *app, retention time.Duration) {
+	if n, err := a.svc.PruneHistory(ctx, retention); err != nil {
+		a.log.Error("prune check history", "err", err)
+	} else if n > 0 {
+		a.log.Info("pruned check history", "checks", n, "retention", retention)
+	}
+}
+
 // scheduleSweeps runs background health sweeps, the runs engine's
 // background work and the client portal's own listener while ctx lasts.
 func scheduleSweeps(ctx context.Context, app *app, every time.Duration, assets fs.FS) {
+	// Pruning a long history can take a while: the window (or serve) does
+	// not wait for it (start skipped it, common.pruneLater).
+	if app.retention > 0 {
+		app.svc.Go(func() { pruneHistory(ctx, app, app.retention) })
+	}
 	app.svc.StartBackground(ctx)
 	if every > 0 {
 		app.svc.Go(func() { app.svc.RunSchedule(ctx, every) })
@@ -314,7 +331,7 @@ func runPortal(ctx context.Context, app *app, assets fs.FS) {
 }
 
 func runServe(args []string, env Env) int {
-	var c common
+	c := common{pruneLater: true}
 	fl := newFlagSet("serve", "Usage: patchbay serve [--addr 127.0.0.1:PORT] [flags]\n\nRuns Patchbay headless and serves the app to a browser. It prints the URL to open,\nwhich carries a per-start token; API calls without it are refused.", env)
 	c.register(fl)
 	addr := fl.String("addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one); loopback unless you mean to expose it")
@@ -370,6 +387,8 @@ type app struct {
 	logFile *os.File
 	tempDir string
 	trace   *startTrace
+	// retention is what scheduleSweeps prunes to when start did not.
+	retention time.Duration
 }
 
 func (a *app) close() {
@@ -401,6 +420,9 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: stderrLevel}))
 	slog.SetDefault(log)
 	a := &app{log: log, trace: newStartTrace(env.Started, domain.SystemClock)}
+	if c.pruneLater {
+		a.retention = c.retention
+	}
 	a.trace.log = log
 	a.trace.mark("process start to logging")
 	dir, err := dataDir(c)
@@ -483,12 +505,8 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		return nil, err
 	}
 	a.trace.mark("service and default workspace")
-	if c.retention > 0 {
-		if n, err := a.svc.PruneHistory(ctx, c.retention); err != nil {
-			log.Error("prune check history", "err", err)
-		} else if n > 0 {
-			log.Info("pruned check history", "checks", n, "retention", c.retention)
-		}
+	if c.retention > 0 && !c.pruneLater {
+		pruneHistory(ctx, a, c.retention)
 		a.trace.mark("prune history")
 	}
 	if c.demo && !c.demoEmpty {
