@@ -30,10 +30,11 @@ import (
 )
 
 // Service implements every UI-facing operation. It is split by aggregate:
-// the parts embedded here (Workflows) own their operations and declare the
+// the parts embedded here (Workflows, Settings) own their operations and declare the
 // narrow store they use; the rest is the connections-and-checks core.
 type Service struct {
 	*Workflows
+	*Settings
 
 	store     *store.Store
 	secrets   secrets.Store
@@ -56,15 +57,11 @@ type Service struct {
 	refreshBudget time.Duration
 	lockDir       string
 	desktop       DesktopNotifier
-	autostart     Autostart
 	started       time.Time
 	bg            sync.WaitGroup     // background goroutines (Wait)
 	life          context.Context    // ends when Wait is called: work started by the service stops
 	stop          context.CancelFunc // ends life
-	settingsSaved chan struct{}      // SettingsSaved: capacity 1, coalescing
-	portalMu      sync.Mutex
-	portalStatus  string // the portal listener's state, for Settings
-	actor         string // the audit log's default actor (Options.Actor)
+	actor         string             // the audit log's default actor (Options.Actor)
 	sessions      portalSessions
 	signerMu      sync.Mutex
 	signerKey     []byte // the portal's link-signing key, once loaded
@@ -158,13 +155,13 @@ func New(o Options) *Service {
 	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, autostart: o.Autostart, started: o.Now(), actor: o.Actor,
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, started: o.Now(), actor: o.Actor,
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log, Now: o.Now},
 		notifier:     &notify.Notifier{Store: o.Store, Now: o.Now},
 		sweepOptions: o.Sweep,
 	}
 	s.life, s.stop = context.WithCancel(context.Background())
-	s.settingsSaved = make(chan struct{}, 1)
+	s.Settings = &Settings{store: o.Store, bus: o.Bus, log: o.Log, autostart: o.Autostart, saved: make(chan struct{}, 1)}
 	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now}
 	s.Workflows = &Workflows{store: o.Store, engine: s.engine, catalogue: o.Catalogue, now: o.Now}
 	s.refresher.Observe = s.auditRefresh

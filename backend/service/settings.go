@@ -3,11 +3,13 @@ package service
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
@@ -33,8 +35,28 @@ type DesktopNotifier interface {
 	Notify(ctx context.Context, title, body string, critical bool) (uint32, error)
 }
 
+// Settings is the settings part of the service: the user's settings, the
+// start-at-login entry, the portal listener's state and the signal its
+// follower waits on. Its methods are the Service's (embedded), so the
+// bindings and the HTTP method list are unchanged.
+type Settings struct {
+	store        settingsStore
+	bus          *events.Bus
+	log          *slog.Logger
+	autostart    Autostart
+	saved        chan struct{} // SettingsSaved: capacity 1, coalescing
+	portalMu     sync.Mutex
+	portalStatus string // the portal listener's state, for Settings
+}
+
+// settingsStore is what Settings needs from the database.
+type settingsStore interface {
+	Setting(ctx context.Context, key string) (string, bool, error)
+	SetSetting(ctx context.Context, key, value string) error
+}
+
 // GetSettings returns the user's settings, with defaults for unset ones.
-func (s *Service) GetSettings(ctx context.Context) (domain.Settings, error) {
+func (s *Settings) GetSettings(ctx context.Context) (domain.Settings, error) {
 	out := domain.Settings{DesktopNotifications: true}
 	v, ok, err := s.store.Setting(ctx, settingDesktopNotifications)
 	if err != nil {
@@ -68,7 +90,7 @@ func (s *Service) GetSettings(ctx context.Context) (domain.Settings, error) {
 // PortalHostAllowed reports whether host (a request's Host header) is the
 // portal's public address from Settings, which the operator's server also
 // answers for portal pages (a tunnel to patchbay serve).
-func (s *Service) PortalHostAllowed(ctx context.Context, host string) bool {
+func (s *Settings) PortalHostAllowed(ctx context.Context, host string) bool {
 	set, err := s.GetSettings(ctx)
 	if err != nil || set.PublicBaseURL == "" {
 		return false
@@ -78,7 +100,7 @@ func (s *Service) PortalHostAllowed(ctx context.Context, host string) bool {
 }
 
 // SetPortalStatus records the portal listener's state for the Settings page.
-func (s *Service) SetPortalStatus(status string) {
+func (s *Settings) SetPortalStatus(status string) {
 	s.portalMu.Lock()
 	s.portalStatus = status
 	s.portalMu.Unlock()
@@ -113,7 +135,7 @@ func ParseTrustedProxies(v string) ([]netip.Prefix, error) {
 
 // PortalTrustedProxies returns the trusted proxy setting (none when unset
 // or unreadable).
-func (s *Service) PortalTrustedProxies(ctx context.Context) []netip.Prefix {
+func (s *Settings) PortalTrustedProxies(ctx context.Context) []netip.Prefix {
 	set, err := s.GetSettings(ctx)
 	if err != nil {
 		return nil
@@ -125,7 +147,7 @@ func (s *Service) PortalTrustedProxies(ctx context.Context) []netip.Prefix {
 // portalBase is the address links and portal redirects start with: the
 // public base URL, else the portal address, else fallback (the operator's
 // own address in patchbay serve).
-func (s *Service) portalBase(ctx context.Context, fallback string) string {
+func (s *Settings) portalBase(ctx context.Context, fallback string) string {
 	set, err := s.GetSettings(ctx)
 	switch {
 	case err != nil:
@@ -139,7 +161,7 @@ func (s *Service) portalBase(ctx context.Context, fallback string) string {
 }
 
 // UpdateSettings saves the user's settings.
-func (s *Service) UpdateSettings(ctx context.Context, in domain.Settings) (domain.Settings, error) {
+func (s *Settings) UpdateSettings(ctx context.Context, in domain.Settings) (domain.Settings, error) {
 	addr := strings.TrimSpace(in.PortalAddress)
 	if addr != "" {
 		host, port, err := net.SplitHostPort(addr)
@@ -186,7 +208,7 @@ func (s *Service) UpdateSettings(ctx context.Context, in domain.Settings) (domai
 	if err == nil {
 		s.bus.Publish(events.SettingsChanged, out) // for the UI
 		select {
-		case s.settingsSaved <- struct{}{}: // for the portal listener
+		case s.saved <- struct{}{}: // for the portal listener
 		default: // one is pending already: the follower reads the latest settings
 		}
 	}
@@ -197,7 +219,7 @@ func (s *Service) UpdateSettings(ctx context.Context, in domain.Settings) (domai
 // follower (the portal listener). Unlike the event bus, it never drops a
 // change: a signal stays pending until received, and several saves in a row
 // coalesce into one, after which the follower reads the current settings.
-func (s *Service) SettingsSaved() <-chan struct{} { return s.settingsSaved }
+func (s *Settings) SettingsSaved() <-chan struct{} { return s.saved }
 
 // ShowDesktopNotification shows an unread, unresolved critical notification
 // as an OS notification. The UI calls it for a new one while the window is in
