@@ -59,7 +59,30 @@ func seedDemo(ctx context.Context, svc *service.Service, fake *fakes.Server, bas
 			return fmt.Errorf("seed demo check: %w", err)
 		}
 	}
+	if err := seedAlertRoute(ctx, svc); err != nil {
+		return err
+	}
 	return seedOAuth(ctx, svc, base, ws[0].ID)
+}
+
+// seedAlertRoute posts "reauth required" and recoveries to the fake
+// Slack's #alerts through the demo Slack connection, so breaking a
+// connection in the demo shows a delivery in Settings › Alert routes.
+func seedAlertRoute(ctx context.Context, svc *service.Service) error {
+	conns, err := svc.ListConnections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		if c.Provider == "slack" && c.Status == domain.StatusActive {
+			_, err := svc.CreateAlertRoute(ctx, domain.AlertRouteDraft{AlertRoute: domain.AlertRoute{Name: "#alerts (demo)", Kind: "slack", SlackConnectionID: c.ID, Channel: "alerts"}})
+			if err != nil {
+				return fmt.Errorf("seed demo alert route: %w", err)
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // seedOAuth connects the Generic OAuth 2.0 provider to the fake server by

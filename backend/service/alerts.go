@@ -244,7 +244,7 @@ func (s *Service) send(ctx context.Context, r domain.AlertRoute, d domain.AlertD
 			m.Text = x.Message
 		}
 		if res := s.validator.Post(ctx, t, *p.Post, r.Channel, m.Text); !res.OK() {
-			return fmt.Errorf("Slack refused the message: %s", res.Message)
+			return fmt.Errorf("the Slack channel refused the message: %s", res.Message)
 		}
 		return nil
 	}

@@ -54,6 +54,7 @@ describe('accessibility (axe-core)', { timeout: 180_000 }, () => {
         [`/${ws.slug}/monitoring/workflow-runs/${wf.id}/${run.id}`, null],
         ['/clients', 'Clients'],
         ['/settings', 'Settings'],
+        ['/activity', 'Activity'],
         [`/${ws.slug}/connections`, 'Connections'],
       ];
       let checked = 0;

@@ -89,7 +89,7 @@ describe('alert routes and activity', { timeout: 120_000 }, () => {
     assert.ok(!JSON.stringify(rv.got).includes(JIRA), 'a token reached the webhook');
     assert.equal(rv.got.filter((b) => b.event === 'connection.reauth_required').length, 1, 'one message per state change');
     assert.equal(rv.bad(), 0, 'a delivery had a bad signature');
-    await page.getByRole('table', { name: 'Recent deliveries' }).getByText('connection.reauth_required').waitFor({ timeout: T });
+    await page.getByRole('table', { name: 'Recent deliveries' }).getByText('connection.reauth_required').first().waitFor({ timeout: T });
 
     // The Activity page lists the events, filterable by action.
     await page.getByRole('link', { name: 'Activity', exact: true }).click();
