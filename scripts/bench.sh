@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 # package | benchmark | -benchtime | metric unit | op | target | what the figure is
 GO_BENCHES=(
   "./backend/service|BenchmarkSweepRealPath|2x|x-ideal|<=|1.15|sweep of 4 hosts x 50 connections, real check path, default limits, / ideal incl. token bucket"
+  "./backend/health|BenchmarkHungHostFairness|10x|with-hung/alone|<=|1.2|a healthy host's 10 checks next to 20 hung connections / the same checks alone"
   "./backend/oauth|BenchmarkRefresh100Callers|20x|refreshes|==|1|refreshes reaching the provider for 100 concurrent callers"
   "./backend/oauth|BenchmarkRefresh100Callers|20x|p99/single|<=|1.5|p99 wait of 100 callers / one refresh"
   "./backend/oauth|BenchmarkRefreshesPer1000Uses|3x|refreshes/1000uses|<=|11|refreshes caused by 1,000 uses over 10 minutes (injected clock) of a 120 s token"
