@@ -22,26 +22,12 @@ func TestCheckCommand(t *testing.T) {
 	srv := httptest.NewServer(fake.Handler())
 	defer srv.Close()
 	dir := t.TempDir()
-	ctx := context.Background()
 
 	if code, out, _ := run("check", "--data-dir", dir); code != ExitOK || !strings.Contains(out, "No connections yet") {
 		t.Fatalf("empty: %d %q", code, out)
 	}
-	a, err := start(ctx, common{dataDir: dir}, Env{Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, _ := a.svc.ListWorkspaces(ctx)
 	const key = "demo-key-check-000001"
-	fake.SetKey(key, true)
-	c, err := a.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "generic_api_key", AuthMode: "api_key", Label: "Billing API",
-		WorkspaceIDs: []string{ws[0].ID}, BaseURL: srv.URL,
-		Config:  map[string]string{"headerName": fakes.GenericHeader, "validationUrl": fakes.GenericValidate},
-		Secrets: map[string]string{"apiKey": key}})
-	a.close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := addGenericConnection(t, dir, srv.URL, fake, "Billing API", key)
 
 	code, out, _ := run("check", "--data-dir", dir)
 	if code != ExitOK || !strings.Contains(out, "Billing API") || !strings.Contains(out, "active") {
@@ -170,4 +156,30 @@ func TestLogFileInDataDir(t *testing.T) {
 	if strings.Contains(string(body), key) {
 		t.Fatal("the log file contains the secret")
 	}
+}
+
+// addGenericConnection opens the data directory dir, adds a Generic API key
+// connection labelled label against the fake at baseURL with a key the fake
+// accepts, closes the app again and returns the connection.
+func addGenericConnection(t *testing.T, dir, baseURL string, fake *fakes.Server, label, key string) domain.Connection {
+	t.Helper()
+	ctx := context.Background()
+	a, err := start(ctx, common{dataDir: dir}, Env{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	ws, err := a.svc.ListWorkspaces(ctx)
+	if err != nil || len(ws) == 0 {
+		t.Fatalf("workspaces: %v %v", ws, err)
+	}
+	fake.SetKey(key, true)
+	c, err := a.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "generic_api_key", AuthMode: "api_key", Label: label,
+		WorkspaceIDs: []string{ws[0].ID}, BaseURL: baseURL,
+		Config:  map[string]string{"headerName": fakes.GenericHeader, "validationUrl": fakes.GenericValidate},
+		Secrets: map[string]string{"apiKey": key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

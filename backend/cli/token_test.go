@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"patchbay/backend/domain"
 	"patchbay/backend/fakes"
 )
 
@@ -22,22 +19,8 @@ func TestTokenCommand(t *testing.T) {
 	srv := httptest.NewServer(fake.Handler())
 	defer srv.Close()
 	dir := t.TempDir()
-	ctx := context.Background()
-	a, err := start(ctx, common{dataDir: dir}, Env{Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, _ := a.svc.ListWorkspaces(ctx)
 	const key = "broker-cli-key-0000000001"
-	fake.SetKey(key, true)
-	c, err := a.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "generic_api_key", AuthMode: "api_key", Label: "Billing API",
-		WorkspaceIDs: []string{ws[0].ID}, BaseURL: srv.URL,
-		Config:  map[string]string{"headerName": fakes.GenericHeader, "validationUrl": fakes.GenericValidate},
-		Secrets: map[string]string{"apiKey": key}})
-	a.close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := addGenericConnection(t, dir, srv.URL, fake, "Billing API", key)
 
 	code, out, errOut := run("token", "Billing API", "--data-dir", dir)
 	if code != ExitOK || out != key+"\n" {

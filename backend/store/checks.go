@@ -69,26 +69,7 @@ func addCheck(ctx context.Context, tx *sql.Tx, connectionID string, r domain.Che
 func (s *Store) ListChecks(ctx context.Context, connectionID string, limit int) ([]domain.CheckRecord, error) {
 	rows, err := s.reader.QueryContext(ctx, `SELECT checked_at, latency_ms, class, http_status, message, rate_remaining
 		FROM checks WHERE connection_id = ? ORDER BY checked_at DESC, id DESC LIMIT ?`, connectionID, limit)
-	if err != nil {
-		return nil, s.wrap("list checks of "+connectionID, err)
-	}
-	defer rows.Close()
-	out := []domain.CheckRecord{}
-	for rows.Next() {
-		var r domain.CheckRecord
-		var at, class string
-		var rate sql.NullInt64
-		if err := rows.Scan(&at, &r.LatencyMS, &class, &r.HTTPStatus, &r.Message, &rate); err != nil {
-			return nil, s.wrap("list checks of "+connectionID, err)
-		}
-		r.CheckedAt, r.Class = parseTime(at), domain.Class(class)
-		if rate.Valid {
-			n := int(rate.Int64)
-			r.RateRemaining = &n
-		}
-		out = append(out, r)
-	}
-	return out, s.wrapNil("list checks of "+connectionID, rows.Err())
+	return s.scanChecks(rows, err, connectionID)
 }
 
 // Uptime returns, per connection, the share of successful checks since the
@@ -199,6 +180,12 @@ func (s *Store) ChecksBetween(ctx context.Context, connectionID string, from, to
 	rows, err := s.reader.QueryContext(ctx, `SELECT checked_at, latency_ms, class, http_status, message, rate_remaining
 		FROM checks WHERE connection_id = ? AND checked_at >= ? AND checked_at < ? ORDER BY checked_at DESC, id DESC LIMIT ?`,
 		connectionID, fmtTime(from), fmtTime(to), limit)
+	return s.scanChecks(rows, err, connectionID)
+}
+
+// scanChecks reads the rows of a checks query (checked_at, latency_ms,
+// class, http_status, message, rate_remaining), newest first as queried.
+func (s *Store) scanChecks(rows *sql.Rows, err error, connectionID string) ([]domain.CheckRecord, error) {
 	if err != nil {
 		return nil, s.wrap("list checks of "+connectionID, err)
 	}
