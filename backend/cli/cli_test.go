@@ -110,7 +110,9 @@ func TestServePrintsTokenURLAndServes(t *testing.T) {
 	}()
 	re := regexp.MustCompile(`Patchbay is running at (http://127\.0\.0\.1:\d+)/\?token=([0-9a-f]+)`)
 	var m []string
-	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	// A deadline, not a speed target: the demo seeds 29 days of history,
+	// which takes seconds under -race on a loaded machine.
+	for deadline := time.Now().Add(60 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		m = re.FindStringSubmatch(out.String())
 	}
 	if m == nil {

@@ -73,7 +73,7 @@ func seedDemoExtras(ctx context.Context, svc *service.Service, st *store.Store, 
 	return seedRuns(ctx, svc, st, def, support, byLabel)
 }
 
-// seedHistory writes 29 days of past checks (four a day) for every
+// seedHistory writes 29 days of past checks (two a day) for every
 // connection: mostly successful with each provider's own latency, a two-day
 // outage of the self-managed GitLab and the days before Slack's token was
 // revoked. Deterministic: the same demo every time.
@@ -86,8 +86,8 @@ func seedHistory(ctx context.Context, svc *service.Service, st *store.Store, con
 		base := int64(40 + h.Sum32()%260)
 		var list []domain.CheckResult
 		for d := 29; d >= 1; d-- {
-			for k := 0; k < 4; k++ {
-				at := today.AddDate(0, 0, -d).Add(time.Duration(30+6*60*k) * time.Minute)
+			for k := 0; k < 2; k++ {
+				at := today.AddDate(0, 0, -d).Add(time.Duration(30+12*60*k) * time.Minute)
 				n := fnv.New32a()
 				_, _ = fmt.Fprintf(n, "%s/%d/%d", c.Provider, d, k)
 				r := n.Sum32()
@@ -96,9 +96,9 @@ func seedHistory(ctx context.Context, svc *service.Service, st *store.Store, con
 				switch {
 				case c.Label == "Self-managed GitLab" && (d == 3 || d == 4):
 					res = domain.CheckResult{Class: domain.ClassProviderDown, HTTPStatus: 503, Message: "The provider had an internal error (HTTP 503).", CheckedAt: at, LatencyMS: base}
-				case c.Label == "Alerts Slack" && d <= 2 && k >= 2:
+				case c.Label == "Alerts Slack" && d <= 2 && k == 1:
 					res = domain.CheckResult{Class: domain.ClassRevoked, HTTPStatus: 200, Message: "Slack says the token was revoked (token_revoked).", CheckedAt: at, LatencyMS: base}
-				case r%181 == 0:
+				case r%113 == 0:
 					res = domain.CheckResult{Class: domain.ClassNetwork, Message: "The provider did not answer in time.", CheckedAt: at, LatencyMS: 10000}
 				}
 				list = append(list, res)

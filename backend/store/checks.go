@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"patchbay/backend/domain"
@@ -25,11 +26,63 @@ func (s *Store) AddCheck(ctx context.Context, connectionID string, r domain.Chec
 }
 
 // AddChecks records many checks of one connection in one transaction (the
-// demo's 30 days of history).
+// demo's history): one multi-row insert for the checks and one per rollup,
+// summed here, so a month of history costs a few statements.
 func (s *Store) AddChecks(ctx context.Context, connectionID string, rs []domain.CheckResult) error {
+	if len(rs) == 0 {
+		return nil
+	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		for _, r := range rs {
-			if err := addCheck(ctx, tx, connectionID, r); err != nil {
+		var q strings.Builder
+		args := make([]any, 0, 7*len(rs))
+		q.WriteString(`INSERT INTO checks (connection_id, checked_at, latency_ms, class, http_status, message, rate_remaining) VALUES `)
+		for i, r := range rs {
+			if i > 0 {
+				q.WriteString(",")
+			}
+			q.WriteString("(?,?,?,?,?,?,?)")
+			var rate any
+			if r.RateRemaining != nil {
+				rate = *r.RateRemaining
+			}
+			args = append(args, connectionID, fmtTime(r.CheckedAt), r.LatencyMS, string(r.Class), r.HTTPStatus, r.Message, rate)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		for _, roll := range rollups {
+			type sums struct{ n, ok, latSum, latMax int64 }
+			buckets := map[string]*sums{}
+			var order []string
+			for _, r := range rs {
+				k := r.CheckedAt.UTC().Format(roll.layout)
+				b := buckets[k]
+				if b == nil {
+					b = &sums{}
+					buckets[k] = b
+					order = append(order, k)
+				}
+				b.n++
+				if r.Class == domain.ClassOK {
+					b.ok++
+				}
+				b.latSum += r.LatencyMS
+				b.latMax = max(b.latMax, r.LatencyMS)
+			}
+			var q strings.Builder
+			args := make([]any, 0, 6*len(order))
+			q.WriteString(`INSERT INTO ` + roll.table + ` (connection_id, ` + roll.column + `, checks, ok, latency_sum_ms, latency_max_ms) VALUES `)
+			for i, k := range order {
+				if i > 0 {
+					q.WriteString(",")
+				}
+				q.WriteString("(?,?,?,?,?,?)")
+				b := buckets[k]
+				args = append(args, connectionID, k, b.n, b.ok, b.latSum, b.latMax)
+			}
+			q.WriteString(` ON CONFLICT (connection_id, ` + roll.column + `) DO UPDATE SET checks = checks + excluded.checks, ok = ok + excluded.ok,
+				latency_sum_ms = latency_sum_ms + excluded.latency_sum_ms, latency_max_ms = max(latency_max_ms, excluded.latency_max_ms)`)
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 				return err
 			}
 		}
