@@ -81,7 +81,7 @@ func TestCheckRacingARotationRaisesNoAlarm(t *testing.T) {
 // that revokes the previous access token at every rotation and answers 403
 // for it: exactly one refresh, every check succeeds, the status stays active.
 func TestTwentyConcurrentChecksAfterHalfLifetime(t *testing.T) {
-	e := newEnv(t, secrets.NewMemory())
+	e := newEnvPatient(t, secrets.NewMemory())
 	ctx := context.Background()
 	e.fake.OAuth.AccessTTL = 120 * time.Second
 	c := connectOAuth(t, e)

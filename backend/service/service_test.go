@@ -107,6 +107,18 @@ func catalogue(t *testing.T, doc string) *providers.Catalogue {
 	return cat
 }
 
+// newEnvPatient is newEnv whose validator waits as long as the product's
+// (providers.DefaultTimeout), for tests whose checks must not time out
+// under load: they race each other, not a hung fake.
+func newEnvPatient(t *testing.T, sec secrets.Store) *env {
+	t.Helper()
+	cat, err := providers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newEnvTimeout(t, sec, func(string) *providers.Catalogue { return cat }, providers.DefaultTimeout)
+}
+
 // newEnvWith is newEnv with a given provider catalogue.
 func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env {
 	t.Helper()

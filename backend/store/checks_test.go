@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -28,6 +30,23 @@ func TestUptimeReadsOnlyItsWindow(t *testing.T) {
 		want := "SEARCH " + roll.table + " USING COVERING INDEX " + roll.table + "_window (" + roll.column + ">?)"
 		if len(plan) == 0 || plan[0] != want {
 			t.Errorf("uptime over %s: plan %q, want it to start with %q", roll.table, plan, want)
+		}
+	}
+}
+
+// TestMigrationNumbersArePositions: a database records how many migrations
+// it has applied (PRAGMA user_version), so each file's number must be its
+// position in the sorted list. A gap, or two branches landing 0016 after
+// 0018, would make a database that saw 0018 as version 16 skip a migration.
+func TestMigrationNumbersArePositions(t *testing.T) {
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		want := fmt.Sprintf("migrations/%04d_", m.version)
+		if !strings.HasPrefix(m.name, want) {
+			t.Errorf("migration %s is applied as version %d: number the file %s…", m.name, m.version, want)
 		}
 	}
 }
