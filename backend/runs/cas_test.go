@@ -2,13 +2,11 @@ package runs_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"patchbay/backend/domain"
 	"patchbay/backend/runs"
-	"patchbay/backend/store"
 )
 
 // gateExec holds every step until the test lets it finish.
@@ -55,21 +53,8 @@ func (g *gateExec) finishStep(t *testing.T) {
 // a Resume during the step lets the run go on to completion, and a Cancel
 // keeps the run cancelled with its later steps skipped.
 func TestOperatorActionsDuringStepsAreNeverLost(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st, w := seedWorkflow(t)
 	ctx := context.Background()
-	_ = st.CreateWorkspace(ctx, domain.Workspace{ID: "ws", Slug: "ws", Name: "WS"})
-	for _, id := range []string{"jira", "github", "slack"} {
-		_ = st.CreateConnection(ctx, domain.Connection{ID: id, Provider: id, AuthMode: "m", Label: id, Status: domain.StatusActive})
-	}
-	w := domain.Workflow{ID: "wf", WorkspaceID: "ws", Name: "Sync", Trigger: domain.Node{Kind: "new_items", ConnectionID: "jira"},
-		Actions: []domain.Node{{Kind: "fetch_inventory", ConnectionID: "github"}, {Kind: "post_summary", ConnectionID: "slack"}}}
-	if err := st.SaveWorkflow(ctx, w); err != nil {
-		t.Fatal(err)
-	}
 	g := &gateExec{entered: make(chan int, 4), release: make(chan struct{})}
 	e := &runs.Engine{Store: st, Exec: g, InitialInterval: time.Millisecond, MaxElapsed: 200 * time.Millisecond}
 	t.Cleanup(e.Stop)

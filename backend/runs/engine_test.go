@@ -67,7 +67,9 @@ func (f *fakeExec) Execute(ctx context.Context, s domain.Step) (string, domain.C
 	return "fetched 3 items", domain.CheckResult{Class: domain.ClassOK}, nil
 }
 
-func setup(t testing.TB) (*runs.Engine, *fakeExec, *store.Store, domain.Workflow) {
+// seedWorkflow opens a store with one workspace, three active connections
+// (jira, github, slack) and the workflow "Sync" over them.
+func seedWorkflow(t testing.TB) (*store.Store, domain.Workflow) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "r.db"))
 	if err != nil {
@@ -84,6 +86,12 @@ func setup(t testing.TB) (*runs.Engine, *fakeExec, *store.Store, domain.Workflow
 	if err := st.SaveWorkflow(ctx, w); err != nil {
 		t.Fatal(err)
 	}
+	return st, w
+}
+
+func setup(t testing.TB) (*runs.Engine, *fakeExec, *store.Store, domain.Workflow) {
+	t.Helper()
+	st, w := seedWorkflow(t)
 	f := &fakeExec{state: map[string]string{}, transient: map[string]int{}, calls: map[string]int{}, limited: map[string]int{}, now: time.Now}
 	e := &runs.Engine{Store: st, Exec: f, InitialInterval: time.Millisecond, MaxElapsed: 200 * time.Millisecond}
 	t.Cleanup(e.Wait)
