@@ -9,23 +9,69 @@ import (
 
 // The desktop window's life cycle: closing it hides it while Settings'
 // "Keep checking in the background when the window is closed" is on (the
-// backend keeps sweeping and notifying), launching Patchbay again brings it
-// back (SingleInstanceLock in main.go), and Quit (Ctrl+Q or Settings' Quit
-// Patchbay, the app:quit event) or SIGINT/SIGTERM end the app.
+// backend keeps sweeping and notifying), launching Patchbay again or
+// clicking one of its desktop notifications brings it back
+// (SingleInstanceLock in main.go; backend/desktop's Notifier), and Quit
+// (Ctrl+Q or Settings' Quit Patchbay, the app:quit event) or SIGINT/SIGTERM
+// end the app.
 
 // quitEvent is what the page emits to end the app.
 const quitEvent = "app:quit"
 
-// windowStartup listens for the page's Quit.
+// windowRuntime is the part of the Wails runtime the App calls: the
+// runtime package in the window (wailsRuntime), a fake in tests.
+type windowRuntime interface {
+	EventsOn(ctx context.Context, name string, callback func(...any)) func()
+	EventsEmit(ctx context.Context, name string, data ...any)
+	WindowShow(ctx context.Context)
+	WindowUnminimise(ctx context.Context)
+	WindowHide(ctx context.Context)
+	Quit(ctx context.Context)
+	BrowserOpenURL(ctx context.Context, url string)
+}
+
+// wailsRuntime is the Wails runtime package.
+type wailsRuntime struct{}
+
+func (wailsRuntime) EventsOn(ctx context.Context, name string, callback func(...any)) func() {
+	return runtime.EventsOn(ctx, name, callback)
+}
+func (wailsRuntime) EventsEmit(ctx context.Context, name string, data ...any) {
+	runtime.EventsEmit(ctx, name, data...)
+}
+func (wailsRuntime) WindowShow(ctx context.Context)       { runtime.WindowShow(ctx) }
+func (wailsRuntime) WindowUnminimise(ctx context.Context) { runtime.WindowUnminimise(ctx) }
+func (wailsRuntime) WindowHide(ctx context.Context)       { runtime.WindowHide(ctx) }
+func (wailsRuntime) Quit(ctx context.Context)             { runtime.Quit(ctx) }
+func (wailsRuntime) BrowserOpenURL(ctx context.Context, url string) {
+	runtime.BrowserOpenURL(ctx, url)
+}
+
+// windowStartup listens for the page's Quit and for clicks on Patchbay's
+// desktop notifications, until the window's context ends.
 func (a *App) windowStartup(ctx context.Context) {
-	runtime.EventsOn(ctx, quitEvent, func(...any) { a.quit() })
+	a.rt.EventsOn(ctx, quitEvent, func(...any) { a.quit() })
+	clicks := a.svc.DesktopActivations()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-clicks:
+				slog.Info("desktop notification clicked")
+				a.bringToFront()
+			}
+		}
+	}()
 }
 
 // quit ends the app, whatever the background setting says.
 func (a *App) quit() {
 	a.quitting.Store(true)
 	slog.Info("quitting")
-	runtime.Quit(a.ctx)
+	if ctx, ok := a.window(); ok {
+		a.rt.Quit(ctx)
+	}
 }
 
 // beforeClose decides what closing the window does: true keeps the app
@@ -38,16 +84,22 @@ func (a *App) beforeClose(ctx context.Context) bool {
 	if err != nil || !set.KeepRunning {
 		return false
 	}
-	runtime.WindowHide(ctx)
-	slog.Info("window closed: Patchbay keeps checking in the background; launch it again to show the window, or use Quit")
+	a.rt.WindowHide(ctx)
+	slog.Info("window closed: Patchbay keeps checking in the background; launch it again or click its notification to show the window, or use Quit")
 	return true
 }
 
 // bringToFront shows, restores and focuses the window: a second launch of
-// the app, or the app launched again while it keeps checking in the
-// background with its window closed.
+// the app, or a click on one of its desktop notifications, while it keeps
+// checking in the background with its window closed. Before startup there
+// is nothing to bring back: the window is opening.
 func (a *App) bringToFront() {
-	runtime.WindowShow(a.ctx)
-	runtime.WindowUnminimise(a.ctx)
+	ctx, ok := a.window()
+	if !ok {
+		slog.Info("window not open yet: nothing to bring to the front")
+		return
+	}
+	a.rt.WindowShow(ctx)
+	a.rt.WindowUnminimise(ctx)
 	slog.Info("window brought to the front")
 }

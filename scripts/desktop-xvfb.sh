@@ -8,8 +8,11 @@
 #   3. closing the window hides it and the app keeps running;
 #   4. a demo connection breaks (its key is revoked at the fake provider): the
 #      background sweep finds it and the desktop notification arrives;
-#   5. launching again brings the window back;
-#   6. Ctrl+Q quits, although the app keeps running in the background.
+#   5. clicking the notification (the fake daemon sends ActionInvoked with
+#      the "default" key to the app, as GNOME Shell and dunst do) brings the
+#      window back; closing it hides it again;
+#   6. launching again brings the window back;
+#   7. Ctrl+Q quits, although the app keeps running in the background.
 # Usage: PATCHBAY_BIN=/abs/path/to/patchbay scripts/desktop-xvfb.sh
 # Needs: xvfb xdotool dbus (Debian packages), libx11-dev (for desktoptest).
 set -euo pipefail
@@ -78,7 +81,8 @@ export DISPLAY=":$DISPLAY_NUM"
 wait_for 10 "Xvfb on $DISPLAY" test -e "/tmp/.X11-unix/X$DISPLAY_NUM"
 
 "$ROOT/.cache/desktoptest" notifyd >"$TMP/notifyd.log" 2>&1 &
-PIDS+=($!)
+NOTIFYD_PID=$!
+PIDS+=("$NOTIFYD_PID")
 wait_for 10 "the fake notification daemon" grep -q READY "$TMP/notifyd.log"
 
 # The first window: demo fakes, its own data directory, a background sweep
@@ -130,12 +134,23 @@ curl -fsS -X POST --data '{"key":"squ_0123456789abcdef0123456789abcdef01234567",
 wait_for 60 "a desktop notification from Patchbay (fake notification daemon)" notified
 echo "desktop: notification arrived with the window closed: $(grep -m1 '^NOTIFY Patchbay|' "$TMP/notifyd.log")"
 
-# 5. Launch again: the window comes back.
+# 5. Click the notification: the window comes back. Then close it again.
+grep -q "^ACTIONS [0-9]* default," "$TMP/notifyd.log" || fail "the notification has no default action, so clicking it does nothing: $(grep '^ACTIONS' "$TMP/notifyd.log" | head -n1)"
+kill -USR1 "$NOTIFYD_PID"
+wait_for 10 "the fake daemon to click the notification" grep -q "^CLICKED " "$TMP/notifyd.log"
+wait_for 15 "clicking the notification to show the window" visible
+wait_for 10 "the app to log the click" logged "desktop notification clicked"
+echo "desktop: clicking the desktop notification brought the window back"
+WID="$(xdotool search --onlyvisible --name '^Patchbay$' | head -n1)"
+"$ROOT/.cache/desktoptest" close "$WID"
+wait_for 15 "the window to hide after closing it again" hidden
+
+# 6. Launch again: the window comes back.
 timeout 20 "$PATCHBAY_BIN" --demo --data-dir "$DATA" >"$TMP/third.out" 2>>"$TMP/second.log" || fail "launching again did not exit 0 within 20 s"
 wait_for 15 "launching again to show the window" visible
 echo "desktop: launching again brought the window back"
 
-# 6. Ctrl+Q quits, keep running or not.
+# 7. Ctrl+Q quits, keep running or not.
 WID="$(xdotool search --onlyvisible --name '^Patchbay$' | head -n1)"
 xdotool windowfocus --sync "$WID" >/dev/null 2>&1 || true
 xdotool mousemove 640 26 click 1

@@ -387,11 +387,16 @@ type app struct {
 	logFile *os.File
 	tempDir string
 	trace   *startTrace
+	// notifier shows desktop notifications and hears clicks on them.
+	notifier *desktop.Notifier
 	// retention is what scheduleSweeps prunes to when start did not.
 	retention time.Duration
 }
 
 func (a *app) close() {
+	if a.notifier != nil {
+		_ = a.notifier.Close()
+	}
 	if a.fake != nil {
 		_ = a.fake.Close()
 	}
@@ -498,8 +503,9 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 	if a.tempDir == "" {
 		auto = autostart(dir)
 	}
+	a.notifier = desktop.NewNotifier("Patchbay", "")
 	a.svc = service.New(service.Options{Autostart: auto, Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir,
-		Desktop: desktop.Notifier{AppName: "Patchbay"}, Now: domain.SystemClock, Actor: c.actor})
+		Desktop: a.notifier, Now: domain.SystemClock, Actor: c.actor})
 	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
 		a.close()
 		return nil, err

@@ -34,13 +34,16 @@ func privateBus(t *testing.T) string {
 	return strings.TrimSpace(line)
 }
 
-// fakeDesktop is a notification daemon that records what it was asked to show.
+// fakeDesktop is a notification daemon that records what it was asked to
+// show, and who asked (servers send ActionInvoked to that connection).
 type fakeDesktop struct {
-	mu    sync.Mutex
-	shown []string
+	mu      sync.Mutex
+	shown   []string
+	actions [][]string
+	senders []dbus.Sender
 }
 
-func (f *fakeDesktop) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+func (f *fakeDesktop) Notify(sender dbus.Sender, app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	urgency := ""
@@ -48,16 +51,19 @@ func (f *fakeDesktop) Notify(app string, replaces uint32, icon, summary, body st
 		urgency = " urgency=" + v.String()
 	}
 	f.shown = append(f.shown, app+": "+summary+" / "+body+urgency)
+	f.actions = append(f.actions, actions)
+	f.senders = append(f.senders, sender)
 	return uint32(len(f.shown)), nil
 }
 
-func TestNotifyReachesTheDesktopDaemon(t *testing.T) {
-	addr := privateBus(t)
+// startFakeDesktop owns org.freedesktop.Notifications on the bus at addr.
+func startFakeDesktop(t *testing.T, addr string) (*fakeDesktop, *dbus.Conn) {
+	t.Helper()
 	daemon, err := dbus.Connect(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer daemon.Close()
+	t.Cleanup(func() { _ = daemon.Close() })
 	fake := &fakeDesktop{}
 	if err := daemon.Export(fake, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
 		t.Fatal(err)
@@ -65,9 +71,35 @@ func TestNotifyReachesTheDesktopDaemon(t *testing.T) {
 	if reply, err := daemon.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
 		t.Fatalf("own the notifications name: %v %v", reply, err)
 	}
+	return fake, daemon
+}
+
+// signalTo sends one org.freedesktop.Notifications signal from the daemon,
+// to dest only (as GNOME Shell and dunst do) or, with dest "", to everyone
+// listening.
+func signalTo(t *testing.T, daemon *dbus.Conn, dest dbus.Sender, member string, body ...any) {
+	t.Helper()
+	msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldPath:      dbus.MakeVariant(dbus.ObjectPath("/org/freedesktop/Notifications")),
+		dbus.FieldInterface: dbus.MakeVariant("org.freedesktop.Notifications"),
+		dbus.FieldMember:    dbus.MakeVariant(member),
+		dbus.FieldSignature: dbus.MakeVariant(dbus.SignatureOf(body...)),
+	}, Body: body}
+	if dest != "" {
+		msg.Headers[dbus.FieldDestination] = dbus.MakeVariant(string(dest))
+	}
+	if call := daemon.Send(msg, nil); call.Err != nil {
+		t.Fatalf("send %s: %v", member, call.Err)
+	}
+}
+
+func TestNotifyReachesTheDesktopDaemon(t *testing.T) {
+	addr := privateBus(t)
+	fake, _ := startFakeDesktop(t, addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	n := desktop.Notifier{AppName: "Patchbay", Address: addr}
+	n := desktop.NewNotifier("Patchbay", addr)
+	defer n.Close()
 	id, err := n.Notify(ctx, "Slack reauth required", "Reconnection needed.", true)
 	if err != nil || id != 1 {
 		t.Fatalf("Notify: id %d, %v", id, err)
@@ -77,13 +109,57 @@ func TestNotifyReachesTheDesktopDaemon(t *testing.T) {
 	if len(fake.shown) != 1 || fake.shown[0] != "Patchbay: Slack reauth required / Reconnection needed. urgency=@y 0x2" {
 		t.Fatalf("the desktop showed %q", fake.shown)
 	}
+	// Clickable: the spec's "default" action, with a label for servers
+	// that show actions as buttons.
+	if got := strings.Join(fake.actions[0], "|"); got != "default|Open Patchbay" {
+		t.Fatalf("actions %q, want the default action", got)
+	}
+}
+
+// A click on the notification (the server's ActionInvoked with the
+// "default" key, sent to the connection that showed it or broadcast)
+// reaches Activated, over a real dbus-daemon.
+func TestClickOnANotificationActivates(t *testing.T) {
+	addr := privateBus(t)
+	fake, daemon := startFakeDesktop(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n := desktop.NewNotifier("Patchbay", addr)
+	defer n.Close()
+	id, err := n.Notify(ctx, "Jira", "Jira reauth required", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	sender := fake.senders[0]
+	fake.mu.Unlock()
+
+	signalTo(t, daemon, sender, "ActionInvoked", id, "default")
+	select {
+	case <-n.Activated():
+	case <-ctx.Done():
+		t.Fatal("no activation within 10 s of a click sent to the notifying connection")
+	}
+	// A server that broadcasts the signal instead.
+	id2, err := n.Notify(ctx, "Slack", "Slack reauth required", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signalTo(t, daemon, "", "ActionInvoked", id2, "default")
+	select {
+	case <-n.Activated():
+	case <-ctx.Done():
+		t.Fatal("no activation within 10 s of a broadcast click")
+	}
 }
 
 func TestNotifyWithoutADesktopSaysSo(t *testing.T) {
 	addr := privateBus(t) // a bus where no notification daemon runs
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := desktop.Notifier{AppName: "Patchbay", Address: addr}.Notify(ctx, "t", "b", false)
+	n := desktop.NewNotifier("Patchbay", addr)
+	defer n.Close()
+	_, err := n.Notify(ctx, "t", "b", false)
 	if err == nil || !strings.Contains(err.Error(), "desktop notification") {
 		t.Fatalf("Notify with no daemon: %v", err)
 	}

@@ -35,6 +35,17 @@ type DesktopNotifier interface {
 	Notify(ctx context.Context, title, body string, critical bool) (uint32, error)
 }
 
+// DesktopActivations receives a value each time the user clicks a desktop
+// notification Patchbay showed (the window then comes to the front). The
+// channel is nil, never ready, when the notifier cannot tell
+// (backend/desktop's Notifier can: ActionInvoked over D-Bus).
+func (s *Service) DesktopActivations() <-chan struct{} {
+	if a, ok := s.desktop.(interface{ Activated() <-chan struct{} }); ok {
+		return a.Activated()
+	}
+	return nil
+}
+
 // Settings is the settings part of the service: the user's settings, the
 // start-at-login entry, the portal listener's state and the signal its
 // follower waits on. Its methods are the Service's (embedded), so the
