@@ -23,8 +23,9 @@ describe('integration page tabs', { timeout: 120_000 }, () => {
     try {
       await page.goto(demo.server.url);
       const conns = await rpc(page, 'ListConnections');
-      const jira = conns.find((/** @type {{provider: string}} */ c) => c.provider === 'jira-cloud') ?? conns[0];
-      assert.ok(jira, 'the demo has no connections');
+      // The catalogue's id is jira_cloud; the demo's Jira Cloud connection uses an API key (no fallback to another row).
+      const jira = conns.find((/** @type {{provider: string, authMode: string}} */ c) => c.provider === 'jira_cloud' && c.authMode === 'api_token');
+      assert.ok(jira, `the demo has no Jira Cloud API key connection: ${JSON.stringify(conns.map((/** @type {{provider: string}} */ c) => c.provider))}`);
 
       // Pick the integration in the list: it opens on Overview.
       await page.getByRole('link', { name: jira.label, exact: true }).click();
