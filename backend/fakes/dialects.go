@@ -30,6 +30,7 @@ type dialect struct {
 	accessPrefix         string
 	refreshPrefix        string
 	refreshNeedsRedirect bool
+	refreshRevokesAccess bool // a refresh revokes the grant's earlier access tokens
 }
 
 var (
@@ -38,9 +39,11 @@ var (
 	// Jira Data Center 9.x "OAuth 2.0 provider API" (confluence.atlassian.com,
 	// "Jira OAuth 2.0 provider API"): RFC-shaped, refresh repeats redirect_uri.
 	dialectJiraDC = dialect{name: "jiradc", accessPrefix: "at-", refreshPrefix: "rt-", refreshNeedsRedirect: true}
-	// GitLab: docs.gitlab.com/api/oauth2 (RFC-shaped errors; the refresh
-	// request includes redirect_uri).
-	dialectGitLab = dialect{name: "gitlab", accessPrefix: "glpat-oauth-", refreshPrefix: "glrt-", refreshNeedsRedirect: true}
+	// GitLab: docs.gitlab.com/api/oauth2 ("OAuth 2.0 identity provider
+	// API"): opaque 64-hex tokens, the refresh request repeats redirect_uri
+	// and "invalidates the existing access_token and refresh_token"; errors
+	// are Doorkeeper's (gitlab_oauth.go).
+	dialectGitLab = dialect{name: "gitlab", refreshNeedsRedirect: true, refreshRevokesAccess: true}
 	// Slack: docs.slack.dev/reference/methods/oauth.v2.access and
 	// docs.slack.dev/authentication/using-token-rotation.
 	dialectSlack = dialect{name: "slack", path: "slack.com/api/oauth.v2.access", authorizePath: "slack.com/oauth/v2/authorize",
@@ -113,6 +116,13 @@ func (d dialect) fail(w http.ResponseWriter, r *http.Request, status int, code, 
 			status, desc = http.StatusForbidden, "Unknown or invalid refresh token."
 		}
 		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
+	case "gitlab":
+		// Doorkeeper's messages (GitLab's OAuth provider): 400 invalid_grant,
+		// 401 invalid_client, 400 unsupported_grant_type.
+		if d := doorkeeperErrors[code]; d != "" {
+			desc = d
+		}
+		writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 	case "entra":
 		// {"error":…,"error_description":"AADSTSnnnn: …","error_codes":[n],
 		// "timestamp":…,"trace_id":…,"correlation_id":…}; 400, or 401 for
@@ -139,7 +149,7 @@ func (d dialect) fail(w http.ResponseWriter, r *http.Request, status int, code, 
 }
 
 // grant answers a successful token request in the vendor's shape.
-func (d dialect) grant(w http.ResponseWriter, r *http.Request, at, rt string, ttl int) {
+func (d dialect) grant(w http.ResponseWriter, r *http.Request, at, rt string, ttl int, created int64, scope string) {
 	switch d.name {
 	case "slack":
 		// oauth.v2.access with token rotation: ok:true, a bot access token
@@ -160,6 +170,13 @@ func (d dialect) grant(w http.ResponseWriter, r *http.Request, at, rt string, tt
 		w.Header().Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(v.Encode()))
+	case "gitlab":
+		// docs.gitlab.com/api/oauth2, "Authorization code with PKCE flow",
+		// example responses of the code exchange and of the refresh:
+		// access_token, token_type "bearer", expires_in (7200 by default),
+		// refresh_token, scope, created_at (Unix seconds).
+		writeJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "bearer", "expires_in": ttl,
+			"refresh_token": rt, "scope": scope, "created_at": created})
 	case "entra":
 		writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "scope": r.Form.Get("scope"), "expires_in": ttl,
 			"ext_expires_in": ttl, "access_token": at, "refresh_token": rt})

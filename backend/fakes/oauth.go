@@ -71,11 +71,13 @@ type grant struct {
 	revoked  bool
 	subject  string
 	redirect string // the redirect_uri of its authorization
+	scope    string // the scope the user approved
 }
 
 type accessToken struct {
 	g       *grant
 	expires time.Time
+	revoked bool // revoked by a refresh of its grant (GitLab)
 }
 
 // NewOAuth returns a fake authorization server.
@@ -140,7 +142,7 @@ func (o *OAuthServer) ValidAccess(tok string) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	a, ok := o.access[tok]
-	return ok && !a.g.revoked && !o.now().After(a.expires)
+	return ok && !a.g.revoked && !a.revoked && !o.now().After(a.expires)
 }
 
 // Refreshes returns how many refresh grants succeeded.
@@ -172,8 +174,7 @@ func (o *OAuthServer) Register(mux *http.ServeMux) {
 	// GitLab's OAuth 2.0 provider on the fake's /gitlab server
 	// (docs.gitlab.com/api/oauth2: a refresh sends the redirect_uri of the
 	// authorization).
-	mux.HandleFunc("GET /gitlab/oauth/authorize", o.authorize)
-	mux.HandleFunc("POST /gitlab/oauth/token", func(w http.ResponseWriter, r *http.Request) { o.grantToken(w, r, dialectGitLab) })
+	o.registerGitLab(mux)
 	// The cloud vendors' own token endpoints, at their real paths under
 	// /cloud/{host} (providers.Catalogue.WithCloudAt points the catalogue
 	// here), each answering in its vendor's documented shape.
@@ -221,7 +222,7 @@ func (o *OAuthServer) authorize(w http.ResponseWriter, r *http.Request) {
 
 func hiddenFields(q url.Values) string {
 	out := ""
-	for _, k := range []string{"redirect_uri", "state", "code_challenge", "code_challenge_method"} {
+	for _, k := range []string{"redirect_uri", "state", "code_challenge", "code_challenge_method", "scope"} {
 		out += fmt.Sprintf(`<input type="hidden" name="%s" value="%s">`, k, html.EscapeString(q.Get(k)))
 	}
 	return out
@@ -242,7 +243,7 @@ func (o *OAuthServer) decide(w http.ResponseWriter, r *http.Request) {
 	} else {
 		code := randToken("code-")
 		o.mu.Lock()
-		o.codes[code] = authCode{challenge: r.Form.Get("code_challenge"), redirect: redirect.String(), g: &grant{subject: "demo-user"}}
+		o.codes[code] = authCode{challenge: r.Form.Get("code_challenge"), redirect: redirect.String(), g: &grant{subject: "demo-user", scope: r.Form.Get("scope")}}
 		o.mu.Unlock()
 		q.Set("code", code)
 	}
@@ -358,6 +359,18 @@ func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, d diale
 		return
 	}
 	at, rt := randToken(d.accessPrefix), randToken(d.refreshPrefix)
+	if d.name == "gitlab" {
+		// GitLab's tokens are 64 hex digits (docs.gitlab.com/api/oauth2 examples).
+		at, rt = randToken("")+randToken(""), randToken("")+randToken("")
+	}
+	if d.refreshRevokesAccess && r.Form.Get("grant_type") == "refresh_token" {
+		for k, a := range o.access {
+			if a.g == g {
+				a.revoked = true
+				o.access[k] = a
+			}
+		}
+	}
 	if o.RevokeOnRotate {
 		for k, a := range o.access {
 			if a.g == g {
@@ -367,7 +380,7 @@ func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, d diale
 	}
 	o.access[at] = accessToken{g: g, expires: o.now().Add(o.AccessTTL)}
 	o.refresh[rt] = g
-	d.grant(w, r, at, rt, int(o.AccessTTL.Seconds()))
+	d.grant(w, r, at, rt, int(o.AccessTTL.Seconds()), o.now().Unix(), g.scope)
 }
 
 // userinfo answers for a live access token of a grant that is not revoked.
@@ -492,7 +505,7 @@ func (o *OAuthServer) authorized(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case (!ok || tok.g.revoked) && o.RefusedStatus == http.StatusForbidden:
 		writeJSON(w, http.StatusForbidden, map[string]string{"detail": "Authentication credentials were not provided."})
-	case !ok || tok.g.revoked:
+	case !ok || tok.g.revoked || tok.revoked:
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
 	case o.now().After(tok.expires):

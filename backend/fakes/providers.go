@@ -206,7 +206,8 @@ func (s *Server) providerAPIs() []fakeAPI {
 		{"GET /gitlab/api/v4/user", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, func(w http.ResponseWriter, r *http.Request, _ string) {
 			w.Header().Set("RateLimit-Remaining", "1999")
 			w.Header().Set("RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Minute).Unix(), 10))
-			writeJSON(w, 200, map[string]any{"username": "ops-bot", "id": 7})
+			writeJSON(w, 200, map[string]any{"id": 7, "username": "ops-bot", "name": "Ops Bot", "state": "active", "locked": false,
+				"avatar_url": "https://gitlab.example.com/uploads/-/system/user/avatar/7/avatar.png", "web_url": "https://gitlab.example.com/ops-bot"})
 		}, unauthorizedJSON("401 Unauthorized")},
 	}...)...)
 }
@@ -283,6 +284,8 @@ func (s *Server) provider(api fakeAPI) http.HandlerFunc {
 		// tokens (OAuth modes of the catalogue, pointed here by WithCloudAt).
 		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.OAuth.ValidAccess(b) {
 			api.ok(w, r, b)
+			return
+		} else if ok && strings.HasPrefix(r.URL.Path, "/gitlab/") && s.OAuth.gitlabRefused(w, b) {
 			return
 		}
 		tok := api.token(r)

@@ -21,15 +21,45 @@ import (
 // (backend/fakes/providers.go names them).
 func TestReauthenticateEveryTokenMode(t *testing.T) {
 	cat, _ := providers.Load()
-	for _, d := range fakes.Demos() {
+	table := append(fakes.Demos(),
+		// The token modes the demo has no row of: the Generic API key against
+		// the fakes' generic API, and Azure DevOps Repos and Pipelines by PAT.
+		fakes.Demo{Provider: "generic_api_key", Mode: "api_key", Config: map[string]string{"headerName": fakes.GenericHeader, "validationUrl": "{{fake}}" + fakes.GenericValidate},
+			Secrets: map[string]string{"apiKey": fakes.GenericGoodKey}},
+		fakes.Demo{Provider: "azure_devops_repos", Mode: "pat", BasePath: "/ado/contoso", Config: map[string]string{"email": "ops@example.com"}, Secrets: map[string]string{"token": fakes.AzureToken}},
+		fakes.Demo{Provider: "azure_devops_pipelines", Mode: "pat", BasePath: "/ado/contoso", Config: map[string]string{"email": "ops@example.com"}, Secrets: map[string]string{"token": fakes.AzureToken}},
+	)
+	// Every mode of the catalogue that re-authenticates with a typed
+	// credential has a row: none is left out (OAuth 2.0 modes are
+	// TestOAuthReauthReturnsForValidateConnection's, OAuth 1.0a TestOAuth1*'s).
+	covered := map[string]bool{}
+	for _, d := range table {
+		covered[d.Provider+"/"+d.Mode] = true
+	}
+	for _, p := range cat.Providers {
+		for _, m := range p.Modes {
+			if m.Reauth && m.OAuth == nil && m.OAuth1 == nil && !covered[p.ID+"/"+m.ID] {
+				t.Errorf("%s/%s re-authenticates with a typed credential but has no row here", p.ID, m.ID)
+			}
+		}
+	}
+	for _, d := range table {
 		t.Run(d.Provider+"/"+d.Mode, func(t *testing.T) {
 			sec := secrets.NewMemory()
 			e := newEnvWithURL(t, sec, func(url string) *providers.Catalogue { return cat.AllSelfHosted().WithCloudAt(url) })
 			ctx := context.Background()
 			p, _ := cat.Provider(d.Provider)
 			m, _ := p.Mode(d.Mode)
+			config := maps.Clone(d.Config)
+			for k, v := range config {
+				config[k] = strings.ReplaceAll(v, "{{fake}}", e.url)
+			}
+			base := e.url + d.BasePath
+			if d.BasePath == "" {
+				base = "" // the Generic API key has no base URL: its validation URL is the whole address
+			}
 			c, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: d.Provider, AuthMode: d.Mode, Label: "Re-auth " + p.Name,
-				WorkspaceIDs: []string{e.ws.ID}, BaseURL: e.url + d.BasePath, Config: maps.Clone(d.Config), Secrets: d.Secrets})
+				WorkspaceIDs: []string{e.ws.ID}, BaseURL: base, Config: config, Secrets: d.Secrets})
 			if err != nil {
 				t.Fatal(err)
 			}
