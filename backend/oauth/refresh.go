@@ -217,13 +217,46 @@ func (r *Refresher) Renew(ctx context.Context, key string, cfg *oauth2.Config, u
 	})
 }
 
+// ReplaceWaitsMessage is what Replace logs when it has to wait for a
+// refresh in progress.
+const ReplaceWaitsMessage = "re-authorization waits for a token refresh in progress"
+
+// Replace makes tok the token stored under key: the new grant of a
+// re-authorization. It takes the per-connection lock a refresh holds, so it
+// never interleaves with one: a refresh of the old token in flight (in this
+// process or another) saves its token first and tok is saved after it, and
+// a refresh that starts later reads tok.
+func (r *Refresher) Replace(ctx context.Context, key string, tok *oauth2.Token) error {
+	path := r.lockPath(key)
+	unlock, ok, err := filelock.TryLock(path)
+	if err == nil && !ok {
+		if r.Log != nil {
+			r.Log.Info(ReplaceWaitsMessage, "key", key)
+		}
+		unlock, err = filelock.Lock(ctx, path)
+	}
+	if err != nil {
+		return fmt.Errorf("lock token of %s: %w", key, err)
+	}
+	defer unlock()
+	if err := r.Store.SaveToken(ctx, key, tok); err != nil {
+		return fmt.Errorf("save new token %s: %w", key, err)
+	}
+	return nil
+}
+
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// lockPath is the lock file of the token stored under key.
+func (r *Refresher) lockPath(key string) string {
+	return filepath.Join(r.LockDir, "refresh-"+unsafeName.ReplaceAllString(key, "_")+".lock")
+}
 
 // refreshLocked refreshes under the connection's lock file. replace says
 // when a token that is still fresh is refreshed anyway: "" never, "*"
 // always, else only while the stored access token is still that one.
 func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.Config, replace string, maxElapsed time.Duration) (*oauth2.Token, error) {
-	unlock, err := filelock.Lock(ctx, filepath.Join(r.LockDir, "refresh-"+unsafeName.ReplaceAllString(key, "_")+".lock"))
+	unlock, err := filelock.Lock(ctx, r.lockPath(key))
 	if err != nil {
 		return nil, fmt.Errorf("lock refresh of %s: %w", key, err)
 	}

@@ -229,7 +229,9 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 				return "", err
 			}
 		}
-		if err := (oauth.SecretTokens{Secrets: s.secrets}).SaveToken(ctx, tokenKey(c), tok); err != nil {
+		// Through the refresher's lock: a refresh of the old token in
+		// flight must not overwrite the new one when it ends.
+		if err := s.refresher.Replace(ctx, tokenKey(c), tok); err != nil {
 			return "", err
 		}
 		members, err := s.groupMembers(ctx, c)

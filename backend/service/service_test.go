@@ -134,6 +134,13 @@ func newEnvWithURL(t *testing.T, sec secrets.Store, catFor func(url string) *pro
 // newEnvTimeout is newEnvWithURL with the validator's request timeout.
 func newEnvTimeout(t *testing.T, sec secrets.Store, catFor func(url string) *providers.Catalogue, timeout time.Duration) *env {
 	t.Helper()
+	return newEnvOptions(t, sec, catFor, timeout, nil)
+}
+
+// newEnvOptions is newEnvTimeout; tune, when set, changes the service's
+// options before it is built (a logger to read, for instance).
+func newEnvOptions(t *testing.T, sec secrets.Store, catFor func(url string) *providers.Catalogue, timeout time.Duration, tune func(*service.Options)) *env {
+	t.Helper()
 	clk := newClock()
 	fake := fakes.New()
 	fake.HangFor = 5 * time.Second
@@ -150,7 +157,11 @@ func newEnvTimeout(t *testing.T, sec secrets.Store, catFor func(url string) *pro
 	v := providers.NewValidator()
 	v.Timeout = timeout
 	lockDir, rec := t.TempDir(), &desktopRecorder{}
-	svc := service.New(service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now, LockDir: lockDir, Desktop: rec, RefreshBudget: time.Second})
+	o := service.Options{Store: st, Secrets: sec, Catalogue: cat, Validator: v, Now: clk.Now, LockDir: lockDir, Desktop: rec, RefreshBudget: time.Second}
+	if tune != nil {
+		tune(&o)
+	}
+	svc := service.New(o)
 	t.Cleanup(svc.Wait) // before the store closes: consents, sweeps and runs stop
 	ctx := context.Background()
 	if err := svc.EnsureDefaultWorkspace(ctx); err != nil {
