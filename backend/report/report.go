@@ -8,7 +8,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"html/template"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -82,9 +82,7 @@ func Render(r Report, format string) ([]byte, string, error) {
 		w.Flush()
 		return buf.Bytes(), "text/csv", w.Error()
 	case "html":
-		var buf bytes.Buffer
-		err := page.Execute(&buf, r)
-		return buf.Bytes(), "text/html", err
+		return renderHTML(r), "text/html", nil
 	}
 	return nil, "", domain.Errorf(domain.EInvalid, "Unknown report format %q: use %s.", format, strings.Join(Formats, ", "))
 }
@@ -98,9 +96,9 @@ func pct(u domain.Uptime) string {
 
 // sparkline draws recent latencies (oldest left) as an inline SVG polyline;
 // failed checks are red dots.
-func sparkline(recent []domain.CheckRecord) template.HTML {
+func sparkline(recent []domain.CheckRecord) string {
 	if len(recent) == 0 {
-		return template.HTML(`<span class="muted">no checks yet</span>`)
+		return `<span class="muted">no checks yet</span>`
 	}
 	const w, h = 160.0, 32.0
 	var max int64 = 1
@@ -117,11 +115,11 @@ func sparkline(recent []domain.CheckRecord) template.HTML {
 		y := h - 2 - (h-4)*float64(c.LatencyMS)/float64(max)
 		fmt.Fprintf(&pts, "%.1f,%.1f ", x, y)
 		if c.Class != domain.ClassOK {
-			fmt.Fprintf(&dots, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="#dc2626"><title>%s</title></circle>`, x, y, template.HTMLEscapeString(string(c.Class)))
+			fmt.Fprintf(&dots, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="#dc2626"><title>%s</title></circle>`, x, y, esc(string(c.Class)))
 		}
 	}
-	return template.HTML(fmt.Sprintf(`<svg width="%.0f" height="%.0f" role="img" aria-label="latency of the last %d checks"><polyline fill="none" stroke="#2563eb" stroke-width="1.5" points="%s"/>%s</svg>`,
-		w, h, n, strings.TrimSpace(pts.String()), dots.String()))
+	return fmt.Sprintf(`<svg width="%.0f" height="%.0f" role="img" aria-label="latency of the last %d checks"><polyline fill="none" stroke="#2563eb" stroke-width="1.5" points="%s"/>%s</svg>`,
+		w, h, n, strings.TrimSpace(pts.String()), dots.String())
 }
 
 func max1(n int) int {
@@ -131,37 +129,89 @@ func max1(n int) int {
 	return n
 }
 
-var page = template.Must(template.New("report").Funcs(template.FuncMap{"spark": sparkline, "pct": pct,
-	"fleet": func(f *domain.FleetHealth) template.HTML { return FleetCharts(*f) },
-	"when": func(t *time.Time) string {
-		if t == nil {
-			return "never"
+// renderHTML writes the HTML report: one self-contained page, inline CSS
+// and SVG, no script, nothing from the network. Every text from the report
+// goes through text() (in element content and in the one attribute that
+// carries data, class). It is written out by hand rather than with
+// html/template, which would add about half a megabyte to the binary
+// (issue 18); testdata/report.golden.html, written by the html/template
+// version, pins the output byte for byte.
+func renderHTML(r Report) []byte {
+	var b bytes.Buffer
+	w := func(parts ...string) {
+		for _, p := range parts {
+			b.WriteString(p)
 		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	}}).Parse(`<!doctype html>
+	}
+	w(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Patchbay health report</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;color:#111827}table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #e5e7eb;padding:.4em .6em;text-align:left;vertical-align:middle}th{font-size:.8em;text-transform:uppercase;color:#6b7280}
 .chart{display:block;margin:.5em 0 1em;max-width:100%;height:auto}.legend{font-size:.85em;color:#374151}
 .error{color:#b91c1c;font-weight:600}.interrupted{color:#b45309;font-weight:600}.active{color:#15803d}.muted{color:#6b7280}</style></head>
 <body><h1>Patchbay health report</h1>
-<p class="muted">Generated {{.GeneratedAt.UTC.Format "2006-01-02 15:04 UTC"}} by Patchbay {{.Version}} · {{len .Rows}} connections ·
-{{range $k, $v := .Counts}}{{$k}}: {{$v}} {{end}}</p>
-{{if .Fleet}}{{fleet .Fleet}}{{end}}
+<p class="muted">Generated `, text(r.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC")), ` by Patchbay `, text(r.Version), ` · `, strconv.Itoa(len(r.Rows)), ` connections ·
+`)
+	keys := make([]string, 0, len(r.Counts))
+	for k := range r.Counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w(text(k), `: `, strconv.Itoa(r.Counts[k]), ` `)
+	}
+	w("</p>\n")
+	if r.Fleet != nil {
+		w(FleetCharts(*r.Fleet))
+	}
+	w(`
 <h2>Connections</h2>
 <table><thead><tr><th>Connection</th><th>Provider</th><th>Status</th><th>Identity</th><th>Last checked</th><th>Uptime 24 h</th><th>7 d</th><th>30 d</th><th>Latency (recent)</th><th>Last error</th></tr></thead><tbody>
-{{range .Rows}}<tr><td>{{.Label}}</td><td>{{.Provider}}</td>
-<td class="{{if .Interrupted}}interrupted{{else}}{{.Status}}{{end}}">{{if .Interrupted}}interrupted{{else}}{{.Status}}{{end}} — {{.Description}}</td>
-<td>{{.Identity}}</td><td>{{when .LastChecked}}</td><td>{{pct .Uptime24h}}</td><td>{{pct .Uptime7d}}</td><td>{{pct .Uptime30d}}</td>
-<td>{{spark .Recent}}</td><td>{{.LastError}}</td></tr>
-{{end}}</tbody></table>
-{{if .Audit}}<h2>Activity</h2>
+`)
+	for _, row := range r.Rows {
+		status := text(string(row.Status))
+		if row.Interrupted {
+			status = "interrupted"
+		}
+		checked := "never"
+		if row.LastChecked != nil {
+			checked = row.LastChecked.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		w(`<tr><td>`, text(row.Label), `</td><td>`, text(row.Provider), `</td>
+<td class="`, status, `">`, status, ` — `, text(row.Description), `</td>
+<td>`, text(row.Identity), `</td><td>`, text(checked), `</td><td>`, text(pct(row.Uptime24h)), `</td><td>`, text(pct(row.Uptime7d)), `</td><td>`, text(pct(row.Uptime30d)), `</td>
+<td>`, sparkline(row.Recent), `</td><td>`, text(row.LastError), "</td></tr>\n")
+	}
+	w(`</tbody></table>
+`)
+	if len(r.Audit) > 0 {
+		w(`<h2>Activity</h2>
 <p class="muted">Credential events, newest first: who used or changed which credential, when. Never a secret.</p>
 <table><thead><tr><th>When</th><th>Connection</th><th>Action</th><th>Outcome</th><th>Actor</th><th>Detail</th></tr></thead><tbody>
-{{range .Audit}}<tr><td>{{.At.UTC.Format "2006-01-02 15:04:05 UTC"}}</td><td>{{.ConnectionLabel}}</td><td>{{.Action}}</td>
-<td class="{{if eq .Outcome "failed"}}error{{else if eq .Outcome "transient"}}interrupted{{end}}">{{.Outcome}}</td><td>{{.Actor}}</td><td>{{.Detail}}</td></tr>
-{{end}}</tbody></table>{{end}}</body></html>
-`))
+`)
+		for _, e := range r.Audit {
+			class := ""
+			switch e.Outcome {
+			case "failed":
+				class = "error"
+			case "transient":
+				class = "interrupted"
+			}
+			w(`<tr><td>`, text(e.At.UTC().Format("2006-01-02 15:04:05 UTC")), `</td><td>`, text(e.ConnectionLabel), `</td><td>`, text(e.Action), `</td>
+<td class="`, class, `">`, text(e.Outcome), `</td><td>`, text(e.Actor), `</td><td>`, text(e.Detail), "</td></tr>\n")
+		}
+		w(`</tbody></table>`)
+	}
+	w("</body></html>\n")
+	return b.Bytes()
+}
+
+// textEscaper escapes text for HTML element content and quoted attribute
+// values exactly as html/template does there (NUL becomes U+FFFD; + is
+// escaped too, against UTF-7 sniffing).
+var textEscaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+func text(s string) string { return textEscaper.Replace(s) }
 
 // CSVCell makes a cell safe to open in a spreadsheet: text that starts
 // with =, +, -, @, a tab or a carriage return (a formula to Excel, Calc and
