@@ -26,13 +26,13 @@ type sweeps struct {
 
 // scoped is the service as a sweep's Checker, limited to some workspaces.
 type scoped struct {
-	*Service
+	s          *Service
 	workspaces map[string]bool // nil: every connection
 }
 
 // ListConnections lists the connections in the sweep's workspaces.
 func (c scoped) ListConnections(ctx context.Context) ([]domain.Connection, error) {
-	all, err := c.Service.ListConnections(ctx)
+	all, err := c.s.ListConnections(ctx)
 	if err != nil || c.workspaces == nil {
 		return all, err
 	}
@@ -46,6 +46,11 @@ func (c scoped) ListConnections(ctx context.Context) ([]domain.Connection, error
 		}
 	}
 	return out, nil
+}
+
+// CheckConnection checks one connection.
+func (c scoped) CheckConnection(ctx context.Context, id string) (domain.Connection, error) {
+	return c.s.CheckConnection(ctx, id)
 }
 
 // StartSweep starts "Check all now" in the background (or returns the sweep
