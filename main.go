@@ -15,6 +15,7 @@ import (
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
 
 	"patchbay/backend/cli"
 	"patchbay/backend/desktop"
@@ -24,6 +25,12 @@ import (
 
 //go:embed all:frontend/dist
 var assets embed.FS
+
+// appIcon is the window's icon (packaging/patchbay.svg at 256 px), for
+// desktops that show it in the title bar, task bar or window switcher.
+//
+//go:embed build/appicon.png
+var appIcon []byte
 
 // started is when the process started, for the start-up trace (--verbose).
 var started = time.Now()
@@ -67,6 +74,7 @@ func runWindow(ctx context.Context, svc *service.Service, assets fs.FS) error {
 		OnDomReady: func(context.Context) {
 			slog.Debug("startup", "stage", "window DOM ready", "since_start_ms", time.Since(started).Milliseconds())
 		},
+		Linux:         &linux.Options{Icon: appIcon},
 		OnShutdown:    app.shutdown,
 		OnBeforeClose: app.beforeClose,
 		// One window per data directory: a second launch (cli looks first,

@@ -15,7 +15,7 @@ GO_MIN="$(awk '$1 == "go" { print $2; exit }' go.mod)"
 NODE_MIN="$(sed -n 's/.*"node": *">= *\([0-9.]*\)".*/\1/p' frontend/package.json)"
 APT_PACKAGES=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev
   xvfb xauth xdotool imagemagick dbus-x11 gnome-keyring libsecret-tools chromium
-  webkit2gtk-driver libx11-dev appstream)
+  webkit2gtk-driver libx11-dev appstream librsvg2-bin desktop-file-utils dex x11-utils)
 
 # version_ge A B: is version A >= version B?
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }

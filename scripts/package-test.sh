@@ -37,12 +37,34 @@ for size in 16 24 32 48 64 128 256; do
   f=/usr/share/icons/hicolor/${size}x${size}/apps/patchbay.png
   [ "$(identify -format '%wx%h' "$f" 2>/dev/null)" = "${size}x${size}" ] || fail "$f is not a ${size}x${size} image"
 done
-if command -v desktop-file-validate >/dev/null; then
-  desktop-file-validate /usr/share/applications/patchbay.desktop || fail "the desktop entry does not validate"
-fi
-if command -v appstreamcli >/dev/null; then
-  appstreamcli validate --no-net /usr/share/metainfo/io.patchbay.Patchbay.metainfo.xml >"$TMP/as.log" 2>&1 || { cat "$TMP/as.log" >&2; fail "the AppStream metadata does not validate"; }
-fi
+[ -f /usr/share/icons/hicolor/scalable/apps/patchbay.svg ] || fail "the scalable icon is not installed"
+# The icon is Patchbay's (packaging/patchbay.svg), not Wails' default
+# (pkg/buildassets/build/appicon.png of the pinned Wails): by hash, and by
+# pixels (a default resized would differ in hash only). build/appicon.png
+# (what wails build uses) is the same drawing.
+# rmse A B: the normalised root-mean-square difference of two images' pixels.
+# (compare exits 1 when the images differ: that is an answer, not a failure.)
+rmse() { { compare -metric RMSE "$1" "$2" null: 2>&1 || true; } | sed -n 's/.*(\([0-9.e-]*\)).*/\1/p'; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a < b) }'; }
+icon=/usr/share/icons/hicolor/256x256/apps/patchbay.png
+wails_icon="$(cd "$ROOT" && go list -m -f '{{.Dir}}' github.com/wailsapp/wails/v2)/pkg/buildassets/build/appicon.png"
+[ -f "$wails_icon" ] || fail "cannot find Wails' default icon at $wails_icon"
+convert "$wails_icon" -resize 256x256 "$TMP/wails-256.png"
+rsvg-convert -w 256 -h 256 "$ROOT/packaging/patchbay.svg" -o "$TMP/ours-256.png"
+for f in "$icon" "$ROOT/build/appicon.png"; do
+  [ "$(sha256sum <"$f")" != "$(sha256sum <"$wails_icon")" ] || fail "$f is Wails' default icon"
+  d="$(rmse "$f" "$TMP/wails-256.png")"
+  below "$d" 0.1 && fail "$f looks like Wails' default icon (RMSE $d)"
+  d="$(rmse "$f" "$TMP/ours-256.png")"
+  below "$d" 0.02 || fail "$f is not packaging/patchbay.svg rendered at 256 px (RMSE ${d:-unknown})"
+done
+echo "package-test: the icon is Patchbay's, not Wails' default"
+# Both validators are in scripts/deps.sh: a missing one is a failure, not a skip.
+for tool in desktop-file-validate appstreamcli; do
+  command -v "$tool" >/dev/null || fail "'$tool' is missing (scripts/deps.sh installs it)"
+done
+desktop-file-validate /usr/share/applications/patchbay.desktop >"$TMP/dfv.log" 2>&1 || { cat "$TMP/dfv.log" >&2; fail "the desktop entry does not validate"; }
+appstreamcli validate --no-net /usr/share/metainfo/io.patchbay.Patchbay.metainfo.xml >"$TMP/as.log" 2>&1 || { cat "$TMP/as.log" >&2; fail "the AppStream metadata does not validate"; }
 zcat /usr/share/man/man1/patchbay.1.gz | grep -q '^\.SS patchbay serve' || fail "the man page has no 'patchbay serve' section"
 if command -v man >/dev/null; then
   MANPAGER=cat man -l /usr/share/man/man1/patchbay.1.gz >/dev/null 2>&1 || fail "man cannot render the man page"

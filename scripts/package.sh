@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Debian package (`make package`): build/patchbay_VERSION_amd64.deb
 # with the built binary in /usr/bin, the desktop entry, icons at the usual
-# hicolor sizes (from build/appicon.png), AppStream metadata and the man
+# hicolor sizes (rendered from packaging/patchbay.svg, which is also
+# installed as the scalable icon), AppStream metadata and the man
 # page generated from the CLI's own help (scripts/genman). nfpm is pinned
 # and run through `go run`, so nothing is installed.
 # Usage: VERSION=… scripts/package.sh (after `make build`)
@@ -11,7 +12,7 @@ cd "$ROOT"
 NFPM=github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 
 [ -x build/bin/patchbay ] || { echo "package: build/bin/patchbay is missing (run 'make build' first)" >&2; exit 2; }
-command -v convert >/dev/null || { echo "package: 'convert' is missing (apt-get install imagemagick)" >&2; exit 2; }
+command -v rsvg-convert >/dev/null || { echo "package: 'rsvg-convert' is missing (apt-get install librsvg2-bin)" >&2; exit 2; }
 VERSION="${VERSION:-$(build/bin/patchbay version | awk '{print $2}')}"
 # Debian versions start with a digit: a bare commit becomes 0.0.0+git<hash>.
 if [[ $VERSION =~ ^v?[0-9] ]]; then
@@ -27,8 +28,10 @@ rm -rf build/package
 mkdir -p "$STAGE/man/man1"
 for size in 16 24 32 48 64 128 256; do
   mkdir -p "$STAGE/icons/hicolor/${size}x${size}/apps"
-  convert build/appicon.png -resize "${size}x${size}" "$STAGE/icons/hicolor/${size}x${size}/apps/patchbay.png"
+  rsvg-convert -w "$size" -h "$size" packaging/patchbay.svg -o "$STAGE/icons/hicolor/${size}x${size}/apps/patchbay.png"
 done
+mkdir -p "$STAGE/icons/hicolor/scalable/apps"
+cp packaging/patchbay.svg "$STAGE/icons/hicolor/scalable/apps/patchbay.svg"
 go run ./scripts/genman "$VERSION" >build/package/patchbay.1
 gzip -9n <build/package/patchbay.1 >"$STAGE/man/man1/patchbay.1.gz"
 
