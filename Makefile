@@ -69,9 +69,11 @@ smoke: build
 	@$(call stage,desktop smoke (xvfb),PATCHBAY_BIN=$(BIN) scripts/smoke-xvfb.sh)
 
 # One instance, serve beside the window, keep checking with the window
-# closed (desktop notification on a fake daemon), launch again, Ctrl+Q.
+# closed (desktop notification on a fake daemon, clicking it), launch again,
+# Ctrl+Q; Start at login through a real XDG autostart implementation (dex).
 desktop: build
 	@$(call stage,desktop life cycle (xvfb),PATCHBAY_BIN=$(BIN) scripts/desktop-xvfb.sh)
+	@$(call stage,start at login (dex --autostart; xvfb),PATCHBAY_BIN=$(BIN) scripts/desktop-login.sh)
 	@$(call stage,axe in WebKitGTK (the window's engine; light and dark),PATCHBAY_BIN=$(BIN) scripts/webkit-axe.sh)
 
 test: vet test-go test-frontend build e2e smoke desktop package-test

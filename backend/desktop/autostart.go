@@ -79,9 +79,18 @@ func (a Autostart) Entry() string {
 		"Name=Patchbay\n" +
 		"Comment=Keeps your team's third-party integrations connected\n" +
 		"Exec=" + strings.Join(exec, " ") + "\n" +
+		// An autostart implementation skips the entry when the program is
+		// gone (the package removed, the user's data and this entry kept).
+		"TryExec=" + escapeString(a.Exec) + "\n" +
 		"Icon=patchbay\n" +
 		"Terminal=false\n" +
 		"X-GNOME-Autostart-enabled=true\n"
+}
+
+// escapeString escapes a value of type string (Desktop Entry
+// Specification, "Possible value types"): \ \n \t \r.
+func escapeString(v string) string {
+	return strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\t", `\t`, "\r", `\r`).Replace(v)
 }
 
 // quoteExec quotes one argument of an Exec key (Desktop Entry

@@ -22,7 +22,7 @@ func TestAutostartEntryIsWrittenAndRemoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"[Desktop Entry]\n", "Type=Application\n", "Name=Patchbay\n", `Exec=/usr/bin/patchbay --data-dir "/home/ada/My Patchbay"` + "\n"} {
+	for _, want := range []string{"[Desktop Entry]\n", "Type=Application\n", "Name=Patchbay\n", `Exec=/usr/bin/patchbay --data-dir "/home/ada/My Patchbay"` + "\n", "TryExec=/usr/bin/patchbay\n", "X-GNOME-Autostart-enabled=true\n"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("entry lacks %q:\n%s", want, body)
 		}
@@ -48,6 +48,9 @@ func TestAutostartExecQuoting(t *testing.T) {
 	a := desktop.Autostart{Exec: "/opt/patch bay/patchbay", Args: []string{"--data-dir", `/d/$x"y\z`, "50%"}}
 	want := `Exec="/opt/patch bay/patchbay" --data-dir "/d/\\$x\\"y\\\\z" 50%%` + "\n"
 	if !strings.Contains(a.Entry(), want) {
+		t.Fatalf("entry:\n%s\nwant line %q", a.Entry(), want)
+	}
+	if want := "TryExec=/opt/patch bay/patchbay\n"; !strings.Contains(a.Entry(), want) {
 		t.Fatalf("entry:\n%s\nwant line %q", a.Entry(), want)
 	}
 }
