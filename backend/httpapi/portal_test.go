@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -33,6 +34,32 @@ type portalWorld struct {
 	connA, connB     string
 	clientA, clientB string
 	fakeURL          string
+	clock            *pausableClock
+}
+
+// pausableClock is the service's clock in the portal tests: the wall clock
+// until Pause, then the instant it was paused. While it is paused the
+// portal's rate limiters refill nothing, so what they allow does not depend
+// on how fast this machine sends the requests.
+type pausableClock struct {
+	mu     sync.Mutex
+	paused time.Time
+}
+
+func (c *pausableClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.paused.IsZero() {
+		return c.paused
+	}
+	return time.Now()
+}
+
+// Pause stops the clock where it is.
+func (c *pausableClock) Pause() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.paused = time.Now()
 }
 
 // waitFor polls cond every 10 ms until it holds, failing the test with what
@@ -66,7 +93,8 @@ func newPortalWorld(t *testing.T) *portalWorld {
 	if err != nil {
 		t.Fatalf("load the provider catalogue: %v", err)
 	}
-	svc := service.New(service.Options{Store: st, Secrets: secrets.NewMemory(), Catalogue: cat, LockDir: t.TempDir(), RefreshBudget: time.Second})
+	clk := &pausableClock{}
+	svc := service.New(service.Options{Store: st, Secrets: secrets.NewMemory(), Catalogue: cat, LockDir: t.TempDir(), RefreshBudget: time.Second, Now: clk.Now})
 	ctx := context.Background()
 	if err := svc.EnsureDefaultWorkspace(ctx); err != nil {
 		t.Fatalf("create the default workspace: %v", err)
@@ -75,7 +103,7 @@ func newPortalWorld(t *testing.T) *portalWorld {
 	if err != nil || len(ws) == 0 {
 		t.Fatalf("list workspaces: %v %v", ws, err)
 	}
-	w := &portalWorld{svc: svc, fake: fake, fakeURL: fsrv.URL}
+	w := &portalWorld{svc: svc, fake: fake, fakeURL: fsrv.URL, clock: clk}
 	mk := func(label string) string {
 		st, err := svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "generic_oauth2", AuthMode: "oauth2", Label: label, WorkspaceIDs: []string{ws[0].ID},
 			Config: map[string]string{"authorizeUrl": fsrv.URL + "/oauth/authorize", "tokenUrl": fsrv.URL + "/oauth/token",

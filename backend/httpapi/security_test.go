@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"patchbay/backend/domain"
 	"patchbay/backend/httpapi"
+	"patchbay/backend/portal"
 )
 
 // TestSecArchivedClientSessionStillWorks (review finding 1): archiving a
@@ -146,28 +148,47 @@ func TestSecHeadBurnsLink(t *testing.T) {
 // TestSecSharedRateLimitBucket (review finding 3): behind a tunnel every
 // visitor arrives from one address; an anonymous flood of bad links must not
 // lock a client with a valid link (or session) out. X-Forwarded-For counts
-// only from the trusted proxy of Settings.
+// only from the trusted proxy of Settings, and then only its last untrusted
+// hop. The service clock is paused during the floods, so the limiters refill
+// nothing and each bucket allows exactly its burst: the counts below do not
+// depend on the machine's speed. Each step fails if the protection it names
+// is removed: the per-address limit, the separate buckets of links and
+// sessions, ignoring X-Forwarded-For from an untrusted peer, following it
+// from a trusted one, and ignoring the hops a client wrote itself.
 func TestSecSharedRateLimitBucket(t *testing.T) {
 	w := newPortalWorld(t)
 	ctx := context.Background()
 	base := w.serve(t, nil).URL // production limits; every request comes from 127.0.0.1
-	flood := func(xff string) (limited bool) {
+	burst := portal.DefaultLimiter().Burst()
+	// flood sends 60 bad links with X-Forwarded-For xff(i) ("" for none)
+	// and returns how many were answered (401) rather than refused (429).
+	flood := func(xff func(i int) string) (answered int) {
+		t.Helper()
 		for i := 0; i < 60; i++ {
-			r, _ := http.NewRequest("GET", base+"/portal/r/junk-"+xff, nil)
-			if xff != "" {
-				r.Header.Set("X-Forwarded-For", xff)
+			r, _ := http.NewRequest("GET", fmt.Sprintf("%s/portal/r/junk-%d", base, i), nil)
+			if v := xff(i); v != "" {
+				r.Header.Set("X-Forwarded-For", v)
 			}
 			resp, err := http.DefaultClient.Do(r)
 			if err != nil {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			limited = limited || resp.StatusCode == http.StatusTooManyRequests
+			switch resp.StatusCode {
+			case http.StatusUnauthorized:
+				answered++
+			case http.StatusTooManyRequests:
+			default:
+				t.Fatalf("bad link %d: status %d", i, resp.StatusCode)
+			}
 		}
-		return limited
+		return answered
 	}
-	if !flood("") {
-		t.Fatal("60 bad links from one address were never limited")
+	same := func(v string) func(int) string { return func(int) string { return v } }
+	w.clock.Pause()
+
+	if n := flood(same("")); n != burst {
+		t.Fatalf("60 bad links from one address: %d answered, want the limiter's burst of %d", n, burst)
 	}
 	req, _ := w.svc.CreateReconnectRequest(ctx, w.connA, base)
 	a := w.browser(t)
@@ -180,16 +201,21 @@ func TestSecSharedRateLimitBucket(t *testing.T) {
 			t.Fatalf("a live session during the flood: %d %s", status, body)
 		}
 	}
-	// Without a trusted proxy, a forged X-Forwarded-For changes nothing.
-	if !flood("198.51.100.7") {
-		t.Fatal("a spoofed X-Forwarded-For escaped the limit")
+	// Without a trusted proxy, X-Forwarded-For changes nothing: a visitor
+	// claiming a new address on every request is still 127.0.0.1.
+	if n := flood(func(i int) string { return fmt.Sprintf("198.51.100.%d", i) }); n != 0 {
+		t.Fatalf("%d bad links with a forged X-Forwarded-For escaped the limit of their exhausted address", n)
 	}
 	// With the tunnel's address trusted, each visitor has their own bucket.
 	if _, err := w.svc.UpdateSettings(ctx, domain.Settings{TrustedProxy: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
-	if !flood("203.0.113.5") {
-		t.Fatal("the flooding visitor behind the proxy was never limited")
+	if n := flood(same("203.0.113.5")); n != burst {
+		t.Fatalf("a visitor behind the proxy: %d answered, want %d", n, burst)
+	}
+	// Behind it, the hops a client wrote before the proxy's are its own claims.
+	if n := flood(func(i int) string { return fmt.Sprintf("198.51.100.%d, 203.0.113.7", i) }); n != burst {
+		t.Fatalf("a visitor behind the proxy forging earlier hops: %d answered, want %d", n, burst)
 	}
 	r, _ := http.NewRequest("GET", base+"/portal/r/typo", nil)
 	r.Header.Set("X-Forwarded-For", "203.0.113.6")
