@@ -504,8 +504,14 @@ func start(ctx context.Context, c common, env Env) (*app, error) {
 		auto = autostart(dir)
 	}
 	a.notifier = desktop.NewNotifier("Patchbay", "")
-	a.svc = service.New(service.Options{Autostart: auto, Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir,
-		Desktop: a.notifier, Now: domain.SystemClock, Actor: c.actor})
+	opts := service.Options{Autostart: auto, Store: st, Secrets: sec, Catalogue: cat, Info: info, Log: log, LockDir: dir,
+		Desktop: a.notifier, Now: domain.SystemClock, Actor: c.actor}
+	if c.demo {
+		// The demo's run against the GitLab outage keeps retrying (running)
+		// for the whole session instead of failing after a minute.
+		opts.StepRetryBudget = demoStepRetryBudget
+	}
+	a.svc = service.New(opts)
 	if err := a.svc.EnsureDefaultWorkspace(ctx); err != nil {
 		a.close()
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"patchbay/backend/domain"
 	"patchbay/backend/service"
 )
 
@@ -160,7 +161,7 @@ func TestDemoSeedsEveryState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.close()
+	defer func() { a.svc.Wait(); a.close() }()
 	conns, err := a.svc.ListConnections(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -192,5 +193,66 @@ func TestDemoSeedsEveryState(t *testing.T) {
 	defer empty.close()
 	if conns, _ := empty.svc.ListConnections(context.Background()); len(conns) != 0 {
 		t.Fatalf("--demo-empty seeded %d", len(conns))
+	}
+}
+
+// TestDemoRunsInEveryState: --demo shows runs completed, running, paused for
+// reauth, paused by an operator and failed. The running one is genuinely
+// executing: its step against the GitLab outage is in progress (the fake
+// answered it 503), retried within the demo's long step budget rather than
+// failed after the engine's default minute.
+func TestDemoRunsInEveryState(t *testing.T) {
+	ctx := context.Background()
+	a, err := start(ctx, common{demo: true}, Env{Stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { a.svc.Wait(); a.close() }()
+	if demoStepRetryBudget < time.Hour {
+		t.Fatalf("the demo's step budget %s would fail the running run within the session", demoStepRetryBudget)
+	}
+	byWorkflow := map[string]string{}
+	wfs, _ := a.svc.ListWorkflows(ctx)
+	for _, w := range wfs {
+		byWorkflow[w.ID] = w.Name
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	var states map[string]string
+	var running domain.Run
+	for {
+		states, running = map[string]string{}, domain.Run{}
+		all, err := a.svc.ListRuns(ctx, "all")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range all {
+			k := r.Status
+			if r.PauseReason != "" {
+				k += ":" + r.PauseReason
+			}
+			states[k] = byWorkflow[r.WorkflowID]
+			if r.Status == domain.RunRunning && r.CurrentStep < len(r.Steps) && r.Steps[r.CurrentStep].Status == domain.StepRunning && r.Steps[r.CurrentStep].Attempts > 0 {
+				running = r
+			}
+		}
+		if len(states) == 5 && running.ID != "" && a.fake.Requests("/gitlab/api/v4/user") > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runs by state after 60 s: %v (a run with a step in progress: %v)", states, running.ID != "")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, want := range []string{"completed", "running", "paused:reauth", "paused:operator", "failed"} {
+		if _, ok := states[want]; !ok {
+			t.Errorf("no %s run in the demo: %v", want, states)
+		}
+	}
+	if byWorkflow[running.WorkflowID] != "GitLab mirror check" {
+		t.Fatalf("the running run is %q's, want GitLab mirror check's", byWorkflow[running.WorkflowID])
+	}
+	conn, err := a.svc.GetConnection(ctx, running.Steps[running.CurrentStep].ConnectionID)
+	if err != nil || conn.Label != "Self-managed GitLab" || !conn.Interrupted() {
+		t.Fatalf("the running step's connection: %+v %v", conn, err)
 	}
 }

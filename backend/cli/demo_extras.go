@@ -13,11 +13,17 @@ import (
 	"patchbay/backend/store"
 )
 
+// demoStepRetryBudget is how long a demo run's step retries a transient
+// failure: the run of "GitLab mirror check" against the GitLab outage stays
+// running (retrying every Retry-After: 60 s) for the session, and completes
+// once the provider recovers (POST {fakeBaseUrl}/_fake/keys with down false).
+const demoStepRetryBudget = 12 * time.Hour
+
 // seedDemoExtras fills the rest of what a new user of --demo should see
 // populated: a GitHub App connection (no Re-Authenticate), 30 days of check
 // history (the Health page's charts), a second workspace, two clients (one
 // owning connections), workflows and runs in every state: completed,
-// running (then failed: its provider is down), paused for reauth, paused by
+// running (its step retries the GitLab outage), paused for reauth, paused by
 // an operator, failed.
 func seedDemoExtras(ctx context.Context, svc *service.Service, st *store.Store, base string) error {
 	ws, err := svc.ListWorkspaces(ctx)
@@ -153,7 +159,7 @@ func seedRuns(ctx context.Context, svc *service.Service, st *store.Store, def, s
 		}
 	}
 	// Live runs: completes; parks on the revoked Slack token; retries the
-	// GitLab outage (running) until its budget runs out (failed).
+	// GitLab outage (running) until it recovers or demoStepRetryBudget ends.
 	for _, w := range []domain.Workflow{nightly, digest, mirror} {
 		if _, err := svc.RunWorkflow(ctx, w.ID); err != nil {
 			return fmt.Errorf("seed demo run %s: %w", w.Name, err)

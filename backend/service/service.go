@@ -104,6 +104,11 @@ type Options struct {
 	// RefreshBudget bounds a user-started "Refresh credential", retries of
 	// transient token endpoint failures included (DefaultRefreshBudget if 0).
 	RefreshBudget time.Duration
+	// StepRetryBudget bounds how long a run's step retries a transient
+	// provider failure before the run fails (the engine's 1 minute if 0).
+	// --demo raises it so its run against the GitLab outage stays running,
+	// retrying, until the provider recovers.
+	StepRetryBudget time.Duration
 	// Sweep tunes "Check all now" and scheduled sweeps.
 	Sweep health.Options
 	// Now is the clock (domain.SystemClock if nil); tests move it. The
@@ -162,7 +167,7 @@ func New(o Options) *Service {
 	}
 	s.life, s.stop = context.WithCancel(context.Background())
 	s.Settings = &Settings{store: o.Store, bus: o.Bus, log: o.Log, autostart: o.Autostart, saved: make(chan struct{}, 1)}
-	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now}
+	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now, MaxElapsed: o.StepRetryBudget}
 	s.Workflows = &Workflows{store: o.Store, engine: s.engine, catalogue: o.Catalogue, now: o.Now}
 	s.refresher.Observe = s.auditRefresh
 	return s
