@@ -24,7 +24,7 @@ type Overview struct {
 }
 
 // GetHealthOverview summarises every connection from the local database.
-func (s *Service) GetHealthOverview(ctx context.Context) (Overview, error) {
+func (s *Sweeps) GetHealthOverview(ctx context.Context) (Overview, error) {
 	conns, err := s.store.ListConnections(ctx)
 	if err != nil {
 		return Overview{}, err

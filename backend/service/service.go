@@ -30,11 +30,13 @@ import (
 )
 
 // Service implements every UI-facing operation. It is split by aggregate:
-// the parts embedded here (Workflows, Settings) own their operations and declare the
-// narrow store they use; the rest is the connections-and-checks core.
+// the parts embedded here (Workflows, Settings, Sweeps) own their
+// operations and declare the narrow store they use; the rest is the
+// connections-and-checks core.
 type Service struct {
 	*Workflows
 	*Settings
+	*Sweeps
 
 	store     *store.Store
 	secrets   secrets.Store
@@ -47,8 +49,6 @@ type Service struct {
 
 	refresher      *oauth.Refresher
 	notifier       *notify.Notifier
-	sweeps         sweeps
-	sweepOptions   health.Options
 	engine         *runs.Engine
 	consents       consents
 	oauth1         oauth1Flows
@@ -57,7 +57,6 @@ type Service struct {
 	refreshBudget time.Duration
 	lockDir       string
 	desktop       DesktopNotifier
-	started       time.Time
 	bg            sync.WaitGroup     // background goroutines (Wait)
 	life          context.Context    // ends when Wait is called: work started by the service stops
 	stop          context.CancelFunc // ends life
@@ -160,15 +159,16 @@ func New(o Options) *Service {
 	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, started: o.Now(), actor: o.Actor,
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, actor: o.Actor,
 		refresher:    &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log, Now: o.Now},
 		notifier:     &notify.Notifier{Store: o.Store, Now: o.Now},
-		sweepOptions: o.Sweep,
 	}
 	s.life, s.stop = context.WithCancel(context.Background())
 	s.Settings = &Settings{store: o.Store, bus: o.Bus, log: o.Log, autostart: o.Autostart, saved: make(chan struct{}, 1)}
 	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now, MaxElapsed: o.StepRetryBudget}
 	s.Workflows = &Workflows{store: o.Store, engine: s.engine, catalogue: o.Catalogue, now: o.Now}
+	s.Sweeps = &Sweeps{store: o.Store, checker: s, catalogue: o.Catalogue, bus: o.Bus, log: o.Log, now: o.Now, options: o.Sweep,
+		lockDir: o.LockDir, started: o.Now(), life: s.life, spawn: s.Go}
 	s.refresher.Observe = s.auditRefresh
 	return s
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,7 +13,40 @@ import (
 	"patchbay/backend/events"
 	"patchbay/backend/filelock"
 	"patchbay/backend/health"
+	"patchbay/backend/providers"
 )
+
+// Sweeps is the sweeps-and-schedule part of the service: "Check all now",
+// each workspace's scheduled sweeps, recovering the sweeps a restart
+// interrupted, and the Health page's overview. Its methods are the
+// Service's (embedded), so the bindings and the HTTP method list are
+// unchanged.
+type Sweeps struct {
+	store     sweepStore
+	checker   health.Checker // the connections-and-checks part: what a sweep checks
+	catalogue *providers.Catalogue
+	bus       *events.Bus
+	log       *slog.Logger
+	now       domain.Clock
+	options   health.Options
+	lockDir   string
+	started   time.Time       // when the service started (the schedule's first basis)
+	life      context.Context // ends when the service's Wait is called
+	spawn     func(fn func()) // runs fn in a goroutine the service's Wait waits for
+	sweeps    sweeps
+}
+
+// sweepStore is what Sweeps needs from the database.
+type sweepStore interface {
+	SaveSweep(ctx context.Context, p domain.SweepProgress) error
+	LastSweep(ctx context.Context) (p domain.SweepProgress, ok bool, err error)
+	UnfinishedSweeps(ctx context.Context) ([]domain.SweepProgress, error)
+	MarkSweepInterrupted(ctx context.Context, id string) error
+	ListWorkspaces(ctx context.Context) ([]domain.Workspace, error)
+	GetWorkspace(ctx context.Context, id string) (domain.Workspace, error)
+	SetWorkspaceSweep(ctx context.Context, id string, minutes *int) error
+	ListConnections(ctx context.Context) ([]domain.Connection, error)
+}
 
 // sweeps tracks the one running sweep and the last finished one.
 type sweeps struct {
@@ -24,15 +58,15 @@ type sweeps struct {
 	swept map[string]time.Time
 }
 
-// scoped is the service as a sweep's Checker, limited to some workspaces.
+// scoped is a sweep's Checker, limited to some workspaces.
 type scoped struct {
-	s          *Service
+	checker    health.Checker
 	workspaces map[string]bool // nil: every connection
 }
 
 // ListConnections lists the connections in the sweep's workspaces.
 func (c scoped) ListConnections(ctx context.Context) ([]domain.Connection, error) {
-	all, err := c.s.ListConnections(ctx)
+	all, err := c.checker.ListConnections(ctx)
 	if err != nil || c.workspaces == nil {
 		return all, err
 	}
@@ -50,17 +84,17 @@ func (c scoped) ListConnections(ctx context.Context) ([]domain.Connection, error
 
 // CheckConnection checks one connection.
 func (c scoped) CheckConnection(ctx context.Context, id string) (domain.Connection, error) {
-	return c.s.CheckConnection(ctx, id)
+	return c.checker.CheckConnection(ctx, id)
 }
 
 // StartSweep starts "Check all now" in the background (or returns the sweep
 // already running); progress arrives as "sweep:progress" events.
-func (s *Service) StartSweep(ctx context.Context) (health.Progress, error) {
+func (s *Sweeps) StartSweep(ctx context.Context) (health.Progress, error) {
 	return s.startSweep(ctx, nil)
 }
 
 // startSweep sweeps the connections of the given workspaces (nil: all).
-func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (health.Progress, error) {
+func (s *Sweeps) startSweep(ctx context.Context, workspaces map[string]bool) (health.Progress, error) {
 	s.sweeps.mu.Lock()
 	if s.sweeps.cancel != nil && s.sweeps.last != nil {
 		p := *s.sweeps.last
@@ -96,14 +130,14 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 		}
 	}
 	s.sweeps.mu.Unlock()
-	s.Go(func() {
+	s.spawn(func() {
 		defer cancel()
 		defer func() {
 			unlock()
 			_ = os.Remove(s.sweepLock(id))
 		}()
 		saved := s.now()
-		p, err := health.Sweep(runCtx, id, scoped{s, workspaces}, s.sweepOptions, func(p health.Progress) {
+		p, err := health.Sweep(runCtx, id, scoped{s.checker, workspaces}, s.options, func(p health.Progress) {
 			if !p.Running {
 				return // the end is recorded and published below, with the sweep slot freed
 			}
@@ -148,7 +182,7 @@ func (s *Service) startSweep(ctx context.Context, workspaces map[string]bool) (h
 }
 
 // CancelSweep stops the running sweep, if any.
-func (s *Service) CancelSweep(ctx context.Context) error {
+func (s *Sweeps) CancelSweep(ctx context.Context) error {
 	s.sweeps.mu.Lock()
 	defer s.sweeps.mu.Unlock()
 	if s.sweeps.cancel == nil {
@@ -159,7 +193,7 @@ func (s *Service) CancelSweep(ctx context.Context) error {
 }
 
 // CancelSweepIfRunning stops the running sweep, if any (at shutdown).
-func (s *Service) CancelSweepIfRunning() {
+func (s *Sweeps) CancelSweepIfRunning() {
 	s.sweeps.mu.Lock()
 	defer s.sweeps.mu.Unlock()
 	if s.sweeps.cancel != nil {
@@ -168,7 +202,7 @@ func (s *Service) CancelSweepIfRunning() {
 }
 
 // GetSweep returns the running or last sweep's progress (zero when none ran).
-func (s *Service) GetSweep(ctx context.Context) (health.Progress, error) {
+func (s *Sweeps) GetSweep(ctx context.Context) (health.Progress, error) {
 	if p, ok := s.lastSweep(ctx); ok {
 		return p, nil
 	}
@@ -177,7 +211,7 @@ func (s *Service) GetSweep(ctx context.Context) (health.Progress, error) {
 
 // lastSweep is this process's running or last sweep, else the last one
 // stored (a previous start's, possibly interrupted).
-func (s *Service) lastSweep(ctx context.Context) (health.Progress, bool) {
+func (s *Sweeps) lastSweep(ctx context.Context) (health.Progress, bool) {
 	// The lock is held over the store read: startSweep saves its first row
 	// and sets last under it, so a sweep of this process is never read back
 	// from the store as a finished one.
@@ -195,14 +229,14 @@ func (s *Service) lastSweep(ctx context.Context) (health.Progress, bool) {
 	return p, ok
 }
 
-func (s *Service) sweepLock(id string) string {
+func (s *Sweeps) sweepLock(id string) string {
 	return filepath.Join(s.lockDir, "sweep-"+id+".lock")
 }
 
 // RecoverSweeps marks the sweeps a quit or crash interrupted (their
 // process no longer holds their lock; a sweep another live process is
 // running is left alone). It returns how many it marked.
-func (s *Service) RecoverSweeps(ctx context.Context) (int, error) {
+func (s *Sweeps) RecoverSweeps(ctx context.Context) (int, error) {
 	list, err := s.store.UnfinishedSweeps(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("recover sweeps: %w", err)
@@ -230,7 +264,7 @@ func (s *Service) RecoverSweeps(ctx context.Context) (int, error) {
 
 // allUnreachable reports whether every connection's last check failed with
 // a network error (no provider answered: the machine is offline).
-func (s *Service) allUnreachable(ctx context.Context) bool {
+func (s *Sweeps) allUnreachable(ctx context.Context) bool {
 	conns, err := s.store.ListConnections(ctx)
 	if err != nil || len(conns) == 0 {
 		return false
@@ -248,7 +282,7 @@ func (s *Service) allUnreachable(ctx context.Context) bool {
 // off) has passed since they were last swept here — or, after a restart,
 // since the last sweep of an earlier start finished (at once if it was
 // interrupted, one interval after the start when none ran before it).
-func (s *Service) DueWorkspaces(ctx context.Context, def time.Duration) (map[string]bool, error) {
+func (s *Sweeps) DueWorkspaces(ctx context.Context, def time.Duration) (map[string]bool, error) {
 	wss, err := s.store.ListWorkspaces(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("due sweeps: %w", err)
@@ -292,7 +326,7 @@ func (s *Service) DueWorkspaces(ctx context.Context, def time.Duration) (map[str
 // SweepDue starts a sweep of the workspaces that are due (all of them while
 // offline, to notice the network coming back); ok is false when none is due
 // or a sweep is already running.
-func (s *Service) SweepDue(ctx context.Context, def time.Duration) (p health.Progress, ok bool, err error) {
+func (s *Sweeps) SweepDue(ctx context.Context, def time.Duration) (p health.Progress, ok bool, err error) {
 	s.sweeps.mu.Lock()
 	running, offline := s.sweeps.cancel != nil, s.sweeps.offline
 	s.sweeps.mu.Unlock()
@@ -313,7 +347,7 @@ func (s *Service) SweepDue(ctx context.Context, def time.Duration) (p health.Pro
 // SetWorkspaceSweep sets how often a workspace's connections are checked in
 // the background: minutes from 1 to 1440, 0 for only "Check all now", or nil
 // for the app's default.
-func (s *Service) SetWorkspaceSweep(ctx context.Context, id string, minutes *int) (domain.Workspace, error) {
+func (s *Sweeps) SetWorkspaceSweep(ctx context.Context, id string, minutes *int) (domain.Workspace, error) {
 	if minutes != nil && (*minutes < 0 || *minutes > 1440) {
 		return domain.Workspace{}, domain.FieldError("sweepMinutes", "Enter how often to check this workspace's connections: 1 to 1440 minutes, or 0 for only Check all now.")
 	}
@@ -334,7 +368,7 @@ func (s *Service) SetWorkspaceSweep(ctx context.Context, id string, minutes *int
 // without their own. After an interrupted sweep the first comes at once;
 // while offline every connection is probed each minute until a provider
 // answers again.
-func (s *Service) RunSchedule(ctx context.Context, def time.Duration) {
+func (s *Sweeps) RunSchedule(ctx context.Context, def time.Duration) {
 	tick := time.Minute
 	if def > 0 && def < tick {
 		tick = def
