@@ -3,16 +3,26 @@ package providers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
-	"github.com/coreos/go-oidc/v3/oidc"
-
 	"patchbay/backend/domain"
+	"patchbay/backend/idtoken"
 )
+
+// sharedIDKeys caches JWKS for validators made without NewValidator.
+var sharedIDKeys = &idtoken.Keys{}
+
+func (v *Validator) idKeys() *idtoken.Keys {
+	if v.jwks == nil {
+		return sharedIDKeys
+	}
+	return v.jwks
+}
 
 // oidcFallbackIdentity lists the claims an identity is read from, in order.
 var oidcFallbackIdentity = []string{"email", "preferred_username", "username", "name", "sub"}
@@ -20,8 +30,8 @@ var oidcFallbackIdentity = []string{"email", "preferred_username", "username", "
 // validateWithoutUserinfo validates a Generic OpenID connection whose server
 // has no userinfo endpoint: with token introspection (RFC 7662) when the
 // server offers it, else with the ID token that came with the access token
-// (its signature checked against the issuer's JWKS, its issuer and
-// audience; github.com/coreos/go-oidc).
+// (its signature checked against the issuer's JWKS, cached, its issuer and
+// audience; backend/idtoken).
 func (v *Validator) validateWithoutUserinfo(ctx context.Context, t Target) domain.CheckResult {
 	ctx, cancel := context.WithTimeout(ctx, v.Timeout)
 	defer cancel()
@@ -37,19 +47,26 @@ func (v *Validator) validateWithoutUserinfo(ctx context.Context, t Target) domai
 		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: "Checking the ID token needs the issuer and its JWKS: enter the OpenID Connect issuer, or a userinfo URL."}
 	}
 	// The access token's own freshness is the refresher's business; the ID
-	// token proves who granted it (signature, issuer, audience).
-	verifier := oidc.NewVerifier(issuer, oidc.NewRemoteKeySet(oidc.ClientContext(ctx, v.Client), jwks),
-		&oidc.Config{ClientID: t.Values["clientId"], SkipExpiryCheck: true, Now: v.now})
-	tok, err := verifier.Verify(ctx, raw)
+	// token proves who granted it (signature, issuer, audience), so its own
+	// exp (often an hour) is not checked: it would fail every check an hour
+	// after the last refresh that brought no new ID token.
+	claims, err := idtoken.Verify(ctx, v.idKeys(), jwks, raw, idtoken.Config{Issuer: issuer, ClientID: t.Values["clientId"],
+		SkipTimeChecks: true, Now: v.now, Client: v.Client})
 	if err != nil {
-		if ctx.Err() != nil {
+		var fe *idtoken.FetchError
+		switch {
+		case ctx.Err() != nil:
 			return classifyTransport(ctx.Err(), v.Timeout)
+		case errors.As(err, &fe) && fe.Status == 0:
+			res := classifyTransport(fe.Err, v.Timeout)
+			res.Message = "Fetching the issuer's signing keys (JWKS) failed. " + res.Message
+			return res
+		case errors.As(err, &fe) && fe.Status >= 500:
+			return domain.CheckResult{Class: domain.ClassProviderDown, HTTPStatus: fe.Status, Message: fmt.Sprintf("The issuer's signing keys (JWKS at %s) are unavailable (HTTP %d). Patchbay will check again.", fe.URL, fe.Status)}
+		case errors.As(err, &fe):
+			return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("%v. Check the OpenID Connect issuer, or enter a userinfo URL.", err)}
 		}
 		return domain.CheckResult{Class: domain.ClassInvalidCredentials, Message: fmt.Sprintf("The ID token did not verify (%v). Reconnect to get a new one.", err)}
-	}
-	var claims map[string]any
-	if err := tok.Claims(&claims); err != nil {
-		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("The ID token's claims could not be read (%v).", err)}
 	}
 	return domain.CheckResult{Class: domain.ClassOK, HTTPStatus: http.StatusOK, Identity: claimIdentity(claims), Message: "Connection validated (ID token verified)."}
 }

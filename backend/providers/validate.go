@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/idtoken"
 	"patchbay/backend/oauth1"
 )
 
@@ -38,6 +39,8 @@ type Validator struct {
 	// apps caches GitHub App installation tokens in memory; copies of a
 	// validator share it.
 	apps *appTokens
+	// jwks caches issuers' JWKS for ID tokens; copies share it.
+	jwks *idtoken.Keys
 }
 
 // NewValidator returns a Validator that never follows redirects (a redirect
@@ -51,6 +54,7 @@ func NewValidator() *Validator {
 		Timeout: DefaultTimeout,
 		Log:     slog.Default(),
 		apps:    &appTokens{},
+		jwks:    &idtoken.Keys{},
 	}
 }
 
