@@ -42,7 +42,9 @@ describe('accessibility (axe-core)', { timeout: 180_000 }, () => {
       const runs = await rpc(page, 'ListRuns', ['all']);
       const run = runs[0];
       const wf = (await rpc(page, 'ListWorkflows')).find((/** @type {{id: string}} */ w) => w.id === run.workflowId);
-      const ws = (await rpc(page, 'ListWorkspaces')).find((/** @type {{id: string}} */ w) => w.id === wf.workspaceId);
+      const workspaces = await rpc(page, 'ListWorkspaces');
+      const ws = workspaces.find((/** @type {{id: string}} */ w) => w.id === wf.workspaceId);
+      const wsSlug = (/** @type {string} */ id) => workspaces.find((/** @type {{id: string}} */ w) => w.id === id).slug;
 
       const pages = [
         ['/integrations', 'My Integrations'],
@@ -56,6 +58,11 @@ describe('accessibility (axe-core)', { timeout: 180_000 }, () => {
         ['/settings', 'Settings'],
         ['/activity', 'Activity'],
         [`/${ws.slug}/connections`, 'Connections'],
+        // Seed 002's project page, with and without the notification of a connection's error.
+        ...(await rpc(page, 'ListWorkflows')).map((/** @type {{id: string, name: string, workspaceId: string}} */ w) => [
+          `/${wsSlug(w.workspaceId)}/workflows/${w.id}`,
+          w.name,
+        ]),
       ];
       let checked = 0;
       for (const [p, heading] of pages) {

@@ -12,6 +12,7 @@ export type Route =
   | { name: 'runs' }
   | { name: 'health' }
   | { name: 'run'; workspace: string; workflowId: string; runId: string }
+  | { name: 'workflow'; workspace: string; workflowId: string }
   | { name: 'clients' }
   | { name: 'connections'; workspace: string }
   | { name: 'settings' }
@@ -41,6 +42,8 @@ const PATTERNS: Pattern[] = [
     workflowId: p.workflowId ?? '',
     runId: p.runId ?? '',
   })),
+  // Seed 002's project page: a workflow and the connections it depends on.
+  pattern('/:workspace/workflows/:workflowId', (p) => ({ name: 'workflow', workspace: p.workspace ?? '', workflowId: p.workflowId ?? '' })),
   pattern('/clients', () => ({ name: 'clients' })),
   pattern('/settings', () => ({ name: 'settings' })),
   pattern('/activity', () => ({ name: 'activity' })),
@@ -90,6 +93,8 @@ export function hrefFor(route: Route): string {
       return '/health';
     case 'run':
       return `/${encodeURIComponent(route.workspace)}/monitoring/workflow-runs/${encodeURIComponent(route.workflowId)}/${encodeURIComponent(route.runId)}`;
+    case 'workflow':
+      return `/${encodeURIComponent(route.workspace)}/workflows/${encodeURIComponent(route.workflowId)}`;
     case 'clients':
       return '/clients';
     case 'connections':
@@ -141,7 +146,7 @@ export class Router {
   /** Reports whether a nav link to href is the current page (for aria-current). */
   isCurrent(href: string): boolean {
     const want = matchRoute(href).name;
-    const have = this.route.name === 'integration' ? 'integrations' : this.route.name;
+    const have = this.route.name === 'integration' ? 'integrations' : this.route.name === 'workflow' || this.route.name === 'run' ? 'runs' : this.route.name;
     return want === have;
   }
 }

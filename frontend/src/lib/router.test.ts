@@ -80,3 +80,18 @@ describe('run deep link', () => {
     expect(matchRoute('/default/monitoring/workflow-runs/wf_1').name).toBe('notfound');
   });
 });
+
+describe('workflow page (seed 002: the project page)', () => {
+  it('matches /{workspaceSlug}/workflows/{workflowId}, builds it back and keeps Runs current in the nav', () => {
+    const r = matchRoute('/support-team/workflows/wf_9');
+    expect(r).toEqual({ name: 'workflow', workspace: 'support-team', workflowId: 'wf_9' });
+    expect(hrefFor(r)).toBe('/support-team/workflows/wf_9');
+    expect(matchRoute('/support-team/workflows').name).toBe('notfound');
+    // The integration's Settings tab still wins over a workspace named "integrations".
+    expect(matchRoute('/integrations/c1/settings')).toEqual({ name: 'integration', id: 'c1', tab: 'settings' });
+    const router = new Router();
+    router.start(fakeHost('/default/workflows/wf_1'));
+    expect(router.isCurrent('/runs')).toBe(true);
+    expect(router.isCurrent('/integrations')).toBe(false);
+  });
+});
