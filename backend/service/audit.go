@@ -121,25 +121,3 @@ func (s *Service) tokenOwner(ctx context.Context, key string) (domain.Connection
 	}
 	return domain.Connection{}, false
 }
-
-// portalActor names a portal client as the actor of what follows in ctx.
-func (s *Service) portalActor(ctx context.Context, clientID string) context.Context {
-	name := clientID
-	if c, err := s.store.GetClient(ctx, clientID); err == nil {
-		name = c.Name
-	}
-	return WithActor(ctx, "portal client "+name)
-}
-
-// portalSessionEnded records the end of a client's portal session, on the
-// connection of the link that opened it.
-func (s *Service) portalSessionEnded(ctx context.Context, ps domain.PortalSession, why string) {
-	ctx = s.portalActor(ctx, ps.ClientID)
-	c := domain.Connection{}
-	if r, err := s.store.GetRequest(ctx, ps.RequestID); err == nil {
-		if got, err := s.store.GetConnection(ctx, r.ConnectionID); err == nil {
-			c = got
-		}
-	}
-	s.audit(ctx, c, domain.AuditPortalEnded, OutcomeOK, why)
-}

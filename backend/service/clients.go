@@ -6,9 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
@@ -22,8 +26,57 @@ const DefaultRequestTTL = 7 * 24 * time.Hour
 
 const portalKeyName = "portal/hmac-key"
 
+// Clients is the clients-and-portal part of the service: the team's
+// clients, who owns a connection, signed reconnection links and requests
+// for credentials, and the client portal's sessions and actions. Its
+// methods are the Service's (embedded), so the bindings and the HTTP
+// method list are unchanged.
+type Clients struct {
+	store     clientStore
+	secrets   secrets.Store // holds the portal's link-signing key
+	catalogue *providers.Catalogue
+	bus       *events.Bus
+	log       *slog.Logger
+	now       domain.Clock
+	core      clientsCore
+	sessions  portalSessions
+	signerMu  sync.Mutex
+	signerKey []byte // the portal's link-signing key, once loaded
+}
+
+// clientStore is what Clients needs from the database.
+type clientStore interface {
+	GetClient(ctx context.Context, id string) (domain.Client, error)
+	ListClients(ctx context.Context) ([]domain.Client, error)
+	SaveClient(ctx context.Context, c domain.Client) error
+	GetRequest(ctx context.Context, id string) (domain.ReconnectRequest, error)
+	ListRequests(ctx context.Context, clientID string) ([]domain.ReconnectRequest, error)
+	SaveRequest(ctx context.Context, r domain.ReconnectRequest) error
+	UseRequest(ctx context.Context, id string, at time.Time) (bool, error)
+	GetConnection(ctx context.Context, id string) (domain.Connection, error)
+	ListConnections(ctx context.Context) ([]domain.Connection, error)
+	SetConnectionOwner(ctx context.Context, id, owner string, at time.Time) error
+}
+
+// clientsCore is what Clients uses of the rest of the service: the audit
+// log, linked groups, the portal address from Settings, consents and
+// reauthorization, and creating connections.
+type clientsCore interface {
+	audit(ctx context.Context, c domain.Connection, action, outcome, detail string)
+	groupMembers(ctx context.Context, c domain.Connection) ([]domain.Connection, error)
+	portalBase(ctx context.Context, fallback string) string
+	GetConsent(ctx context.Context, id string) (domain.ConsentStatus, error)
+	CancelConsent(ctx context.Context, id string) error
+	ReauthorizeConnection(ctx context.Context, id string, in domain.ReauthorizeDraft) (domain.ConsentStatus, error)
+	reauthorize(ctx context.Context, id string, in domain.ReauthorizeDraft, via *handoff) (domain.ConsentStatus, error)
+	RefreshCredential(ctx context.Context, id string) (domain.Connection, error)
+	prepareMode(ctx context.Context, in domain.ConnectionDraft, allowOAuth bool) (draft, error)
+	checkWorkspaces(ctx context.Context, ids []string) ([]string, error)
+	createConnections(ctx context.Context, conns []domain.Connection, secrets map[string]string, tok *oauth2.Token) error
+}
+
 // CreateClient adds a client.
-func (s *Service) CreateClient(ctx context.Context, name string) (domain.Client, error) {
+func (s *Clients) CreateClient(ctx context.Context, name string) (domain.Client, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return domain.Client{}, domain.FieldError("name", "Enter the client's name.")
@@ -33,7 +86,7 @@ func (s *Service) CreateClient(ctx context.Context, name string) (domain.Client,
 }
 
 // RenameClient renames a client.
-func (s *Service) RenameClient(ctx context.Context, id, name string) (domain.Client, error) {
+func (s *Clients) RenameClient(ctx context.Context, id, name string) (domain.Client, error) {
 	c, err := s.store.GetClient(ctx, id)
 	if err != nil {
 		return c, err
@@ -46,7 +99,7 @@ func (s *Service) RenameClient(ctx context.Context, id, name string) (domain.Cli
 
 // ArchiveClient archives (or restores) a client; an archived client's links
 // stop working.
-func (s *Service) ArchiveClient(ctx context.Context, id string, archived bool) (domain.Client, error) {
+func (s *Clients) ArchiveClient(ctx context.Context, id string, archived bool) (domain.Client, error) {
 	c, err := s.store.GetClient(ctx, id)
 	if err != nil {
 		return c, err
@@ -63,7 +116,7 @@ func (s *Service) ArchiveClient(ctx context.Context, id string, archived bool) (
 }
 
 // ListClients returns every client.
-func (s *Service) ListClients(ctx context.Context) ([]domain.Client, error) {
+func (s *Clients) ListClients(ctx context.Context) ([]domain.Client, error) {
 	return s.store.ListClients(ctx)
 }
 
@@ -71,7 +124,7 @@ func (s *Service) ListClients(ctx context.Context) ([]domain.Client, error) {
 // the team). Connections that share one credential (a linked group such as
 // Azure DevOps Boards, Repos and Pipelines) have one owner: the whole group
 // moves, so a client's consent can never replace a token someone else uses.
-func (s *Service) SetConnectionOwner(ctx context.Context, connectionID, clientID string) (domain.Connection, error) {
+func (s *Clients) SetConnectionOwner(ctx context.Context, connectionID, clientID string) (domain.Connection, error) {
 	c, err := s.store.GetConnection(ctx, connectionID)
 	if err != nil {
 		return c, err
@@ -83,7 +136,7 @@ func (s *Service) SetConnectionOwner(ctx context.Context, connectionID, clientID
 		}
 		owner = clientID
 	}
-	members, err := s.groupMembers(ctx, c)
+	members, err := s.core.groupMembers(ctx, c)
 	if err != nil {
 		return c, err
 	}
@@ -103,8 +156,8 @@ func (s *Service) SetConnectionOwner(ctx context.Context, connectionID, clientID
 // portalGroupOwned refuses a portal action on a connection whose shared
 // credential other owners' connections use too (a group split before
 // ownership moved with the group).
-func (s *Service) portalGroupOwned(ctx context.Context, c domain.Connection) error {
-	members, err := s.groupMembers(ctx, c)
+func (s *Clients) portalGroupOwned(ctx context.Context, c domain.Connection) error {
+	members, err := s.core.groupMembers(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -120,7 +173,7 @@ func (s *Service) portalGroupOwned(ctx context.Context, c domain.Connection) err
 // store; it is read (or created, if absent) once per process under a lock,
 // so concurrent first uses agree on one key and anonymous link requests
 // never reach the keyring.
-func (s *Service) signer(ctx context.Context) (portal.Signer, error) {
+func (s *Clients) signer(ctx context.Context) (portal.Signer, error) {
 	s.signerMu.Lock()
 	defer s.signerMu.Unlock()
 	if s.signerKey != nil {
@@ -144,7 +197,7 @@ func (s *Service) signer(ctx context.Context) (portal.Signer, error) {
 // client-owned connection and a prepared email. The link starts with the
 // public base URL from Settings, else the portal address, else baseURL (the
 // address the operator uses in patchbay serve).
-func (s *Service) CreateReconnectRequest(ctx context.Context, connectionID, baseURL string) (domain.ReconnectRequest, error) {
+func (s *Clients) CreateReconnectRequest(ctx context.Context, connectionID, baseURL string) (domain.ReconnectRequest, error) {
 	c, err := s.store.GetConnection(ctx, connectionID)
 	if err != nil {
 		return domain.ReconnectRequest{}, err
@@ -160,7 +213,7 @@ func (s *Service) CreateReconnectRequest(ctx context.Context, connectionID, base
 	if err != nil {
 		return domain.ReconnectRequest{}, err
 	}
-	base := s.portalBase(ctx, strings.TrimRight(baseURL, "/"))
+	base := s.core.portalBase(ctx, strings.TrimRight(baseURL, "/"))
 	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
 		return domain.ReconnectRequest{}, domain.Errorf(domain.EConflict, "Clients open this link in their own browser: set the client portal's address in Settings first, so it points at a portal they can reach.")
 	}
@@ -177,7 +230,7 @@ func (s *Service) CreateReconnectRequest(ctx context.Context, connectionID, base
 	body := fmt.Sprintf("Hello %s,\n\n%s. Open this link, then choose %s and approve access at the provider:\n\n%s\n\nThe link works once and expires on %s. You will never be asked for a password or token.\n",
 		client.Name, ask, action, r.URL, r.ExpiresAt.Format("2 Jan 2006"))
 	r.Mailto = "mailto:?subject=" + url.PathEscape(subject) + "&body=" + url.PathEscape(body)
-	s.audit(ctx, c, domain.AuditLinkCreated, OutcomeOK, "for client "+client.Name+", expires "+r.ExpiresAt.Format("2 Jan 2006"))
+	s.core.audit(ctx, c, domain.AuditLinkCreated, OutcomeOK, "for client "+client.Name+", expires "+r.ExpiresAt.Format("2 Jan 2006"))
 	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: r.State})
 	return r, nil
 }
@@ -187,7 +240,7 @@ func (s *Service) CreateReconnectRequest(ctx context.Context, connectionID, base
 // OAuth client but no token, never checked) and returns a signed link like a
 // reconnection request. The client's consent in the portal creates the
 // token; only consent modes qualify, so the client never types a secret.
-func (s *Service) RequestCredentials(ctx context.Context, in domain.RequestCredentialsDraft) (domain.ReconnectRequest, error) {
+func (s *Clients) RequestCredentials(ctx context.Context, in domain.RequestCredentialsDraft) (domain.ReconnectRequest, error) {
 	client, err := s.store.GetClient(ctx, in.ClientID)
 	if err != nil {
 		return domain.ReconnectRequest{}, domain.FieldError("clientId", "Choose the client who should connect it.")
@@ -195,14 +248,14 @@ func (s *Service) RequestCredentials(ctx context.Context, in domain.RequestCrede
 	if client.Archived {
 		return domain.ReconnectRequest{}, domain.Errorf(domain.EConflict, "%s is archived. Restore the client first.", client.Name)
 	}
-	d, err := s.prepareMode(ctx, in.Draft, true)
+	d, err := s.core.prepareMode(ctx, in.Draft, true)
 	if err != nil {
 		return domain.ReconnectRequest{}, err
 	}
 	if d.mode.OAuth == nil {
 		return domain.ReconnectRequest{}, domain.FieldError("authMode", "Choose a way of connecting by consent (OAuth): a client is never asked to type a token.")
 	}
-	wsIDs, err := s.checkWorkspaces(ctx, in.Draft.WorkspaceIDs)
+	wsIDs, err := s.core.checkWorkspaces(ctx, in.Draft.WorkspaceIDs)
 	if err != nil {
 		return domain.ReconnectRequest{}, err
 	}
@@ -217,7 +270,7 @@ func (s *Service) RequestCredentials(ctx context.Context, in domain.RequestCrede
 	c := domain.Connection{ID: newID("conn"), Provider: d.provider.ID, AuthMode: d.mode.ID, Label: d.label, Owner: client.ID,
 		WorkspaceIDs: wsIDs, BaseURL: d.baseURL, Config: d.config, Status: domain.StatusPending,
 		StatusDescription: "Waiting for " + client.Name + " to connect it.", CreatedAt: now, UpdatedAt: now}
-	if err := s.createConnections(ctx, []domain.Connection{c}, d.secrets, nil); err != nil {
+	if err := s.core.createConnections(ctx, []domain.Connection{c}, d.secrets, nil); err != nil {
 		return domain.ReconnectRequest{}, err
 	}
 	s.log.Info("credentials requested", "connection", c.ID, "client", client.ID, "provider", c.Provider)
@@ -226,7 +279,7 @@ func (s *Service) RequestCredentials(ctx context.Context, in domain.RequestCrede
 
 // RevokeRequest revokes a reconnection link: an unopened link stops
 // working, and the portal sessions an opened one started end at once.
-func (s *Service) RevokeRequest(ctx context.Context, id string) error {
+func (s *Clients) RevokeRequest(ctx context.Context, id string) error {
 	r, err := s.store.GetRequest(ctx, id)
 	if err != nil {
 		return err
@@ -245,7 +298,7 @@ func (s *Service) RevokeRequest(ctx context.Context, id string) error {
 }
 
 // ListRequests returns a client's reconnection requests ("" for all).
-func (s *Service) ListRequests(ctx context.Context, clientID string) ([]domain.ReconnectRequest, error) {
+func (s *Clients) ListRequests(ctx context.Context, clientID string) ([]domain.ReconnectRequest, error) {
 	list, err := s.store.ListRequests(ctx, clientID)
 	now := s.now()
 	for i := range list {
@@ -258,7 +311,7 @@ func (s *Service) ListRequests(ctx context.Context, clientID string) ([]domain.R
 
 // checkLink verifies a link's token and returns its request and client if
 // the link can still be opened; it changes nothing.
-func (s *Service) checkLink(ctx context.Context, token string) (domain.ReconnectRequest, domain.Client, error) {
+func (s *Clients) checkLink(ctx context.Context, token string) (domain.ReconnectRequest, domain.Client, error) {
 	sg, err := s.signer(ctx)
 	if err != nil {
 		return domain.ReconnectRequest{}, domain.Client{}, err
@@ -287,7 +340,7 @@ func (s *Service) checkLink(ctx context.Context, token string) (domain.Reconnect
 // PreviewRequest checks a reconnection link without using it and names its
 // client, for the "Continue as …" page (a GET or HEAD of the link, which
 // mail scanners and link previews also send, changes nothing).
-func (s *Service) PreviewRequest(ctx context.Context, token string) (domain.PortalLink, error) {
+func (s *Clients) PreviewRequest(ctx context.Context, token string) (domain.PortalLink, error) {
 	_, client, err := s.checkLink(ctx, token)
 	if err != nil {
 		return domain.PortalLink{}, err
@@ -298,7 +351,7 @@ func (s *Service) PreviewRequest(ctx context.Context, token string) (domain.Port
 // OpenRequest redeems a reconnection link: a valid, unexpired, unused,
 // unrevoked token of an active client starts a portal session of that
 // client, once.
-func (s *Service) OpenRequest(ctx context.Context, token string) (domain.PortalSession, error) {
+func (s *Clients) OpenRequest(ctx context.Context, token string) (domain.PortalSession, error) {
 	r, client, err := s.checkLink(ctx, token)
 	if err != nil {
 		return domain.PortalSession{}, err
@@ -309,7 +362,7 @@ func (s *Service) OpenRequest(ctx context.Context, token string) (domain.PortalS
 	}
 	if !ok {
 		if c, err := s.store.GetConnection(ctx, r.ConnectionID); err == nil {
-			s.audit(WithActor(ctx, "portal client "+client.Name), c, domain.AuditLinkOpened, OutcomeFailed, "the link was already used")
+			s.core.audit(WithActor(ctx, "portal client "+client.Name), c, domain.AuditLinkOpened, OutcomeFailed, "the link was already used")
 		}
 		return domain.PortalSession{}, domain.Errorf(domain.EUnauthorized, "This link was already used. Ask for a new one if you need to reconnect again.")
 	}
@@ -317,8 +370,8 @@ func (s *Service) OpenRequest(ctx context.Context, token string) (domain.PortalS
 	s.log.Info("reconnection link opened", "request", r.ID, "client", client.ID)
 	if c, err := s.store.GetConnection(ctx, r.ConnectionID); err == nil {
 		actx := WithActor(ctx, "portal client "+client.Name)
-		s.audit(actx, c, domain.AuditLinkOpened, OutcomeOK, "")
-		s.audit(actx, c, domain.AuditPortalStarted, OutcomeOK, "")
+		s.core.audit(actx, c, domain.AuditLinkOpened, OutcomeOK, "")
+		s.core.audit(actx, c, domain.AuditPortalStarted, OutcomeOK, "")
 	}
 	s.bus.Publish(events.RequestChanged, events.RequestRef{ID: r.ID, State: domain.RequestOpened})
 	return ps, nil
@@ -326,13 +379,13 @@ func (s *Service) OpenRequest(ctx context.Context, token string) (domain.PortalS
 
 // PortalCookieSecure reports whether the portal's session cookie must be
 // Secure: the public base URL clients use is https.
-func (s *Service) PortalCookieSecure(ctx context.Context) bool {
-	return strings.HasPrefix(s.portalBase(ctx, ""), "https://")
+func (s *Clients) PortalCookieSecure(ctx context.Context) bool {
+	return strings.HasPrefix(s.core.portalBase(ctx, ""), "https://")
 }
 
 // portalConnection loads a connection only if the client owns it; anything
 // else is "not found" so a client learns nothing about others.
-func (s *Service) portalConnection(ctx context.Context, clientID, id string) (domain.Connection, error) {
+func (s *Clients) portalConnection(ctx context.Context, clientID, id string) (domain.Connection, error) {
 	c, err := s.store.GetConnection(ctx, id)
 	if err != nil || clientID == "" || c.Owner != clientID {
 		return domain.Connection{}, domain.Errorf(domain.ENotFound, "Connection not found.")
@@ -341,7 +394,7 @@ func (s *Service) portalConnection(ctx context.Context, clientID, id string) (do
 }
 
 // PortalConnections lists the client's own connections.
-func (s *Service) PortalConnections(ctx context.Context, clientID string) ([]domain.PortalConnection, error) {
+func (s *Clients) PortalConnections(ctx context.Context, clientID string) ([]domain.PortalConnection, error) {
 	all, err := s.store.ListConnections(ctx)
 	if err != nil {
 		return nil, err
@@ -368,7 +421,7 @@ func (s *Service) PortalConnections(ctx context.Context, clientID string) ([]dom
 }
 
 // PortalRefresh is the portal's Refresh credential.
-func (s *Service) PortalRefresh(ctx context.Context, clientID, id string) (domain.PortalConnection, error) {
+func (s *Clients) PortalRefresh(ctx context.Context, clientID, id string) (domain.PortalConnection, error) {
 	ctx = s.portalActor(ctx, clientID)
 	own, err := s.portalConnection(ctx, clientID, id)
 	if err != nil {
@@ -377,7 +430,7 @@ func (s *Service) PortalRefresh(ctx context.Context, clientID, id string) (domai
 	if err := s.portalGroupOwned(ctx, own); err != nil {
 		return domain.PortalConnection{}, err
 	}
-	c, err := s.RefreshCredential(ctx, id)
+	c, err := s.core.RefreshCredential(ctx, id)
 	if err != nil {
 		return domain.PortalConnection{}, err
 	}
@@ -388,7 +441,7 @@ func (s *Service) PortalRefresh(ctx context.Context, clientID, id string) (domai
 // PortalReconnect starts consent for the client's own connection. A
 // connection has one pending portal consent: a second click replaces the
 // first (its listener closes).
-func (s *Service) PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error) {
+func (s *Clients) PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error) {
 	own, err := s.portalConnection(ctx, clientID, id)
 	if err != nil {
 		return domain.ConsentStatus{}, err
@@ -399,17 +452,17 @@ func (s *Service) PortalReconnect(ctx context.Context, clientID, id string) (dom
 	var st domain.ConsentStatus
 	// With a public address, the provider sends the client back to the
 	// portal itself (register {base}/portal/oauth/callback with the app).
-	if base := s.portalBase(ctx, ""); base != "" {
-		st, err = s.reauthorize(ctx, id, domain.ReauthorizeDraft{}, &handoff{callback: base + PortalCallbackPath, done: base + "/portal/connections?connected=" + url.QueryEscape(id)})
+	if base := s.core.portalBase(ctx, ""); base != "" {
+		st, err = s.core.reauthorize(ctx, id, domain.ReauthorizeDraft{}, &handoff{callback: base + PortalCallbackPath, done: base + "/portal/connections?connected=" + url.QueryEscape(id)})
 	} else {
-		st, err = s.ReauthorizeConnection(ctx, id, domain.ReauthorizeDraft{})
+		st, err = s.core.ReauthorizeConnection(ctx, id, domain.ReauthorizeDraft{})
 	}
 	if err != nil {
 		return st, err
 	}
 	if prev := s.bindPortalConsent(ctx, st.ID, clientID, id); prev != "" {
-		if old, err := s.GetConsent(ctx, prev); err == nil && old.State == domain.ConsentPending {
-			_ = s.CancelConsent(ctx, prev)
+		if old, err := s.core.GetConsent(ctx, prev); err == nil && old.State == domain.ConsentPending {
+			_ = s.core.CancelConsent(ctx, prev)
 		}
 	}
 	return st, nil
@@ -421,7 +474,7 @@ const PortalCallbackPath = "/portal/oauth/callback"
 // PortalConsent returns a consent's status to the client that started it
 // in the portal, for a connection it still owns; any other consent is "not
 // found".
-func (s *Service) PortalConsent(ctx context.Context, clientID, consentID string) (domain.ConsentStatus, error) {
+func (s *Clients) PortalConsent(ctx context.Context, clientID, consentID string) (domain.ConsentStatus, error) {
 	b, ok := s.portalConsentOf(consentID)
 	if !ok || b.clientID != clientID {
 		return domain.ConsentStatus{}, domain.Errorf(domain.ENotFound, "This sign-in is no longer known. Start again.")
@@ -430,7 +483,7 @@ func (s *Service) PortalConsent(ctx context.Context, clientID, consentID string)
 	if err != nil {
 		return domain.ConsentStatus{}, err
 	}
-	st, err := s.GetConsent(ctx, consentID)
+	st, err := s.core.GetConsent(ctx, consentID)
 	if err != nil {
 		return st, err
 	}
@@ -444,7 +497,7 @@ func (s *Service) PortalConsent(ctx context.Context, clientID, consentID string)
 
 // markRequests moves the connection's opened requests along as the client
 // progresses (the operator watches them live).
-func (s *Service) markRequests(ctx context.Context, c domain.Connection) {
+func (s *Clients) markRequests(ctx context.Context, c domain.Connection) {
 	list, err := s.store.ListRequests(ctx, c.Owner)
 	if err != nil {
 		return
@@ -459,7 +512,7 @@ func (s *Service) markRequests(ctx context.Context, c domain.Connection) {
 	}
 }
 
-func (s *Service) providerMode(c domain.Connection) (string, *providers.Mode, error) {
+func (s *Clients) providerMode(c domain.Connection) (string, *providers.Mode, error) {
 	p, ok := s.catalogue.Provider(c.Provider)
 	if !ok {
 		return "", nil, errors.New("unknown provider")

@@ -56,7 +56,7 @@ func randomHex(n int) string {
 }
 
 // startPortalSession records a new session of a client opened by a request.
-func (s *Service) startPortalSession(client domain.Client, requestID string) domain.PortalSession {
+func (s *Clients) startPortalSession(client domain.Client, requestID string) domain.PortalSession {
 	now := s.now().UTC()
 	ps := domain.PortalSession{ID: randomHex(32), CSRF: randomHex(16), ClientID: client.ID, ClientName: client.Name,
 		RequestID: requestID, CreatedAt: now, ExpiresAt: now.Add(PortalSessionTTL)}
@@ -72,7 +72,7 @@ func (s *Service) startPortalSession(client domain.Client, requestID string) dom
 
 // pruneSessionsLocked drops expired sessions, then the oldest ones past the
 // cap.
-func (s *Service) pruneSessionsLocked(now time.Time) {
+func (s *Clients) pruneSessionsLocked(now time.Time) {
 	for id, ps := range s.sessions.m {
 		if !now.Before(ps.ExpiresAt) {
 			delete(s.sessions.m, id)
@@ -94,7 +94,7 @@ func (s *Service) pruneSessionsLocked(now time.Time) {
 // PortalSession returns a live session by its cookie value, checked against
 // the client and the link that opened it on every call: an expired session,
 // an archived or deleted client and a revoked link all end it.
-func (s *Service) PortalSession(ctx context.Context, id string) (domain.PortalSession, error) {
+func (s *Clients) PortalSession(ctx context.Context, id string) (domain.PortalSession, error) {
 	s.sessions.mu.Lock()
 	e, ok := s.sessions.m[id]
 	var ps domain.PortalSession
@@ -133,7 +133,7 @@ func (s *Service) PortalSession(ctx context.Context, id string) (domain.PortalSe
 }
 
 // endSessions ends the live sessions match selects and returns how many.
-func (s *Service) endSessions(match func(domain.PortalSession) bool) int {
+func (s *Clients) endSessions(match func(domain.PortalSession) bool) int {
 	s.sessions.mu.Lock()
 	var ended []domain.PortalSession
 	for _, e := range s.sessions.m {
@@ -151,7 +151,7 @@ func (s *Service) endSessions(match func(domain.PortalSession) bool) int {
 
 // ListPortalSessions lists a client's live portal sessions ("" for every
 // client), oldest first; their cookies and CSRF tokens are not included.
-func (s *Service) ListPortalSessions(ctx context.Context, clientID string) ([]domain.PortalSession, error) {
+func (s *Clients) ListPortalSessions(ctx context.Context, clientID string) ([]domain.PortalSession, error) {
 	now := s.now()
 	s.sessions.mu.Lock()
 	s.pruneSessionsLocked(now)
@@ -169,7 +169,7 @@ func (s *Service) ListPortalSessions(ctx context.Context, clientID string) ([]do
 
 // EndPortalSessions ends every portal session of a client at once and
 // returns how many ended.
-func (s *Service) EndPortalSessions(ctx context.Context, clientID string) (int, error) {
+func (s *Clients) EndPortalSessions(ctx context.Context, clientID string) (int, error) {
 	if _, err := s.store.GetClient(ctx, clientID); err != nil {
 		return 0, err
 	}
@@ -183,7 +183,7 @@ func (s *Service) EndPortalSessions(ctx context.Context, clientID string) (int, 
 // connection, and returns the connection's previous pending portal consent
 // ("" if none) for the caller to cancel: one pending consent per connection.
 // Bindings of consents the service no longer knows are dropped.
-func (s *Service) bindPortalConsent(ctx context.Context, id, clientID, connectionID string) (previous string) {
+func (s *Clients) bindPortalConsent(ctx context.Context, id, clientID, connectionID string) (previous string) {
 	s.sessions.mu.Lock()
 	if s.sessions.consents == nil {
 		s.sessions.consents, s.sessions.pending = map[string]portalConsent{}, map[string]string{}
@@ -197,7 +197,7 @@ func (s *Service) bindPortalConsent(ctx context.Context, id, clientID, connectio
 	}
 	s.sessions.mu.Unlock()
 	for _, k := range ids {
-		if _, err := s.GetConsent(ctx, k); err != nil {
+		if _, err := s.core.GetConsent(ctx, k); err != nil {
 			s.sessions.mu.Lock()
 			if b, ok := s.sessions.consents[k]; ok && s.sessions.pending[b.connectionID] == k {
 				delete(s.sessions.pending, b.connectionID)
@@ -211,9 +211,31 @@ func (s *Service) bindPortalConsent(ctx context.Context, id, clientID, connectio
 
 // portalConsentOf reports which client and connection started a portal
 // consent (ok false: not started in the portal).
-func (s *Service) portalConsentOf(id string) (portalConsent, bool) {
+func (s *Clients) portalConsentOf(id string) (portalConsent, bool) {
 	s.sessions.mu.Lock()
 	defer s.sessions.mu.Unlock()
 	b, ok := s.sessions.consents[id]
 	return b, ok
+}
+
+// portalActor names a portal client as the actor of what follows in ctx.
+func (s *Clients) portalActor(ctx context.Context, clientID string) context.Context {
+	name := clientID
+	if c, err := s.store.GetClient(ctx, clientID); err == nil {
+		name = c.Name
+	}
+	return WithActor(ctx, "portal client "+name)
+}
+
+// portalSessionEnded records the end of a client's portal session, on the
+// connection of the link that opened it.
+func (s *Clients) portalSessionEnded(ctx context.Context, ps domain.PortalSession, why string) {
+	ctx = s.portalActor(ctx, ps.ClientID)
+	c := domain.Connection{}
+	if r, err := s.store.GetRequest(ctx, ps.RequestID); err == nil {
+		if got, err := s.store.GetConnection(ctx, r.ConnectionID); err == nil {
+			c = got
+		}
+	}
+	s.core.audit(ctx, c, domain.AuditPortalEnded, OutcomeOK, why)
 }

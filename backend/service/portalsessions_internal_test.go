@@ -11,7 +11,7 @@ import (
 // when new ones start, and the map never holds more than MaxPortalSessions.
 func TestPortalSessionsPruned(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	s := &Service{now: func() time.Time { return now }}
+	s := &Clients{now: func() time.Time { return now }}
 	c := domain.Client{ID: "cli_1", Name: "Acme"}
 	for i := 0; i < 5; i++ {
 		s.startPortalSession(c, "req_1")

@@ -30,13 +30,14 @@ import (
 )
 
 // Service implements every UI-facing operation. It is split by aggregate:
-// the parts embedded here (Workflows, Settings, Sweeps) own their
+// the parts embedded here (Workflows, Settings, Sweeps, Clients) own their
 // operations and declare the narrow store they use; the rest is the
 // connections-and-checks core.
 type Service struct {
 	*Workflows
 	*Settings
 	*Sweeps
+	*Clients
 
 	store     *store.Store
 	secrets   secrets.Store
@@ -61,9 +62,6 @@ type Service struct {
 	life          context.Context    // ends when Wait is called: work started by the service stops
 	stop          context.CancelFunc // ends life
 	actor         string             // the audit log's default actor (Options.Actor)
-	sessions      portalSessions
-	signerMu      sync.Mutex
-	signerKey     []byte // the portal's link-signing key, once loaded
 }
 
 // Go runs fn in a background goroutine that Wait waits for.
@@ -169,6 +167,7 @@ func New(o Options) *Service {
 	s.Workflows = &Workflows{store: o.Store, engine: s.engine, catalogue: o.Catalogue, now: o.Now}
 	s.Sweeps = &Sweeps{store: o.Store, checker: s, catalogue: o.Catalogue, bus: o.Bus, log: o.Log, now: o.Now, options: o.Sweep,
 		lockDir: o.LockDir, started: o.Now(), life: s.life, spawn: s.Go}
+	s.Clients = &Clients{store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, bus: o.Bus, log: o.Log, now: o.Now, core: s}
 	s.refresher.Observe = s.auditRefresh
 	return s
 }
