@@ -133,70 +133,48 @@ func Signatures() map[string]reflect.Type {
 	return out
 }
 
-func arity(args []json.RawMessage, n int) error {
-	if len(args) != n {
-		return domain.Errorf(domain.EInvalid, "This call takes %d argument(s), got %d.", n, len(args))
-	}
-	return nil
-}
+// The adapters below keep each route's Go signature checked at compile
+// time (hN takes exactly a service method of N arguments after the
+// context) but share one body, call, which decodes the arguments and calls
+// the method by reflection: a generic body per signature was about 70 KB
+// of the desktop binary (issue 18).
 
-func decode[T any](raw json.RawMessage, i int) (T, error) {
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, domain.Errorf(domain.EInvalid, "Argument %d is not valid: %v.", i+1, err)
-	}
-	return v, nil
-}
+func h0[O any](f func(context.Context) (O, error)) route { return adapt(f) }
 
-func h0[O any](f func(context.Context) (O, error)) route {
-	return route{fn: reflect.TypeOf(f), call: func(ctx context.Context, args []json.RawMessage) (any, error) {
-		if err := arity(args, 0); err != nil {
+func h1[A, O any](f func(context.Context, A) (O, error)) route { return adapt(f) }
+
+func h2[A, B, O any](f func(context.Context, A, B) (O, error)) route { return adapt(f) }
+
+func e0(f func(context.Context) error) route { return adapt(f) }
+
+func e1[A any](f func(context.Context, A) error) route { return adapt(f) }
+
+// adapt makes the route of f, a func(context.Context, args...) returning
+// (result, error) or error.
+func adapt(f any) route {
+	v := reflect.ValueOf(f)
+	t := v.Type()
+	return route{fn: t, call: func(ctx context.Context, args []json.RawMessage) (any, error) {
+		n := t.NumIn() - 1
+		if len(args) != n {
+			return nil, domain.Errorf(domain.EInvalid, "This call takes %d argument(s), got %d.", n, len(args))
+		}
+		in := make([]reflect.Value, n+1)
+		in[0] = reflect.ValueOf(&ctx).Elem()
+		for i, raw := range args {
+			p := reflect.New(t.In(i + 1))
+			if err := json.Unmarshal(raw, p.Interface()); err != nil {
+				return nil, domain.Errorf(domain.EInvalid, "Argument %d is not valid: %v.", i+1, err)
+			}
+			in[i+1] = p.Elem()
+		}
+		out := v.Call(in)
+		err, _ := out[len(out)-1].Interface().(error)
+		if len(out) == 1 {
 			return nil, err
 		}
-		return f(ctx)
+		return out[0].Interface(), err
 	}}
-}
-
-func h1[A, O any](f func(context.Context, A) (O, error)) route {
-	return route{fn: reflect.TypeOf(f), call: func(ctx context.Context, args []json.RawMessage) (any, error) {
-		if err := arity(args, 1); err != nil {
-			return nil, err
-		}
-		a, err := decode[A](args[0], 0)
-		if err != nil {
-			return nil, err
-		}
-		return f(ctx, a)
-	}}
-}
-
-func h2[A, B, O any](f func(context.Context, A, B) (O, error)) route {
-	return route{fn: reflect.TypeOf(f), call: func(ctx context.Context, args []json.RawMessage) (any, error) {
-		if err := arity(args, 2); err != nil {
-			return nil, err
-		}
-		a, err := decode[A](args[0], 0)
-		if err != nil {
-			return nil, err
-		}
-		b, err := decode[B](args[1], 1)
-		if err != nil {
-			return nil, err
-		}
-		return f(ctx, a, b)
-	}}
-}
-
-func e0(f func(context.Context) error) route {
-	r := h0(func(ctx context.Context) (any, error) { return nil, f(ctx) })
-	r.fn = reflect.TypeOf(f)
-	return r
-}
-
-func e1[A any](f func(context.Context, A) error) route {
-	r := h1(func(ctx context.Context, a A) (any, error) { return nil, f(ctx, a) })
-	r.fn = reflect.TypeOf(f)
-	return r
 }
 
 // statusFor maps an error code to its HTTP status.
