@@ -3,12 +3,48 @@
 // page, break the grant at the fake, watch the connection go to error, and
 // reconnect by consent. Run: PATCHBAY_BIN=/abs/path/patchbay node --test e2e/
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { connectionStatus, rpc, useDemo, waitForStatus } from './server.mjs';
 
 const T = 15_000;
+/** Seed 002, word for word. */
+const SEED_002_ADMIN = 'A member of your team with administrative access to Jira needs to be signed in during the reauthorization.';
+/** The HTTPS page a team registers with Jira Data Center; it forwards the browser to the callback port. */
+const RELAY = 'https://relay.example.com/patchbay';
+
+/** A loopback port nothing listens on now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Approves a consent at the fake provider as a browser would (the consent
+ * page's form, then the redirect to Patchbay's loopback callback, through
+ * the HTTPS relay when the provider redirects there).
+ * @param {string} authUrl
+ * @param {number} port
+ */
+async function approveByHttp(authUrl, port) {
+  const page = await (await fetch(authUrl)).text();
+  const form = new URLSearchParams({ decision: 'approve' });
+  for (const m of page.matchAll(/type="hidden" name="([a-z_]+)" value="([^"]*)"/g)) form.set(m[1] ?? '', (m[2] ?? '').replaceAll('&amp;', '&').replaceAll('&#34;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>'));
+  const decided = await fetch(new URL('/oauth/decide', authUrl), { method: 'POST', body: form, redirect: 'manual' });
+  let back = decided.headers.get('location') ?? '';
+  if (back.startsWith(RELAY)) back = `http://127.0.0.1:${port}/callback${new URL(back).search}`;
+  const res = await fetch(back);
+  assert.equal(res.status, 200, `the callback answered ${res.status}: ${await res.text()}`);
+}
+
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
 
 describe('oauth consent', { timeout: 120_000 }, () => {
@@ -99,6 +135,49 @@ describe('oauth consent', { timeout: 120_000 }, () => {
     await popup.close();
     return code;
   }
+
+  test('Jira Cloud and Jira Data Center OAuth 2.0: the Jira administrator note and the Status choices (seed 002)', async (t) => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    try {
+      await page.goto(demo.server.url);
+      const h = (await rpc(page, 'GetAppInfo')).demoHints;
+      const ws = (await rpc(page, 'ListWorkspaces'))[0];
+      for (const [provider, basePath, label, https] of /** @type {[string, string, string, boolean][]} */ ([
+        ['jira_cloud', '/jira', 'Jira Cloud by OAuth', false],
+        ['jira_dc', '/jiradc', 'Jira DC by OAuth', true],
+      ])) {
+        const port = await freePort();
+        /** @type {Record<string, string>} */
+        const config = { clientId: h.oauthClientId, redirectPort: String(port) };
+        if (https) config.redirectUri = RELAY;
+        let st = await rpc(page, 'StartConsent', [{ provider, authMode: 'oauth2', label, workspaceIds: [ws.id], baseUrl: h.fakeBaseUrl + basePath, config, secrets: { clientSecret: h.oauthClientSecret } }]);
+        await approveByHttp(st.authUrl, port);
+        const deadline = Date.now() + T;
+        while (st.state === 'pending' && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          st = await rpc(page, 'GetConsent', [st.id]);
+        }
+        assert.equal(st.state, 'done', `${label}: ${JSON.stringify(st)}`);
+
+        // Seed 002's Edit connection page (Settings tab): Reauthorize connection for Jira Cloud, Re-Authenticate for Data Center.
+        await page.goto(new URL(`/integrations/${st.connectionId}/settings`, demo.server.url).toString());
+        const settings = page.getByRole('tabpanel', { name: 'Settings' });
+        await settings.getByRole('button', { name: provider === 'jira_cloud' ? 'Reauthorize connection' : 'Re-Authenticate' }).click();
+        const dialog = page.getByRole('dialog', { name: `Re-authenticate ${label}` });
+        await dialog.getByText(SEED_002_ADMIN, { exact: true }).waitFor({ timeout: T });
+        const status = dialog.getByRole('group', { name: 'Status' });
+        await status.getByLabel('Reauthorize with existing credentials').waitFor({ timeout: T });
+        await status.getByLabel('Reauthorize with new credentials').waitFor({ timeout: T });
+        await page.keyboard.press('Escape');
+        await dialog.waitFor({ state: 'detached', timeout: T });
+      }
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'oauth-jira-admin.png') }).catch(() => {});
+      throw e;
+    }
+  });
 
   test('Jira Data Center OAuth 1.0a: Generate URL, Allow, Verify, Complete connection; reauthorize after revocation', async (t) => {
     const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
