@@ -112,9 +112,10 @@ func (a *App) RenameWorkspace(id, name string) (domain.Workspace, error) {
 	return call(a.svc.RenameWorkspace(a.ctx(), id, name))
 }
 
-// ListConnections returns every connection (never a secret).
-func (a *App) ListConnections() ([]domain.Connection, error) {
-	return call(a.svc.ListConnections(a.ctx()))
+// ListConnections returns every connection's row of the list (never a
+// secret; GetConnection has the details).
+func (a *App) ListConnections() ([]domain.ConnectionSummary, error) {
+	return call(a.svc.ListConnectionSummaries(a.ctx()))
 }
 
 // GetConnection returns one connection.

@@ -88,6 +88,65 @@ type Connection struct {
 	LastCheck *CheckResult `json:"-"`
 }
 
+// ConnectionSummary is one row of the connection list (the ListConnections
+// binding): only what the lists, their filters and counts, the banner's and
+// bell's links and the owner and workflow pickers show. The connection page
+// reads the whole Connection (GetConnection). Leaving out the last error's
+// guidance, config, scopes, credentials and timestamps makes the list of
+// 10,000 connections about half as heavy to build, send and parse.
+type ConnectionSummary struct {
+	ID           string   `json:"id"`
+	Provider     string   `json:"provider"`
+	AuthMode     string   `json:"authMode"`
+	Label        string   `json:"label"`
+	Owner        string   `json:"owner"`
+	WorkspaceIDs []string `json:"workspaceIds"`
+	Status       Status   `json:"status"`
+	// StatusDescription is set only when it differs from the status's
+	// usual sentence (Status.Description), such as "Waiting for Acme to
+	// connect it."; the UI shows the usual sentence otherwise.
+	StatusDescription string `json:"statusDescription,omitempty"`
+	// LastError is the class and message of the last failed check (what
+	// tells an interrupted connection from an active one), nil after a
+	// successful one.
+	LastError     *ErrorSummary `json:"lastError,omitempty"`
+	LastCheckedAt *time.Time    `json:"lastCheckedAt,omitempty"`
+	// CredentialGroup is Config[ConfigCredentialGroup]: the connections
+	// sharing one sign-in (Azure DevOps Boards, Repos, Pipelines).
+	CredentialGroup string `json:"credentialGroup,omitempty"`
+	// AwaitingClient: Config[ConfigAwaitingClient] is set, a requested
+	// connection the client has not connected yet.
+	AwaitingClient bool `json:"awaitingClient,omitempty"`
+}
+
+// ErrorSummary is the class and message of a CheckResult, without its
+// guidance (causes, checks, action), which the connection page shows.
+type ErrorSummary struct {
+	Class   Class  `json:"class"`
+	Message string `json:"message"`
+}
+
+// ConfigCredentialGroup is the Config key naming the connection whose secret
+// a group of linked connections shares.
+const ConfigCredentialGroup = "credentialGroup"
+
+// Summary returns the connection's row of the connection list.
+func (c Connection) Summary() ConnectionSummary {
+	s := ConnectionSummary{ID: c.ID, Provider: c.Provider, AuthMode: c.AuthMode, Label: c.Label, Owner: c.Owner,
+		WorkspaceIDs: c.WorkspaceIDs, Status: c.Status, LastCheckedAt: c.LastCheckedAt,
+		CredentialGroup: c.Config[ConfigCredentialGroup], AwaitingClient: c.Config[ConfigAwaitingClient] != ""}
+	if s.WorkspaceIDs == nil {
+		s.WorkspaceIDs = []string{}
+	}
+	if c.StatusDescription != c.Status.Description() {
+		s.StatusDescription = c.StatusDescription
+	}
+	if c.LastError != nil {
+		s.LastError = &ErrorSummary{Class: c.LastError.Class, Message: c.LastError.Message}
+	}
+	return s
+}
+
 // OwnerTeam is the Owner of a connection that belongs to the team itself
 // rather than to one of its clients.
 const OwnerTeam = "team"

@@ -29,7 +29,7 @@ func routes(s *service.Service) map[string]route {
 		"ListWorkspaces":   h0(s.ListWorkspaces),
 		"CreateWorkspace":  h1(s.CreateWorkspace),
 		"RenameWorkspace":  h2(s.RenameWorkspace),
-		"ListConnections":  h0(s.ListConnections),
+		"ListConnections":  h0(s.ListConnectionSummaries),
 		"GetConnection":    h1(s.GetConnection),
 		"ValidateDraft":    h1(s.ValidateDraft),
 		"CreateConnection": h1(s.CreateConnection),

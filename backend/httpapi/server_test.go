@@ -218,9 +218,15 @@ func TestRPC(t *testing.T) {
 			}
 		})
 	}
+	// The list has the rows' summaries; the connection itself (with its
+	// masked hint) comes from GetConnection.
 	status, _, raw := h.call(t, "ListConnections")
-	if status != 200 || !strings.Contains(string(raw), "••••0001") {
+	var list []domain.ConnectionSummary
+	if status != 200 || json.Unmarshal(raw, &list) != nil || len(list) != 1 || list[0].Label != "Demo" || strings.Contains(string(raw), "secretHint") {
 		t.Fatalf("list: %d %s", status, raw)
+	}
+	if status, _, raw := h.call(t, "GetConnection", list[0].ID); status != 200 || !strings.Contains(string(raw), "••••0001") {
+		t.Fatalf("get: %d %s", status, raw)
 	}
 	for _, b := range h.bodies {
 		if strings.Contains(b, fakes.GenericGoodKey) || strings.Contains(b, fakes.GenericBadKey) {

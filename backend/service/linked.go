@@ -8,7 +8,7 @@ import (
 
 // GroupKey is the Config key naming the connection whose secret a group of
 // linked connections shares (Azure DevOps Boards, Repos and Pipelines).
-const GroupKey = "credentialGroup"
+const GroupKey = domain.ConfigCredentialGroup
 
 // secretKeyOf is where a connection's secret lives: its group's, if linked.
 func secretKeyOf(c domain.Connection) string {

@@ -87,6 +87,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	secretValues = append(secretValues, fakes.OAuthClientSecret)
 	keep(svc.PortalConnections(ctx, client.ID))
 	keep(svc.ListConnections(ctx))
+	keep(svc.ListConnectionSummaries(ctx))
 	keep(svc.ListChecks(ctx, gh.ID, 50))
 	out, _ := json.Marshal(outputs)
 	if !strings.Contains(string(out), "••••") || logs.Len() == 0 {

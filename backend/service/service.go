@@ -279,6 +279,13 @@ func (s *Service) ListConnections(ctx context.Context) ([]domain.Connection, err
 	return s.store.ListConnections(ctx)
 }
 
+// ListConnectionSummaries returns every connection's row of the connection
+// list (the UI's ListConnections): never a secret, nor the details only
+// the connection page shows (GetConnection).
+func (s *Service) ListConnectionSummaries(ctx context.Context) ([]domain.ConnectionSummary, error) {
+	return s.store.ListConnectionSummaries(ctx)
+}
+
 // GetConnection returns one connection, without secrets.
 func (s *Service) GetConnection(ctx context.Context, id string) (domain.Connection, error) {
 	return s.store.GetConnection(ctx, id)

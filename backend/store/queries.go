@@ -199,6 +199,58 @@ func (s *Store) ListConnections(ctx context.Context) ([]domain.Connection, error
 	return out, nil
 }
 
+// ListConnectionSummaries returns every connection's row of the connection
+// list, ordered as ListConnections. It reads only the columns a summary
+// needs, and SQLite picks the two config keys and the last error's class
+// and message out of their JSON, so no row's JSON is decoded here. Equal to
+// Summary() of each of ListConnections (TestConnectionSummariesMatchConnections).
+func (s *Store) ListConnectionSummaries(ctx context.Context) ([]domain.ConnectionSummary, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT id, provider, auth_mode, label, owner, status, status_description,
+		json_extract(last_error_json, '$.class'), json_extract(last_error_json, '$.message'), last_checked_at,
+		coalesce(json_extract(config_json, '$.`+domain.ConfigCredentialGroup+`'), ''),
+		coalesce(json_extract(config_json, '$.`+domain.ConfigAwaitingClient+`'), '')
+		FROM connections ORDER BY label COLLATE NOCASE, id`)
+	if err != nil {
+		return nil, s.wrap("list connection summaries", err)
+	}
+	defer rows.Close()
+	out := []domain.ConnectionSummary{}
+	for rows.Next() {
+		var c domain.ConnectionSummary
+		var status, awaiting string
+		var errClass, errMessage, checked sql.NullString
+		if err := rows.Scan(&c.ID, &c.Provider, &c.AuthMode, &c.Label, &c.Owner, &status, &c.StatusDescription,
+			&errClass, &errMessage, &checked, &c.CredentialGroup, &awaiting); err != nil {
+			return nil, s.wrap("list connection summaries", err)
+		}
+		c.Status = domain.Status(status)
+		if c.StatusDescription == c.Status.Description() {
+			c.StatusDescription = ""
+		}
+		if errClass.Valid {
+			c.LastError = &domain.ErrorSummary{Class: domain.Class(errClass.String), Message: errMessage.String}
+		}
+		c.LastCheckedAt = parseTimePtr(checked)
+		c.AwaitingClient = awaiting != ""
+		c.WorkspaceIDs = []string{}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("list connection summaries", err)
+	}
+	rows.Close()
+	links, err := s.links(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if ws := links[out[i].ID]; ws != nil {
+			out[i].WorkspaceIDs = ws
+		}
+	}
+	return out, nil
+}
+
 // querier is a connection pool or a transaction.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

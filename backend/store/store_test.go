@@ -89,6 +89,57 @@ func TestConnectionRoundTrip(t *testing.T) {
 	}
 }
 
+// TestConnectionSummariesMatchConnections: the list's rows, read from
+// SQLite's JSON, are what domain.Connection.Summary makes of each connection:
+// the last error's class and message, the two config keys, a description
+// only when it is not the status's usual one, and the workspaces.
+func TestConnectionSummariesMatchConnections(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	workspace(t, s, "ws1")
+	workspace(t, s, "ws2")
+	broken := fullConnection("c1", "ws1", "ws2")
+	broken.Config = map[string]string{"email": "a@b.c", domain.ConfigCredentialGroup: "c9"}
+	interrupted := fullConnection("c2", "ws2")
+	interrupted.Status, interrupted.StatusDescription = domain.StatusActive, domain.StatusActive.Description()
+	interrupted.LastError = &domain.CheckResult{Class: domain.ClassProviderDown, Message: "GitHub is down", Causes: []string{"an outage"}, Checks: []string{"the status page"}}
+	requested := domain.Connection{ID: "c3", Provider: "slack", AuthMode: "oauth", Label: "asked", Owner: "cl_1", Status: domain.StatusPending,
+		StatusDescription: "Waiting for Acme to connect it.", Config: map[string]string{domain.ConfigAwaitingClient: "1"}}
+	for _, c := range []domain.Connection{broken, interrupted, requested} {
+		if err := s.CreateConnection(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full, err := s.ListConnections(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListConnectionSummaries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]domain.ConnectionSummary, len(full))
+	for i, c := range full {
+		want[i] = c.Summary()
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("summaries differ:\n got %+v\nwant %+v", got, want)
+	}
+	byID := map[string]domain.ConnectionSummary{}
+	for _, c := range got {
+		byID[c.ID] = c
+	}
+	if c := byID["c1"]; c.CredentialGroup != "c9" || c.LastError == nil || c.LastError.Class != domain.ClassInvalidCredentials || c.StatusDescription != "" || len(c.WorkspaceIDs) != 2 {
+		t.Fatalf("broken connection's row: %+v", c)
+	}
+	if c := byID["c2"]; c.LastError == nil || c.LastError.Message != "GitHub is down" {
+		t.Fatalf("interrupted connection's row: %+v", c)
+	}
+	if c := byID["c3"]; !c.AwaitingClient || c.StatusDescription != "Waiting for Acme to connect it." || c.WorkspaceIDs == nil || c.LastError != nil || c.LastCheckedAt != nil {
+		t.Fatalf("requested connection's row: %+v", c)
+	}
+}
+
 func TestNotFoundAndConflicts(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()

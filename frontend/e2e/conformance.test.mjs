@@ -12,7 +12,7 @@ import path from 'node:path';
 import { describe, test, before, after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Provider from 'oidc-provider';
-import { rpc, rpcInPage, useDemo, waitForStatus } from './server.mjs';
+import { connectionByLabel, connectionsText, rpc, rpcInPage, useDemo, waitForStatus } from './server.mjs';
 
 const T = 20_000;
 const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
@@ -182,7 +182,7 @@ for (const cfg of CONFIGS) describe(`conformance: oidc-provider, ${cfg.name}`, {
       await page.getByText('Integration added.').waitFor({ timeout: T });
       await page.getByRole('link', { name: 'oidc-provider' }).click();
       await waitForStatus(page, 'Connected and working.', T);
-      let conn = (await rpc(page, 'ListConnections')).find((c) => c.label === 'oidc-provider');
+      let conn = await connectionByLabel(page, 'oidc-provider');
       assert.equal(conn.identity, '1', 'identity from userinfo {"sub": "1"}');
       assert.equal(conn.config.tokenUrl, `${op.issuer}/token${slash}`, 'the discovered token endpoint is kept as listed');
       assert.equal(conn.config.userinfoUrl, `${op.issuer}/me${slash}`);
@@ -270,7 +270,7 @@ for (const cfg of CONFIGS) describe(`conformance: oidc-provider, ${cfg.name}`, {
       assert.equal(await op.active(last, CLIENT2), false, 'the token is still active after Disconnect');
 
       // No token or client secret in the API or the logs.
-      const api = JSON.stringify(await rpc(page, 'ListConnections'));
+      const api = await connectionsText(page);
       for (const s of [CLIENT1.secret, CLIENT2.secret, ...op.stats.access, ...op.stats.refresh]) {
         assert.ok(!api.includes(s), 'a secret reached the API');
         assert.ok(!demo.server.logs().includes(s), 'a secret reached the logs');

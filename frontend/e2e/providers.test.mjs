@@ -134,7 +134,8 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
       const conns = await rpc(page, 'ListConnections');
       const ado = conns.filter((c) => c.provider.startsWith('azure_devops'));
       assert.equal(ado.length, 3);
-      for (const c of ado) {
+      for (const row of ado) {
+        const c = await rpc(page, 'GetConnection', [row.id]);
         assert.equal(c.status, 'active', `${c.label} not active`);
         assert.ok(c.secretHint.endsWith('0099'), `${c.label} does not use the new PAT`);
       }

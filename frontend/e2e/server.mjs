@@ -143,6 +143,30 @@ export async function connectionStatus(page, label) {
 }
 
 /**
+ * The connection labelled label as GetConnection returns it, with its
+ * details (ListConnections has only the list's rows).
+ * @param {import('playwright-core').Page} page
+ * @param {string} label
+ */
+export async function connectionByLabel(page, label) {
+  const c = (await rpc(page, 'ListConnections')).find((/** @type {{label: string}} */ x) => x.label === label);
+  if (!c) throw new Error(`No connection is labelled ${label}.`);
+  return rpc(page, 'GetConnection', [c.id]);
+}
+
+/**
+ * The JSON text of every answer the UI can get about connections: the list
+ * and each connection's details, for scanning for secret bytes.
+ * @param {import('playwright-core').Page} page
+ */
+export async function connectionsText(page) {
+  const list = await rpcInPage(page, 'ListConnections');
+  const ids = JSON.parse(list.text).map((/** @type {{id: string}} */ c) => c.id);
+  const each = await Promise.all(ids.map((/** @type {string} */ id) => rpcInPage(page, 'GetConnection', [id])));
+  return [list.text, ...each.map((x) => x.text)].join('\n');
+}
+
+/**
  * Registers before/after hooks of a node:test suite that start
  * `patchbay serve --demo` with extraArgs and a Chromium, and stop both.
  * Read `.server` and `.browser` inside the tests.

@@ -1,5 +1,6 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
+import { patchbay } from './lib/stores/patchbay.svelte';
 import './app.css';
 
 const target = document.getElementById('app');
@@ -11,5 +12,7 @@ if (!target) throw new Error('index.html has no #app element');
 if (window.location.pathname.startsWith('/portal')) {
   void import('./routes/Portal.svelte').then(({ default: Portal }) => mount(Portal, { target }));
 } else {
+  // The data requests leave now, while the app mounts (App's onMount waits for them).
+  void patchbay.load();
   mount(App, { target });
 }

@@ -1,6 +1,6 @@
 // Where the reauthorization banner and the bell send the user (seed 004):
 // the Connections page of the workspace the broken connection belongs to.
-import type { Connection, Workspace } from './api/types';
+import type { ConnectionSummary, Workspace } from './api/types';
 import { hrefFor } from './router.svelte';
 
 /**
@@ -8,7 +8,7 @@ import { hrefFor } from './router.svelte';
  * workspace's. A connection this window does not know (yet) or one in no
  * workspace falls back to its own page.
  */
-export function connectionsHref(connectionId: string, connections: Connection[], workspaces: Workspace[]): string {
+export function connectionsHref(connectionId: string, connections: Pick<ConnectionSummary, 'id' | 'workspaceIds'>[], workspaces: Workspace[]): string {
   const c = connections.find((x) => x.id === connectionId);
   const ws = c ? workspaces.find((w) => c.workspaceIds.includes(w.id)) : undefined;
   if (!ws) return hrefFor({ name: 'integration', id: connectionId });

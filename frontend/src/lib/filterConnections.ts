@@ -1,7 +1,6 @@
-import type { Connection } from './api/types';
-import { statusView } from './status';
+import { statusView, type StatusFields } from './status';
 
-type Filterable = Pick<Connection, 'label' | 'provider' | 'status' | 'lastError' | 'statusDescription'>;
+type Filterable = StatusFields & { label: string; provider: string };
 
 /** A connection with the lower-cased text a filter query is matched against. */
 export interface Indexed<T> {

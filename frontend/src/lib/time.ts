@@ -34,5 +34,9 @@ export function absoluteTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '';
-  return new Date(t).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
+  absolute ??= new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
+  return absolute.format(t);
 }
+
+// One formatter for every tooltip (toLocaleString builds one per call).
+let absolute: Intl.DateTimeFormat | undefined;

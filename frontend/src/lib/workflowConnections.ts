@@ -2,7 +2,7 @@
 // projects are workflows. A workflow's page lists the connections its nodes
 // use and offers to edit one only when it has an error (interrupted or
 // unauthorized, the seed's "only if you have an error").
-import type { Connection, Provider, Workflow } from './api/types';
+import type { ConnectionSummary, Provider, Workflow } from './api/types';
 import { statusView } from './status';
 
 /** One connection a workflow depends on, and whether it needs attention. */
@@ -11,7 +11,7 @@ export interface WorkflowConnection {
   nodes: string[];
   connectionId: string;
   /** The connection, when it still exists. */
-  connection?: Connection;
+  connection?: ConnectionSummary;
   /** Interrupted, unauthorized (error), revoked or missing. */
   hasError: boolean;
   /** The button's words: seed 002's "Edit issue tracking connection" for issue trackers, else "Edit connection". */
@@ -19,14 +19,14 @@ export interface WorkflowConnection {
 }
 
 /** Reports whether a connection has an error the seed offers to fix: interrupted, error, revoked (or gone). */
-export function hasError(c: Connection | undefined): boolean {
+export function hasError(c: ConnectionSummary | undefined): boolean {
   if (!c) return true;
   const kind = statusView(c).kind;
   return kind === 'interrupted' || kind === 'error' || kind === 'revoked';
 }
 
 /** The connections a workflow's trigger and actions use, in node order, each once. */
-export function workflowConnections(w: Workflow, connections: readonly Connection[], providers: readonly Provider[]): WorkflowConnection[] {
+export function workflowConnections(w: Workflow, connections: readonly ConnectionSummary[], providers: readonly Provider[]): WorkflowConnection[] {
   const out: WorkflowConnection[] = [];
   const nodes = [{ name: 'Trigger', id: w.trigger.connectionId ?? '' }, ...w.actions.map((a, i) => ({ name: `Action ${i + 1}`, id: a.connectionId ?? '' }))];
   for (const n of nodes) {

@@ -21,6 +21,7 @@ import type {
   SweepProgress,
   Connection,
   ConnectionDraft,
+  ConnectionSummary,
   DraftCheck,
   EventMap,
   Provider,
@@ -66,7 +67,8 @@ export interface PatchbayAPI {
   createWorkspace(draft: WorkspaceDraft): Promise<Workspace>;
   renameWorkspace(id: string, name: string): Promise<Workspace>;
   listProviders(): Promise<Provider[]>;
-  listConnections(): Promise<Connection[]>;
+  /** Every connection's row of the list; getConnection has the details. */
+  listConnections(): Promise<ConnectionSummary[]>;
   getConnection(id: string): Promise<Connection>;
   validateDraft(draft: ConnectionDraft): Promise<DraftCheck>;
   createConnection(draft: ConnectionDraft): Promise<Connection>;
@@ -154,7 +156,7 @@ export function createClient(t: Transport): PatchbayAPI {
     createWorkspace: (draft) => invoke('CreateWorkspace', draft),
     renameWorkspace: (id, name) => invoke('RenameWorkspace', id, name),
     listProviders: async () => (await invoke<Provider[] | null>('ListProviders')) ?? [],
-    listConnections: async () => (await invoke<Connection[] | null>('ListConnections')) ?? [],
+    listConnections: async () => (await invoke<ConnectionSummary[] | null>('ListConnections')) ?? [],
     getConnection: (id) => invoke('GetConnection', id),
     validateDraft: (draft) => invoke('ValidateDraft', draft),
     createConnection: (draft) => invoke('CreateConnection', draft),

@@ -61,6 +61,30 @@ export interface Connection {
   updatedAt: string;
 }
 
+/**
+ * One row of the connection list (ListConnections; domain.ConnectionSummary):
+ * what the lists, filters, counts, banner and bell links show. The
+ * connection page reads the whole Connection (getConnection).
+ */
+export interface ConnectionSummary {
+  id: string;
+  provider: string;
+  authMode: string;
+  label: string;
+  owner: string;
+  workspaceIds: string[];
+  status: Status;
+  /** Only when it is not the status's usual sentence (statusDescription() fills that in). */
+  statusDescription?: string;
+  /** Class and message of the last failed check. */
+  lastError?: Pick<CheckResult, 'class' | 'message'>;
+  lastCheckedAt?: string;
+  /** The connections sharing one sign-in (Azure DevOps) have the same group. */
+  credentialGroup?: string;
+  /** A requested connection the client has not connected yet. */
+  awaitingClient?: boolean;
+}
+
 /** A workspace groups connections and the work that uses them. */
 export interface Workspace {
   id: string;

@@ -1,5 +1,6 @@
 import { api, errorMessage, onUnauthorized, type PatchbayAPI } from '../api';
-import type { AppInfo, Connection, Provider, Workspace } from '../api/types';
+import type { AppInfo, Connection, ConnectionSummary, Provider, Workspace } from '../api/types';
+import { summarize } from '../status';
 
 /**
  * Patchbay holds what the backend told us: app info, the catalogue,
@@ -10,8 +11,9 @@ export class Patchbay {
   info = $state<AppInfo | null>(null);
   providers = $state<Provider[]>([]);
   workspaces = $state<Workspace[]>([]);
+  // The list's rows (the connection page reads the whole connection).
   // Raw: replaced whole on every change, so 10,000 rows cost no deep proxies.
-  connections = $state.raw<Connection[]>([]);
+  connections = $state.raw<ConnectionSummary[]>([]);
   /** True until the first load finished (with or without error). */
   loading = $state(true);
   /** Why the first load failed, if it did. */
@@ -25,6 +27,9 @@ export class Patchbay {
   readonly api: PatchbayAPI;
   #refreshing: Promise<void> | null = null;
   #again = false;
+  #loading: Promise<void> | null = null;
+  // The catalogue by id: the list asks for a provider's name once per row.
+  #byId = $derived(new Map(this.providers.map((p) => [p.id, p])));
 
   constructor(client: PatchbayAPI) {
     this.api = client;
@@ -32,7 +37,7 @@ export class Patchbay {
 
   /** The catalogue entry for a provider id. */
   provider(id: string): Provider | undefined {
-    return this.providers.find((p) => p.id === id);
+    return this.#byId.get(id);
   }
 
   /** The provider's display name, or its id when the catalogue lacks it. */
@@ -48,22 +53,37 @@ export class Patchbay {
       this.changes++;
       void this.refreshConnections();
     });
-    await this.load();
+    await (this.#loading ?? this.load());
     return () => {
       offAuth();
       offChanged();
     };
   }
 
-  /** (Re)loads app info, catalogue, workspaces and connections. */
-  async load(): Promise<void> {
+  /**
+   * (Re)loads app info, catalogue, workspaces and connections. main.ts calls
+   * it before mounting the app, so the requests leave while the page renders
+   * (start() waits for that load); the connection list, the largest answer,
+   * is asked for first, before the browser's few connections per host are
+   * taken by the rest.
+   */
+  load(): Promise<void> {
+    const p = this.#load().finally(() => {
+      if (this.#loading === p) this.#loading = null;
+    });
+    this.#loading = p;
+    return p;
+  }
+
+  async #load(): Promise<void> {
     this.loadError = '';
     try {
+      const list = this.api.listConnections();
       const [info, providers, workspaces, connections] = await Promise.all([
         this.api.getAppInfo(),
         this.api.listProviders(),
         this.api.listWorkspaces(),
-        this.api.listConnections(),
+        list,
       ]);
       this.info = info;
       this.providers = providers;
@@ -97,8 +117,9 @@ export class Patchbay {
     return this.#refreshing;
   }
 
-  /** Puts a connection the backend returned into the list without a re-read. */
-  upsert(c: Connection): void {
+  /** Puts (the row of) a connection the backend returned into the list without a re-read. */
+  upsert(conn: Connection): void {
+    const c = summarize(conn);
     const i = this.connections.findIndex((x) => x.id === c.id);
     if (i >= 0) this.connections = this.connections.map((x, j) => (j === i ? c : x));
     else this.connections = [...this.connections, c];

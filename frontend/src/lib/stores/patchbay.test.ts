@@ -69,6 +69,20 @@ describe('Patchbay store', () => {
     expect(f.handlers.size).toBe(0);
   });
 
+  it('asks for the connection list first, and start() waits for a load already under way (main.ts starts one)', async () => {
+    const f = fakeTransport([[conn('a')]]);
+    const s = new Patchbay(createClient(f.t));
+    const early = s.load();
+    const stop = await s.start();
+    await early;
+    expect(f.invoke.mock.calls[0]).toEqual(['ListConnections']);
+    expect(f.listCalls()).toBe(1);
+    expect(s.connections.map((c) => c.id)).toEqual(['a']);
+    await s.start().then((again) => again());
+    expect(f.listCalls()).toBe(2);
+    stop();
+  });
+
   it('coalesces refreshes requested while one is running into one more read', async () => {
     const f = fakeTransport([[], [conn('a')], [conn('a'), conn('b')]]);
     const s = new Patchbay(createClient(f.t));
