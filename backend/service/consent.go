@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -20,6 +21,53 @@ import (
 	"patchbay/backend/oauth"
 	"patchbay/backend/providers"
 )
+
+// Consents is the consent-and-refresh part of the service: connecting and
+// reauthorizing by OAuth consent (loopback or handed off to the portal),
+// Validate Connection after a confirmed consent, OAuth 1.0a authorization,
+// and renewing access tokens (Refresh credential, and the fresh token every
+// check and step uses). Its methods are the Service's (embedded), so the
+// bindings and the HTTP method list are unchanged.
+type Consents struct {
+	store     consentStore
+	validator *providers.Validator
+	refresher *oauth.Refresher
+	bus       *events.Bus
+	log       *slog.Logger
+	now       domain.Clock
+	timeout   time.Duration // bounds a consent (oauth.DefaultConsentTimeout if 0)
+	// refreshBudget bounds a user-started "Refresh credential".
+	refreshBudget time.Duration
+	life          context.Context // ends when the service's Wait is called
+	spawn         func(fn func()) // runs fn in a goroutine the service's Wait waits for
+	core          consentCore
+	consents      consents
+	oauth1        oauth1Flows
+}
+
+// consentStore is what Consents needs from the database.
+type consentStore interface {
+	GetConnection(ctx context.Context, id string) (domain.Connection, error)
+	ChangeCredential(ctx context.Context, id string, change func(*domain.Connection) error) (domain.Connection, error)
+}
+
+// consentCore is what Consents uses of the connections-and-checks part:
+// drafts, workspaces, creating connections and their linked groups, the
+// secret bundles, checks and their records, and the audit log.
+type consentCore interface {
+	prepareMode(ctx context.Context, in domain.ConnectionDraft, allowOAuth bool) (draft, error)
+	checkWorkspaces(ctx context.Context, ids []string) ([]string, error)
+	createConnections(ctx context.Context, conns []domain.Connection, secrets map[string]string, tok *oauth2.Token) error
+	linkedConnections(c *domain.Connection, d draft) []domain.Connection
+	groupMembers(ctx context.Context, c domain.Connection) ([]domain.Connection, error)
+	resolve(ctx context.Context, id string) (domain.Connection, *providers.Provider, *providers.Mode, error)
+	getSecrets(ctx context.Context, key string) (map[string]string, error)
+	putSecrets(ctx context.Context, key string, values map[string]string) error
+	check(ctx context.Context, c domain.Connection, forceRefresh bool) (domain.Connection, error)
+	saveCheck(ctx context.Context, c domain.Connection) (domain.Connection, error)
+	recordCheck(ctx context.Context, c domain.Connection)
+	audit(ctx context.Context, c domain.Connection, action, outcome, detail string)
+}
 
 // consents tracks running OAuth consents by id.
 type consents struct {
@@ -79,7 +127,7 @@ const consentKeep = 15 * time.Minute
 // pruneConsents drops consents that finished more than consentKeep ago (an
 // authorized one stays while its grant waits for CompleteConsent). The
 // caller holds s.consents.mu.
-func (s *Service) pruneConsents() {
+func (s *Consents) pruneConsents() {
 	now := s.now()
 	for id, run := range s.consents.runs {
 		if !run.finished.IsZero() && run.status.State != domain.ConsentAuthorized && now.Sub(run.finished) > consentKeep {
@@ -124,15 +172,15 @@ func oauthConfig(m *providers.Mode, baseURL string, values map[string]string) *o
 // opens a loopback listener and returns the authorize URL for the system
 // browser. The connection is created when the consent completes and its
 // first check passes; follow it with GetConsent or "consent:changed".
-func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (domain.ConsentStatus, error) {
-	d, err := s.prepareMode(ctx, in, true)
+func (s *Consents) StartConsent(ctx context.Context, in domain.ConnectionDraft) (domain.ConsentStatus, error) {
+	d, err := s.core.prepareMode(ctx, in, true)
 	if err != nil {
 		return domain.ConsentStatus{}, err
 	}
 	if d.mode.OAuth == nil {
 		return domain.ConsentStatus{}, domain.FieldError("authMode", "%s connects with a token, not by consent. Use Validate Connection.", d.mode.Name)
 	}
-	wsIDs, err := s.checkWorkspaces(ctx, in.WorkspaceIDs)
+	wsIDs, err := s.core.checkWorkspaces(ctx, in.WorkspaceIDs)
 	if err != nil {
 		return domain.ConsentStatus{}, err
 	}
@@ -160,8 +208,8 @@ func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (
 			SecretHint: domain.MaskSecret(tok.AccessToken), CreatedAt: now, UpdatedAt: now}
 		c.ApplyCheck(res)
 		c.TokenExpiresAt = expiry(tok)
-		linked := s.linkedConnections(&c, d) // share the token with Repos and Pipelines
-		if err := s.createConnections(ctx, append([]domain.Connection{c}, linked...), d.secrets, tok); err != nil {
+		linked := s.core.linkedConnections(&c, d) // share the token with Repos and Pipelines
+		if err := s.core.createConnections(ctx, append([]domain.Connection{c}, linked...), d.secrets, tok); err != nil {
 			return "", nil, err
 		}
 		return c.ID, nil, nil
@@ -171,7 +219,7 @@ func (s *Service) StartConsent(ctx context.Context, in domain.ConnectionDraft) (
 // ReauthorizeConnection reconnects an OAuth connection by consent, with its
 // existing OAuth client or a new Client ID and Client Secret. The old token
 // and client stay in place until the new consent succeeds and validates.
-func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domain.ReauthorizeDraft) (domain.ConsentStatus, error) {
+func (s *Consents) ReauthorizeConnection(ctx context.Context, id string, in domain.ReauthorizeDraft) (domain.ConsentStatus, error) {
 	return s.reauthorize(ctx, id, in, nil)
 }
 
@@ -179,15 +227,15 @@ func (s *Service) ReauthorizeConnection(ctx context.Context, id string, in domai
 // portal) instead of a loopback listener, and the browser back to done.
 type handoff struct{ callback, done string }
 
-func (s *Service) reauthorize(ctx context.Context, id string, in domain.ReauthorizeDraft, via *handoff) (domain.ConsentStatus, error) {
-	c, p, m, err := s.resolve(ctx, id)
+func (s *Consents) reauthorize(ctx context.Context, id string, in domain.ReauthorizeDraft, via *handoff) (domain.ConsentStatus, error) {
+	c, p, m, err := s.core.resolve(ctx, id)
 	if err != nil {
 		return domain.ConsentStatus{}, err
 	}
 	if m.OAuth == nil {
 		return domain.ConsentStatus{}, domain.Errorf(domain.EInvalid, "This connection uses a token; use Re-Authenticate instead.")
 	}
-	sec, err := s.getSecrets(ctx, secretKeyOf(c))
+	sec, err := s.core.getSecrets(ctx, secretKeyOf(c))
 	if err != nil {
 		return domain.ConsentStatus{}, err
 	}
@@ -225,7 +273,7 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 		}
 		if newClient {
 			c.Config["clientId"] = values["clientId"]
-			if err := s.putSecrets(ctx, secretKeyOf(c), map[string]string{"clientSecret": values["clientSecret"]}); err != nil {
+			if err := s.core.putSecrets(ctx, secretKeyOf(c), map[string]string{"clientSecret": values["clientSecret"]}); err != nil {
 				return "", err
 			}
 		}
@@ -234,7 +282,7 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 		if err := s.refresher.Replace(ctx, tokenKey(c), tok); err != nil {
 			return "", err
 		}
-		members, err := s.groupMembers(ctx, c)
+		members, err := s.core.groupMembers(ctx, c)
 		if err != nil {
 			return "", err
 		}
@@ -252,14 +300,14 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 			if err != nil {
 				return "", fmt.Errorf("record reauthorization of %s: %w", x.ID, err)
 			}
-			s.recordCheck(ctx, saved)
+			s.core.recordCheck(ctx, saved)
 			s.log.Info("connection reauthorized", "connection", x.ID, "new_client", newClient)
 			if x.ID == c.ID {
 				detail := ""
 				if newClient {
 					detail = "with a new OAuth client"
 				}
-				s.audit(ctx, saved, domain.AuditReauthorized, OutcomeOK, detail)
+				s.core.audit(ctx, saved, domain.AuditReauthorized, OutcomeOK, detail)
 			}
 			s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		}
@@ -303,7 +351,7 @@ func (s *Service) reauthorize(ctx context.Context, id string, in domain.Reauthor
 // granted: by cloud id when reauthorizing (keep), else by the site URL the
 // user entered. A site the token cannot reach is a clear failure that
 // changes nothing (the old token stays).
-func (s *Service) grantedSite(ctx context.Context, t providers.Target, keep string) (providers.Site, *domain.CheckResult, error) {
+func (s *Consents) grantedSite(ctx context.Context, t providers.Target, keep string) (providers.Site, *domain.CheckResult, error) {
 	sites, res := s.validator.Sites(ctx, t)
 	if !res.OK() {
 		return providers.Site{}, &res, nil
@@ -431,12 +479,12 @@ func consentOptions(m *providers.Mode, values map[string]string) (oauth.ConsentO
 }
 
 // runConsent starts the loopback consent and completes it in the background.
-func (s *Service) runConsent(cfg *oauth2.Config, m *providers.Mode, values map[string]string, done finish) (domain.ConsentStatus, error) {
+func (s *Consents) runConsent(cfg *oauth2.Config, m *providers.Mode, values map[string]string, done finish) (domain.ConsentStatus, error) {
 	return s.runConsentVia(cfg, m, values, nil, done, nil)
 }
 
 // runConsentVia is runConsent with an optional handoff to the app's server.
-func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values map[string]string, via *handoff, done finish, hold *heldGrant) (domain.ConsentStatus, error) {
+func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values map[string]string, via *handoff, done finish, hold *heldGrant) (domain.ConsentStatus, error) {
 	opts, err := consentOptions(m, values)
 	if err != nil {
 		return domain.ConsentStatus{}, err
@@ -444,7 +492,7 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 	if via != nil {
 		opts = oauth.ConsentOptions{PKCE: opts.PKCE, AuthParams: opts.AuthParams, Handoff: true, RedirectURL: via.callback, DoneURL: via.done}
 	}
-	opts.Timeout, opts.Now = s.consentTimeout, s.now
+	opts.Timeout, opts.Now = s.timeout, s.now
 	if hold != nil {
 		opts.DoneMessage = "Access granted. Return to Patchbay and select Validate Connection to finish re-authenticating. You can close this tab."
 	}
@@ -477,7 +525,7 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 	s.consents.mu.Unlock()
 	// The consent completes in the background, tracked by Wait and cut
 	// short when the service shuts down (its listener closes with it).
-	s.Go(func() {
+	s.spawn(func() {
 		st := domain.ConsentStatus{State: domain.ConsentDone}
 		_, err := c.Wait(s.life)
 		switch {
@@ -513,7 +561,7 @@ func (s *Service) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values ma
 // ConsentCallback completes a handed-off consent with the browser's request
 // to the portal's callback (routed by the state parameter); a state no
 // consent is waiting for gets a page that says so.
-func (s *Service) ConsentCallback(w http.ResponseWriter, r *http.Request) {
+func (s *Consents) ConsentCallback(w http.ResponseWriter, r *http.Request) {
 	state := r.URL.Query().Get("state")
 	s.consents.mu.Lock()
 	var found *oauth.Consent
@@ -537,7 +585,7 @@ func (s *Service) ConsentCallback(w http.ResponseWriter, r *http.Request) {
 // authorized): it validates the granted token with the provider again and
 // only then makes it the connection's credential. On failure the old
 // credential stays and the consent is failed with the check.
-func (s *Service) CompleteConsent(ctx context.Context, id string) (domain.Connection, error) {
+func (s *Consents) CompleteConsent(ctx context.Context, id string) (domain.Connection, error) {
 	s.consents.mu.Lock()
 	run, ok := s.consents.runs[id]
 	if !ok {
@@ -577,7 +625,7 @@ func (s *Service) CompleteConsent(ctx context.Context, id string) (domain.Connec
 }
 
 // GetConsent returns a consent's current status.
-func (s *Service) GetConsent(ctx context.Context, id string) (domain.ConsentStatus, error) {
+func (s *Consents) GetConsent(ctx context.Context, id string) (domain.ConsentStatus, error) {
 	s.consents.mu.Lock()
 	defer s.consents.mu.Unlock()
 	run, ok := s.consents.runs[id]
@@ -588,7 +636,7 @@ func (s *Service) GetConsent(ctx context.Context, id string) (domain.ConsentStat
 }
 
 // CancelConsent stops a pending consent.
-func (s *Service) CancelConsent(ctx context.Context, id string) error {
+func (s *Consents) CancelConsent(ctx context.Context, id string) error {
 	s.consents.mu.Lock()
 	run, ok := s.consents.runs[id]
 	s.consents.mu.Unlock()
@@ -608,7 +656,7 @@ func (s *Service) CancelConsent(ctx context.Context, id string) error {
 
 // oauthToken returns a fresh access token for an OAuth connection,
 // refreshing it when it is about to expire.
-func (s *Service) oauthToken(ctx context.Context, c domain.Connection, m *providers.Mode, values map[string]string, force bool) (*oauth2.Token, error) {
+func (s *Consents) oauthToken(ctx context.Context, c domain.Connection, m *providers.Mode, values map[string]string, force bool) (*oauth2.Token, error) {
 	cfg := oauthConfig(m, c.BaseURL, values)
 	if force {
 		return s.refresher.Refresh(ctx, tokenKey(c), cfg)
@@ -626,8 +674,8 @@ const DefaultRefreshBudget = 15 * time.Second
 // be refreshed: it must be reconnected. A token endpoint that keeps failing
 // transiently within the budget answers EUnavailable: the token was not
 // renewed (never the success text).
-func (s *Service) RefreshCredential(ctx context.Context, id string) (domain.Connection, error) {
-	c, p, m, err := s.resolve(ctx, id)
+func (s *Consents) RefreshCredential(ctx context.Context, id string) (domain.Connection, error) {
+	c, p, m, err := s.core.resolve(ctx, id)
 	if err != nil {
 		return domain.Connection{}, err
 	}
@@ -637,7 +685,7 @@ func (s *Service) RefreshCredential(ctx context.Context, id string) (domain.Conn
 	if c.Status == domain.StatusError || c.Status == domain.StatusRevoked {
 		return domain.Connection{}, domain.Errorf(domain.EInvalid, "%s", domain.ErrCannotRefresh)
 	}
-	sec, err := s.getSecrets(ctx, secretKeyOf(c))
+	sec, err := s.core.getSecrets(ctx, secretKeyOf(c))
 	if err != nil {
 		return domain.Connection{}, err
 	}
@@ -649,7 +697,7 @@ func (s *Service) RefreshCredential(ctx context.Context, id string) (domain.Conn
 		res.CheckedAt = s.now().UTC()
 		providers.Explain(&res, p)
 		c.ApplyCheck(res)
-		if _, err := s.saveCheck(ctx, c); err != nil {
+		if _, err := s.core.saveCheck(ctx, c); err != nil {
 			return domain.Connection{}, err
 		}
 		return domain.Connection{}, domain.Errorf(domain.EInvalid, "%s", domain.ErrCannotRefresh)
@@ -660,7 +708,7 @@ func (s *Service) RefreshCredential(ctx context.Context, id string) (domain.Conn
 	case err != nil:
 		return domain.Connection{}, err
 	}
-	c, err = s.check(ctx, c, false)
+	c, err = s.core.check(ctx, c, false)
 	if err != nil {
 		return domain.Connection{}, err
 	}

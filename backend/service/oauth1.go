@@ -55,17 +55,17 @@ type oauth1Flows struct {
 
 // StartOAuth1 gets a request token from the Jira server and returns the
 // Authorization URL to open ("Generate URL"). Nothing is saved yet.
-func (s *Service) StartOAuth1(ctx context.Context, in OAuth1Start) (OAuth1Flow, error) {
+func (s *Consents) StartOAuth1(ctx context.Context, in OAuth1Start) (OAuth1Flow, error) {
 	run := &oauth1Run{flow: OAuth1Flow{ID: newID("oauth1")}, expires: s.now().Add(oauth1FlowTTL)}
 	if in.ConnectionID != "" {
-		c, p, m, err := s.resolve(ctx, in.ConnectionID)
+		c, p, m, err := s.core.resolve(ctx, in.ConnectionID)
 		if err != nil {
 			return OAuth1Flow{}, err
 		}
 		if m.OAuth1 == nil {
 			return OAuth1Flow{}, domain.Errorf(domain.EInvalid, "This connection does not use OAuth 1.0a; use Re-Authenticate or Reauthorize instead.")
 		}
-		sec, err := s.getSecrets(ctx, secretKeyOf(c))
+		sec, err := s.core.getSecrets(ctx, secretKeyOf(c))
 		if err != nil {
 			return OAuth1Flow{}, err
 		}
@@ -74,14 +74,14 @@ func (s *Service) StartOAuth1(ctx context.Context, in OAuth1Start) (OAuth1Flow, 
 		run.reauthOf, run.flow.ConnectionID = c.ID, c.ID
 		run.target = providers.Target{Provider: p, Mode: m, BaseURL: c.BaseURL, Values: values}
 	} else {
-		d, err := s.prepareMode(ctx, in.Draft, true)
+		d, err := s.core.prepareMode(ctx, in.Draft, true)
 		if err != nil {
 			return OAuth1Flow{}, err
 		}
 		if d.mode.OAuth1 == nil {
 			return OAuth1Flow{}, domain.FieldError("authMode", "%s does not use OAuth 1.0a.", d.mode.Name)
 		}
-		if run.wsIDs, err = s.checkWorkspaces(ctx, in.Draft.WorkspaceIDs); err != nil {
+		if run.wsIDs, err = s.core.checkWorkspaces(ctx, in.Draft.WorkspaceIDs); err != nil {
 			return OAuth1Flow{}, err
 		}
 		run.d, run.target = d, d.target()
@@ -115,7 +115,7 @@ func (s *Service) StartOAuth1(ctx context.Context, in OAuth1Start) (OAuth1Flow, 
 // VerifyOAuth1 exchanges the verification code the user copied from Jira's
 // Access Approved page for an access token and checks it against the API
 // ("Verify"). Nothing is saved until CompleteOAuth1.
-func (s *Service) VerifyOAuth1(ctx context.Context, id, code string) (OAuth1Flow, error) {
+func (s *Consents) VerifyOAuth1(ctx context.Context, id, code string) (OAuth1Flow, error) {
 	run, err := s.oauth1Run(id)
 	if err != nil {
 		return OAuth1Flow{}, err
@@ -148,7 +148,7 @@ func (s *Service) VerifyOAuth1(ctx context.Context, id, code string) (OAuth1Flow
 // CompleteOAuth1 saves a verified authorization ("Complete connection"): a
 // new connection, or the reauthorized one with its new access token (the
 // old one is replaced only now). Runs parked on it resume.
-func (s *Service) CompleteOAuth1(ctx context.Context, id string) (domain.Connection, error) {
+func (s *Consents) CompleteOAuth1(ctx context.Context, id string) (domain.Connection, error) {
 	run, err := s.oauth1Run(id)
 	if err != nil {
 		return domain.Connection{}, err
@@ -160,7 +160,7 @@ func (s *Service) CompleteOAuth1(ctx context.Context, id string) (domain.Connect
 	now := s.now().UTC()
 	var c domain.Connection
 	if run.reauthOf == "" {
-		wsIDs, err := s.checkWorkspaces(ctx, run.wsIDs)
+		wsIDs, err := s.core.checkWorkspaces(ctx, run.wsIDs)
 		if err != nil {
 			return c, err
 		}
@@ -173,19 +173,19 @@ func (s *Service) CompleteOAuth1(ctx context.Context, id string) (domain.Connect
 		for k, v := range d.secrets {
 			sec[k] = v
 		}
-		if err := s.createConnections(ctx, []domain.Connection{c}, sec, nil); err != nil {
+		if err := s.core.createConnections(ctx, []domain.Connection{c}, sec, nil); err != nil {
 			return domain.Connection{}, err
 		}
 	} else {
 		if c, err = s.store.GetConnection(ctx, run.reauthOf); err != nil {
 			return c, err
 		}
-		sec, err := s.getSecrets(ctx, secretKeyOf(c))
+		sec, err := s.core.getSecrets(ctx, secretKeyOf(c))
 		if err != nil {
 			return c, err
 		}
 		sec["oauth1Token"] = run.access
-		if err := s.putSecrets(ctx, secretKeyOf(c), sec); err != nil {
+		if err := s.core.putSecrets(ctx, secretKeyOf(c), sec); err != nil {
 			return c, err
 		}
 		c, err = s.store.ChangeCredential(ctx, c.ID, func(x *domain.Connection) error {
@@ -197,7 +197,7 @@ func (s *Service) CompleteOAuth1(ctx context.Context, id string) (domain.Connect
 			return c, fmt.Errorf("record reauthorization of %s: %w", run.reauthOf, err)
 		}
 		s.log.Info("connection reauthorized", "connection", c.ID, "mode", c.AuthMode)
-		s.recordCheck(ctx, c)
+		s.core.recordCheck(ctx, c)
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: c.ID})
 	}
 	s.oauth1.mu.Lock()
@@ -206,7 +206,7 @@ func (s *Service) CompleteOAuth1(ctx context.Context, id string) (domain.Connect
 	return s.store.GetConnection(ctx, c.ID)
 }
 
-func (s *Service) oauth1Run(id string) (*oauth1Run, error) {
+func (s *Consents) oauth1Run(id string) (*oauth1Run, error) {
 	s.oauth1.mu.Lock()
 	defer s.oauth1.mu.Unlock()
 	run, ok := s.oauth1.runs[id]

@@ -30,14 +30,15 @@ import (
 )
 
 // Service implements every UI-facing operation. It is split by aggregate:
-// the parts embedded here (Workflows, Settings, Sweeps, Clients) own their
-// operations and declare the narrow store they use; the rest is the
-// connections-and-checks core.
+// the parts embedded here (Workflows, Settings, Sweeps, Clients, Consents)
+// own their operations and declare the narrow store they use; the rest is
+// the connections-and-checks core.
 type Service struct {
 	*Workflows
 	*Settings
 	*Sweeps
 	*Clients
+	*Consents
 
 	store     *store.Store
 	secrets   secrets.Store
@@ -48,20 +49,15 @@ type Service struct {
 	log       *slog.Logger
 	now       domain.Clock
 
-	refresher      *oauth.Refresher
-	notifier       *notify.Notifier
-	engine         *runs.Engine
-	consents       consents
-	oauth1         oauth1Flows
-	consentTimeout time.Duration
-	// refreshBudget bounds a user-started "Refresh credential".
-	refreshBudget time.Duration
-	lockDir       string
-	desktop       DesktopNotifier
-	bg            sync.WaitGroup     // background goroutines (Wait)
-	life          context.Context    // ends when Wait is called: work started by the service stops
-	stop          context.CancelFunc // ends life
-	actor         string             // the audit log's default actor (Options.Actor)
+	refresher *oauth.Refresher
+	notifier  *notify.Notifier
+	engine    *runs.Engine
+	lockDir   string
+	desktop   DesktopNotifier
+	bg        sync.WaitGroup     // background goroutines (Wait)
+	life      context.Context    // ends when Wait is called: work started by the service stops
+	stop      context.CancelFunc // ends life
+	actor     string             // the audit log's default actor (Options.Actor)
 }
 
 // Go runs fn in a background goroutine that Wait waits for.
@@ -157,7 +153,7 @@ func New(o Options) *Service {
 	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, consentTimeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, lockDir: o.LockDir, desktop: o.Desktop, actor: o.Actor,
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, lockDir: o.LockDir, desktop: o.Desktop, actor: o.Actor,
 		refresher: &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log, Now: o.Now},
 		notifier:  &notify.Notifier{Store: o.Store, Now: o.Now},
 	}
@@ -167,6 +163,8 @@ func New(o Options) *Service {
 	s.Workflows = &Workflows{store: o.Store, engine: s.engine, catalogue: o.Catalogue, now: o.Now}
 	s.Sweeps = &Sweeps{store: o.Store, checker: s, catalogue: o.Catalogue, bus: o.Bus, log: o.Log, now: o.Now, options: o.Sweep,
 		lockDir: o.LockDir, started: o.Now(), life: s.life, spawn: s.Go}
+	s.Consents = &Consents{store: o.Store, validator: o.Validator, refresher: s.refresher, bus: o.Bus, log: o.Log, now: o.Now,
+		timeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, life: s.life, spawn: s.Go, core: s}
 	s.Clients = &Clients{store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, bus: o.Bus, log: o.Log, now: o.Now, core: s}
 	s.refresher.Observe = s.auditRefresh
 	return s
