@@ -18,8 +18,6 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 
 	"patchbay/backend/cli"
-	"patchbay/backend/desktop"
-	"patchbay/backend/service"
 	"patchbay/backend/webassets"
 )
 
@@ -44,13 +42,10 @@ func main() {
 	os.Exit(cli.Main(os.Args[1:], cli.Env{Assets: webassets.Gunzip(dist), Desktop: runWindow, Started: started}))
 }
 
-// runWindow opens the Wails window bound to svc and blocks until it closes.
-func runWindow(ctx context.Context, svc *service.Service, assets fs.FS) error {
-	app := NewApp(svc)
-	info, err := svc.GetAppInfo(ctx)
-	if err != nil {
-		return err
-	}
+// runWindow opens the Wails window bound to the backend b, which starts
+// beside it, and blocks until the window closes.
+func runWindow(ctx context.Context, b *cli.Backend, assets fs.FS) error {
+	app := NewApp(b)
 	return wails.Run(&options.App{
 		Title:            "Patchbay",
 		Width:            1280,
@@ -80,7 +75,7 @@ func runWindow(ctx context.Context, svc *service.Service, assets fs.FS) error {
 		// One window per data directory: a second launch (cli looks first,
 		// desktop.Instance) shows and focuses this one.
 		SingleInstanceLock: &options.SingleInstanceLock{
-			UniqueId: desktop.InstanceID(info.DataDir),
+			UniqueId: b.InstanceID,
 			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
 				app.bringToFront()
 			},

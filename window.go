@@ -5,6 +5,8 @@ import (
 	"log/slog"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"patchbay/backend/service"
 )
 
 // The desktop window's life cycle: closing it hides it while Settings'
@@ -47,22 +49,19 @@ func (wailsRuntime) BrowserOpenURL(ctx context.Context, url string) {
 	runtime.BrowserOpenURL(ctx, url)
 }
 
-// windowStartup listens for the page's Quit and for clicks on Patchbay's
-// desktop notifications, until the window's context ends.
-func (a *App) windowStartup(ctx context.Context) {
-	a.rt.EventsOn(ctx, quitEvent, func(...any) { a.quit() })
-	clicks := a.svc.DesktopActivations()
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-clicks:
-				slog.Info("desktop notification clicked")
-				a.bringToFront()
-			}
+// followClicks brings the window to the front on each click on one of
+// Patchbay's desktop notifications, until the window's context ends.
+func (a *App) followClicks(ctx context.Context, svc *service.Service) {
+	clicks := svc.DesktopActivations()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-clicks:
+			slog.Info("desktop notification clicked")
+			a.bringToFront()
 		}
-	}()
+	}
 }
 
 // quit ends the app, whatever the background setting says.
@@ -75,18 +74,23 @@ func (a *App) quit() {
 }
 
 // beforeClose decides what closing the window does: true keeps the app
-// running with the window hidden.
+// running with the window hidden. It lets only the first close through:
+// Wails quits on SIGINT/SIGTERM by itself while the signal path in main.go
+// quits too, and two of Wails' quits run gtk_main_quit on two goroutines at
+// once (a SIGSEGV seen at exit after SIGTERM).
 func (a *App) beforeClose(ctx context.Context) bool {
 	if a.quitting.Load() {
-		return false
+		return !a.closing.CompareAndSwap(false, true)
 	}
-	set, err := a.svc.GetSettings(ctx)
-	if err != nil || !set.KeepRunning {
-		return false
+	if svc, ok := a.started(); ok { // still starting, or could not: closing quits
+		set, err := svc.GetSettings(ctx)
+		if err == nil && set.KeepRunning {
+			a.rt.WindowHide(ctx)
+			slog.Info("window closed: Patchbay keeps checking in the background; launch it again or click its notification to show the window, or use Quit")
+			return true
+		}
 	}
-	a.rt.WindowHide(ctx)
-	slog.Info("window closed: Patchbay keeps checking in the background; launch it again or click its notification to show the window, or use Quit")
-	return true
+	return !a.closing.CompareAndSwap(false, true)
 }
 
 // bringToFront shows, restores and focuses the window: a second launch of

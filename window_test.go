@@ -4,10 +4,12 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"patchbay/backend/domain"
 	"patchbay/backend/secrets"
 	"patchbay/backend/service"
 	"patchbay/backend/store"
@@ -59,7 +61,34 @@ func (clickingNotifier) Notify(context.Context, string, string, bool) (uint32, e
 }
 func (n clickingNotifier) Activated() <-chan struct{} { return n.clicks }
 
+// testBackend stands in for cli.Backend: ready when the test says.
+type testBackend struct {
+	ready chan struct{}
+	svc   *service.Service
+	err   error
+}
+
+func (b *testBackend) Ready() <-chan struct{} { return b.ready }
+
+func (b *testBackend) Service(ctx context.Context) (*service.Service, error) {
+	select {
+	case <-b.ready:
+		return b.svc, b.err
+	case <-ctx.Done():
+		return nil, domain.Errorf(domain.EUnavailable, "Patchbay is still starting.")
+	}
+}
+
 func newTestApp(t *testing.T) (*App, *fakeRuntime, clickingNotifier, context.Context) {
+	t.Helper()
+	app, rt, n, wctx, b := newStartingApp(t)
+	close(b.ready)
+	return app, rt, n, wctx
+}
+
+// newStartingApp is an App whose backend has not started yet (close
+// b.ready to start it).
+func newStartingApp(t *testing.T) (*App, *fakeRuntime, clickingNotifier, context.Context, *testBackend) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "patchbay.db"))
 	if err != nil {
@@ -67,12 +96,13 @@ func newTestApp(t *testing.T) (*App, *fakeRuntime, clickingNotifier, context.Con
 	}
 	t.Cleanup(func() { st.Close() })
 	n := clickingNotifier{clicks: make(chan struct{}, 1)}
-	app := NewApp(service.New(service.Options{Store: st, Secrets: secrets.NewMemory(), Desktop: n}))
+	b := &testBackend{ready: make(chan struct{}), svc: service.New(service.Options{Store: st, Secrets: secrets.NewMemory(), Desktop: n})}
+	app := NewApp(b)
 	wctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	rt := &fakeRuntime{t: t, want: wctx, shown: make(chan struct{}, 8)}
 	app.rt = rt
-	return app, rt, n, wctx
+	return app, rt, n, wctx, b
 }
 
 // Wails runs OnStartup on a goroutine of its own while the page already
@@ -147,5 +177,96 @@ func TestNotificationClickBringsTheWindowBack(t *testing.T) {
 			t.Fatal("the window was shown but not unminimised")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The backend starts beside the window: a bound method called meanwhile
+// waits for it and then answers.
+func TestBoundMethodWaitsForTheBackend(t *testing.T) {
+	app, _, _, wctx, b := newStartingApp(t)
+	app.startup(wctx)
+	defer app.shutdown(wctx)
+	if keep := app.beforeClose(wctx); keep {
+		t.Fatal("closing while the backend starts kept the app running; it should quit")
+	}
+	type answer struct {
+		set domain.Settings
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		set, err := app.GetSettings()
+		got <- answer{set, err}
+	}()
+	close(b.ready)
+	select {
+	case a := <-got:
+		if a.err != nil || !a.set.DesktopNotifications {
+			t.Fatalf("GetSettings once started: %+v %v", a.set, a.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("GetSettings did not answer within 30 s of the backend starting")
+	}
+}
+
+// A backend that never starts: bound methods give up after startWait with
+// the backend's reason, as the UI's error JSON.
+func TestBoundMethodGivesUpWithAClearError(t *testing.T) {
+	app, _, _, wctx, _ := newStartingApp(t)
+	app.startWait = 10 * time.Millisecond
+	app.startup(wctx)
+	_, err := app.ListConnections()
+	if err == nil || !strings.Contains(err.Error(), `"code":"unavailable"`) || !strings.Contains(err.Error(), "still starting") {
+		t.Fatalf("ListConnections with no backend: %v", err)
+	}
+}
+
+// A backend that cannot start closes the window.
+func TestBackendFailureClosesTheWindow(t *testing.T) {
+	app, rt, _, wctx, b := newStartingApp(t)
+	b.err = domain.Errorf(domain.EInvalid, "not a Patchbay database")
+	app.startup(wctx)
+	close(b.ready)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rt.mu.Lock()
+		quit := slices.Contains(rt.calls, "Quit")
+		rt.mu.Unlock()
+		if quit {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the window did not close within 10 s of the backend failing to start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Quit and Wails' own SIGINT/SIGTERM handling both close the window: only
+// the first close may go through (two concurrent gtk_main_quit crash GTK).
+func TestOnlyOneCloseGoesThrough(t *testing.T) {
+	for _, keepRunning := range []bool{false, true} {
+		app, _, _, wctx := newTestApp(t)
+		app.startup(wctx)
+		svc, _ := app.started()
+		set, err := svc.GetSettings(wctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.KeepRunning = keepRunning
+		if _, err := svc.UpdateSettings(wctx, set); err != nil {
+			t.Fatal(err)
+		}
+		if keepRunning && !app.beforeClose(wctx) {
+			t.Fatal("closing with keep running on quit instead of hiding")
+		}
+		app.quit()
+		if app.beforeClose(wctx) {
+			t.Fatalf("keep running %v: the first close after Quit was refused", keepRunning)
+		}
+		if !app.beforeClose(wctx) {
+			t.Fatalf("keep running %v: a second close went through too", keepRunning)
+		}
+		app.shutdown(wctx)
 	}
 }

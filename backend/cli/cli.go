@@ -36,8 +36,10 @@ import (
 // Version is set at build time with -ldflags "-X patchbay/backend/cli.Version=…".
 var Version = "0.0.0-dev"
 
-// Desktop opens the app window and blocks until it is closed.
-type Desktop func(ctx context.Context, svc *service.Service, assets fs.FS) error
+// Desktop opens the app window and blocks until it is closed. The backend
+// starts beside the window (b.Service waits for it); the window closes when
+// it cannot start.
+type Desktop func(ctx context.Context, b *Backend, assets fs.FS) error
 
 // Env is what main.go hands the command line: the built frontend, the
 // desktop runner and the standard streams.
@@ -194,14 +196,19 @@ func runDesktop(args []string, env Env) int {
 		fmt.Fprintf(env.Stdout, "Patchbay is already running with the data directory %s: its window was brought to the front.\n", dir)
 		return ExitOK
 	}
-	return withApp(c, env, func(ctx context.Context, app *app) int {
-		scheduleSweeps(ctx, app, c.sweepEvery, env.Assets)
-		app.trace.mark("background work started")
-		if env.Desktop == nil {
-			return fail(env, errors.New("this build has no desktop window; use 'patchbay serve'"))
-		}
-		if err := env.Desktop(ctx, app.svc, env.Assets); err != nil {
+	if env.Desktop == nil {
+		return fail(env, errors.New("this build has no desktop window; use 'patchbay serve'"))
+	}
+	return withAppBeside(c, env, func(ctx context.Context, b *Backend) int {
+		if err := env.Desktop(ctx, b, env.Assets); err != nil {
 			return fail(env, fmt.Errorf("desktop window: %w", err))
+		}
+		select {
+		case <-b.Ready():
+			if b.err != nil { // the window closed because the backend could not start
+				return fail(env, b.err)
+			}
+		default: // closed while still starting: nothing went wrong
 		}
 		return ExitOK
 	})

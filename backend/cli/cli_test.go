@@ -73,9 +73,10 @@ func TestCommandLine(t *testing.T) {
 func TestDesktopGetsWiredService(t *testing.T) {
 	dir := t.TempDir()
 	var got *service.Service
-	desktop := func(ctx context.Context, svc *service.Service, assets fs.FS) error {
+	desktop := func(ctx context.Context, b *Backend, assets fs.FS) error {
+		svc, err := b.Service(ctx)
 		got = svc
-		return nil
+		return err
 	}
 	code := Main([]string{"--demo", "--data-dir", dir}, Env{Stdout: io.Discard, Stderr: io.Discard, Desktop: desktop})
 	if code != ExitOK || got == nil {

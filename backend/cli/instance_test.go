@@ -13,7 +13,6 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"patchbay/backend/desktop"
-	"patchbay/backend/service"
 )
 
 type fakeWindow struct{ got chan string }
@@ -57,7 +56,7 @@ func TestSecondLaunchBringsTheRunningWindowToTheFront(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	opened := false
 	code := Main([]string{"--data-dir", dir}, Env{Stdout: &stdout, Stderr: &stderr, Context: context.Background(),
-		Desktop: func(context.Context, *service.Service, fs.FS) error { opened = true; return nil }})
+		Desktop: func(context.Context, *Backend, fs.FS) error { opened = true; return nil }})
 	if code != ExitOK || opened || !strings.Contains(stdout.String(), "already running") {
 		t.Fatalf("exit %d, window opened %v, stdout %q, stderr %q", code, opened, stdout.String(), stderr.String())
 	}
@@ -75,7 +74,7 @@ func TestSecondLaunchBringsTheRunningWindowToTheFront(t *testing.T) {
 
 	// Another data directory opens its own window.
 	code = Main([]string{"--data-dir", t.TempDir(), "--sweep-interval", "0"}, Env{Stdout: &stdout, Stderr: &stderr, Context: context.Background(),
-		Desktop: func(context.Context, *service.Service, fs.FS) error { opened = true; return nil }})
+		Desktop: func(context.Context, *Backend, fs.FS) error { opened = true; return nil }})
 	if code != ExitOK || !opened {
 		t.Fatalf("another data directory: exit %d, window opened %v, stderr %q", code, opened, stderr.String())
 	}

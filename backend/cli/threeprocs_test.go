@@ -199,7 +199,11 @@ func TestHelperThreeProcesses(t *testing.T) {
 	case "window":
 		// The window's process: the Wails window is replaced by what it
 		// would do, the connection's Check button 50 times.
-		code := Main(flags, Env{Stdout: &out, Stderr: &errb, Assets: assets, Desktop: func(ctx context.Context, svc *service.Service, _ fs.FS) error {
+		code := Main(flags, Env{Stdout: &out, Stderr: &errb, Assets: assets, Desktop: func(ctx context.Context, b *Backend, _ fs.FS) error {
+			svc, err := b.Service(ctx)
+			if err != nil {
+				return err
+			}
 			for i := 0; i < threeProcessRounds; i++ {
 				c, err := svc.CheckConnection(ctx, id)
 				if err != nil {
