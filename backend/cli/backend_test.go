@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -17,6 +18,8 @@ import (
 // its service is there once the start goes on.
 func TestWindowOpensBeforeTheBackendStarts(t *testing.T) {
 	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
 	startGate = func() { <-release }
 	t.Cleanup(func() { startGate = nil })
 	dir := t.TempDir()
@@ -34,7 +37,7 @@ func TestWindowOpensBeforeTheBackendStarts(t *testing.T) {
 		if _, err := b.Service(wait); err == nil || !strings.Contains(err.Error(), "still starting") {
 			t.Errorf("Service while starting: %v, want 'still starting'", err)
 		}
-		close(release)
+		open()
 		wait, cancel = context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
 		svc, err := b.Service(wait)
@@ -54,7 +57,7 @@ func TestWindowOpensBeforeTheBackendStarts(t *testing.T) {
 			t.Fatalf("exit %d", code)
 		}
 	case <-time.After(60 * time.Second):
-		close(release)
+		open()
 		t.Fatal("the window did not open within 60 s while the backend's start was held back: the start runs before the window")
 	}
 }
