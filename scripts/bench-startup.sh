@@ -14,6 +14,8 @@
 # template) and the medians behind them.
 #
 # Usage: PATCHBAY_BIN=/abs/path/to/patchbay scripts/bench-startup.sh
+#   SIZE_ONLY=1 builds the template (once) and prints only the binary size
+#   figure (scripts/size-check.sh, in make test, checks the same budget).
 #   RUNS=N measured starts of each app (default 5; one more unmeasured warm-up
 #   each), IDLE=seconds before reading memory (default 3).
 # Needs: the Wails CLI (scripts/deps.sh), Xvfb, libx11-dev, npm registry
@@ -76,6 +78,13 @@ EOF
   (cd "$TEMPLATE/frontend" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   (cd "$TEMPLATE" && "$WAILS" build -tags webkit2_41 -trimpath -ldflags "-s -w" -o template >"$CACHE/template-build.log" 2>&1) \
     || { cat "$CACHE/template-build.log" >&2; echo "bench-startup: the template did not build" >&2; exit 1; }
+fi
+# SIZE_ONLY=1: just the binary size figure (no display, no starts).
+if [ "${SIZE_ONLY:-}" = 1 ]; then
+  ts=$(stat -c %s "$TEMPLATE_BIN"); ps=$(stat -c %s "$PATCHBAY_BIN")
+  echo "binary size: template $ts bytes ($(go env GOVERSION)), Patchbay $ps bytes"
+  awk -v a="$ps" -v b="$ts" 'BEGIN { r = a / b * 1000; i = int(r); if (i < r) i++; printf "BENCH desktop-binary-size %.3f x-template <= 2\n", i / 1000 }'
+  exit 0
 fi
 go build -o "$CACHE/firstpaint" ./scripts/firstpaint
 
