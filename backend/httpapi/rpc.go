@@ -14,103 +14,114 @@ import (
 type rpc func(ctx context.Context, args []json.RawMessage) (any, error)
 
 // route is one served method: its adapter and the Go type of the service
-// method it calls.
+// method it calls (a method expression's: the receiver first).
 type route struct {
 	call rpc
 	fn   reflect.Type
 }
 
-// routes maps each UI-facing service method to its adapter. app.go binds the
-// same names for Wails; a test checks that both agree, signatures included.
+// routes maps each UI-facing service method to its adapter, bound to s.
+// app.go binds the same names for Wails; a test checks that both agree,
+// signatures included.
 func routes(s *service.Service) map[string]route {
-	return map[string]route{
-		"GetAppInfo":       h0(s.GetAppInfo),
-		"ListProviders":    h0(s.ListProviders),
-		"ListWorkspaces":   h0(s.ListWorkspaces),
-		"CreateWorkspace":  h1(s.CreateWorkspace),
-		"RenameWorkspace":  h2(s.RenameWorkspace),
-		"ListConnections":  h0(s.ListConnectionSummaries),
-		"GetConnection":    h1(s.GetConnection),
-		"ValidateDraft":    h1(s.ValidateDraft),
-		"CreateConnection": h1(s.CreateConnection),
-		"RenameConnection": h2(s.RenameConnection),
-		"DeleteConnection": h1(s.DeleteConnection),
-		"CheckConnection":  h1(s.CheckConnection),
+	out := map[string]route{}
+	for name, h := range handlers() {
+		out[name] = h(s)
+	}
+	return out
+}
 
-		"ReauthenticateConnection":   h2(s.ReauthenticateConnection),
-		"UpdateConnectionWorkspaces": h2(s.UpdateConnectionWorkspaces),
-		"WorkspaceImpact":            h2(s.WorkspaceImpact),
-		"ListChecks":                 h2(s.ListChecks),
+// handlers maps each UI-facing service method to its adapter. The methods
+// are method expressions ((*service.Service).Name), not method values
+// (s.Name): each method value is a closure the compiler writes out (about
+// 30 KB of the desktop binary for these, issue 18).
+func handlers() map[string]handler {
+	return map[string]handler{
+		"GetAppInfo":       h0((*service.Service).GetAppInfo),
+		"ListProviders":    h0((*service.Service).ListProviders),
+		"ListWorkspaces":   h0((*service.Service).ListWorkspaces),
+		"CreateWorkspace":  h1((*service.Service).CreateWorkspace),
+		"RenameWorkspace":  h2((*service.Service).RenameWorkspace),
+		"ListConnections":  h0((*service.Service).ListConnectionSummaries),
+		"GetConnection":    h1((*service.Service).GetConnection),
+		"ValidateDraft":    h1((*service.Service).ValidateDraft),
+		"CreateConnection": h1((*service.Service).CreateConnection),
+		"RenameConnection": h2((*service.Service).RenameConnection),
+		"DeleteConnection": h1((*service.Service).DeleteConnection),
+		"CheckConnection":  h1((*service.Service).CheckConnection),
 
-		"StartConsent":          h1(s.StartConsent),
-		"ReauthorizeConnection": h2(s.ReauthorizeConnection),
-		"GetConsent":            h1(s.GetConsent),
-		"CancelConsent":         e1(s.CancelConsent),
-		"CompleteConsent":       h1(s.CompleteConsent),
-		"RefreshCredential":     h1(s.RefreshCredential),
-		"DisconnectConnection":  h1(s.DisconnectConnection),
-		"StartOAuth1":           h1(s.StartOAuth1),
-		"VerifyOAuth1":          h2(s.VerifyOAuth1),
-		"CompleteOAuth1":        h1(s.CompleteOAuth1),
-		"GetGitSettings":        h1(s.GetGitSettings),
-		"SetGitSettings":        h2(s.SetGitSettings),
-		"ListAudit":             h1(s.ListAudit),
-		"CreateAlertRoute":      h1(s.CreateAlertRoute),
-		"ListAlertRoutes":       h0(s.ListAlertRoutes),
-		"DeleteAlertRoute":      e1(s.DeleteAlertRoute),
-		"TestAlertRoute":        h1(s.TestAlertRoute),
-		"ListAlertDeliveries":   h1(s.ListAlertDeliveries),
-		"RetryAlertDelivery":    h1(s.RetryAlertDelivery),
+		"ReauthenticateConnection":   h2((*service.Service).ReauthenticateConnection),
+		"UpdateConnectionWorkspaces": h2((*service.Service).UpdateConnectionWorkspaces),
+		"WorkspaceImpact":            h2((*service.Service).WorkspaceImpact),
+		"ListChecks":                 h2((*service.Service).ListChecks),
 
-		"ListNotifications":       h1(s.ListNotifications),
-		"MarkNotificationRead":    e1(s.MarkNotificationRead),
-		"ShowDesktopNotification": h1(s.ShowDesktopNotification),
-		"GetSettings":             h0(s.GetSettings),
-		"SetWorkspaceSweep":       h2(s.SetWorkspaceSweep),
-		"UpdateSettings":          h1(s.UpdateSettings),
-		"GetBanner":               h0(s.GetBanner),
+		"StartConsent":          h1((*service.Service).StartConsent),
+		"ReauthorizeConnection": h2((*service.Service).ReauthorizeConnection),
+		"GetConsent":            h1((*service.Service).GetConsent),
+		"CancelConsent":         e1((*service.Service).CancelConsent),
+		"CompleteConsent":       h1((*service.Service).CompleteConsent),
+		"RefreshCredential":     h1((*service.Service).RefreshCredential),
+		"DisconnectConnection":  h1((*service.Service).DisconnectConnection),
+		"StartOAuth1":           h1((*service.Service).StartOAuth1),
+		"VerifyOAuth1":          h2((*service.Service).VerifyOAuth1),
+		"CompleteOAuth1":        h1((*service.Service).CompleteOAuth1),
+		"GetGitSettings":        h1((*service.Service).GetGitSettings),
+		"SetGitSettings":        h2((*service.Service).SetGitSettings),
+		"ListAudit":             h1((*service.Service).ListAudit),
+		"CreateAlertRoute":      h1((*service.Service).CreateAlertRoute),
+		"ListAlertRoutes":       h0((*service.Service).ListAlertRoutes),
+		"DeleteAlertRoute":      e1((*service.Service).DeleteAlertRoute),
+		"TestAlertRoute":        h1((*service.Service).TestAlertRoute),
+		"ListAlertDeliveries":   h1((*service.Service).ListAlertDeliveries),
+		"RetryAlertDelivery":    h1((*service.Service).RetryAlertDelivery),
 
-		"StartSweep":  h0(s.StartSweep),
-		"CancelSweep": e0(s.CancelSweep),
-		"GetSweep":    h0(s.GetSweep),
+		"ListNotifications":       h1((*service.Service).ListNotifications),
+		"MarkNotificationRead":    e1((*service.Service).MarkNotificationRead),
+		"ShowDesktopNotification": h1((*service.Service).ShowDesktopNotification),
+		"GetSettings":             h0((*service.Service).GetSettings),
+		"SetWorkspaceSweep":       h2((*service.Service).SetWorkspaceSweep),
+		"UpdateSettings":          h1((*service.Service).UpdateSettings),
+		"GetBanner":               h0((*service.Service).GetBanner),
 
-		"ExportReport":      h1(s.ExportReport),
-		"GetHealthOverview": h0(s.GetHealthOverview),
-		"GetFleetHealth":    h0(s.GetFleetHealth),
-		"ListChecksOn":      h2(s.ListChecksOn),
-		"GetUptime":         h1(s.GetUptime),
+		"StartSweep":  h0((*service.Service).StartSweep),
+		"CancelSweep": e0((*service.Service).CancelSweep),
+		"GetSweep":    h0((*service.Service).GetSweep),
 
-		"CreateWorkflow":   h1(s.CreateWorkflow),
-		"UpdateWorkflow":   h2(s.UpdateWorkflow),
-		"ListWorkflows":    h0(s.ListWorkflows),
-		"PublishWorkflow":  h2(s.PublishWorkflow),
-		"RunWorkflow":      h1(s.RunWorkflow),
-		"ListRuns":         h1(s.ListRuns),
-		"GetRun":           h1(s.GetRun),
-		"PauseRun":         h1(s.PauseRun),
-		"ResumeRun":        h1(s.ResumeRun),
-		"CancelRun":        h1(s.CancelRun),
-		"ReplayRun":        h1(s.ReplayRun),
-		"ResyncConnection": h1(s.ResyncConnection),
+		"ExportReport":      h1((*service.Service).ExportReport),
+		"GetHealthOverview": h0((*service.Service).GetHealthOverview),
+		"GetFleetHealth":    h0((*service.Service).GetFleetHealth),
+		"ListChecksOn":      h2((*service.Service).ListChecksOn),
+		"GetUptime":         h1((*service.Service).GetUptime),
 
-		"CreateClient":           h1(s.CreateClient),
-		"RenameClient":           h2(s.RenameClient),
-		"ArchiveClient":          h2(s.ArchiveClient),
-		"ListClients":            h0(s.ListClients),
-		"SetConnectionOwner":     h2(s.SetConnectionOwner),
-		"CreateReconnectRequest": h2(s.CreateReconnectRequest),
-		"RequestCredentials":     h1(s.RequestCredentials),
-		"RevokeRequest":          e1(s.RevokeRequest),
-		"ListRequests":           h1(s.ListRequests),
-		"ListPortalSessions":     h1(s.ListPortalSessions),
-		"EndPortalSessions":      h1(s.EndPortalSessions),
+		"CreateWorkflow":   h1((*service.Service).CreateWorkflow),
+		"UpdateWorkflow":   h2((*service.Service).UpdateWorkflow),
+		"ListWorkflows":    h0((*service.Service).ListWorkflows),
+		"PublishWorkflow":  h2((*service.Service).PublishWorkflow),
+		"RunWorkflow":      h1((*service.Service).RunWorkflow),
+		"ListRuns":         h1((*service.Service).ListRuns),
+		"GetRun":           h1((*service.Service).GetRun),
+		"PauseRun":         h1((*service.Service).PauseRun),
+		"ResumeRun":        h1((*service.Service).ResumeRun),
+		"CancelRun":        h1((*service.Service).CancelRun),
+		"ReplayRun":        h1((*service.Service).ReplayRun),
+		"ResyncConnection": h1((*service.Service).ResyncConnection),
+
+		"CreateClient":           h1((*service.Service).CreateClient),
+		"RenameClient":           h2((*service.Service).RenameClient),
+		"ArchiveClient":          h2((*service.Service).ArchiveClient),
+		"ListClients":            h0((*service.Service).ListClients),
+		"SetConnectionOwner":     h2((*service.Service).SetConnectionOwner),
+		"CreateReconnectRequest": h2((*service.Service).CreateReconnectRequest),
+		"RequestCredentials":     h1((*service.Service).RequestCredentials),
+		"RevokeRequest":          e1((*service.Service).RevokeRequest),
+		"ListRequests":           h1((*service.Service).ListRequests),
+		"ListPortalSessions":     h1((*service.Service).ListPortalSessions),
+		"EndPortalSessions":      h1((*service.Service).EndPortalSessions),
 	}
 }
 
-// nameOnly is the service Methods and Signatures build the routes on: only
-// the method values are taken, none is called. It is a zero Service, not nil,
-// because the methods of its embedded parts (service.Workflows) are reached
-// through it.
+// nameOnly is the service Methods and Signatures build the routes on: none
+// is called.
 var nameOnly = &service.Service{}
 
 // Methods lists the RPC method names the HTTP transport serves.
@@ -128,53 +139,71 @@ func Methods() []string {
 func Signatures() map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for n, r := range routes(nameOnly) {
-		out[n] = r.fn
+		in := make([]reflect.Type, r.fn.NumIn()-1) // without the receiver
+		for i := range in {
+			in[i] = r.fn.In(i + 1)
+		}
+		res := make([]reflect.Type, r.fn.NumOut())
+		for i := range res {
+			res[i] = r.fn.Out(i)
+		}
+		out[n] = reflect.FuncOf(in, res, false)
 	}
 	return out
 }
 
+// handler is a service method adapted to positional JSON arguments, to be
+// bound to a service.
+type handler func(s *service.Service) route
+
 // The adapters below keep each route's Go signature checked at compile
 // time (hN takes exactly a service method of N arguments after the
-// context) but share one body, call, which decodes the arguments and calls
-// the method by reflection: a generic body per signature was about 70 KB
-// of the desktop binary (issue 18).
+// context) but share one body, adapt, which decodes the arguments and
+// calls the method by reflection: a generic body per signature was about
+// 70 KB of the desktop binary (issue 18).
 
-func h0[O any](f func(context.Context) (O, error)) route { return adapt(f) }
+func h0[O any](f func(*service.Service, context.Context) (O, error)) handler { return adapt(f) }
 
-func h1[A, O any](f func(context.Context, A) (O, error)) route { return adapt(f) }
+func h1[A, O any](f func(*service.Service, context.Context, A) (O, error)) handler { return adapt(f) }
 
-func h2[A, B, O any](f func(context.Context, A, B) (O, error)) route { return adapt(f) }
+func h2[A, B, O any](f func(*service.Service, context.Context, A, B) (O, error)) handler {
+	return adapt(f)
+}
 
-func e0(f func(context.Context) error) route { return adapt(f) }
+func e0(f func(*service.Service, context.Context) error) handler { return adapt(f) }
 
-func e1[A any](f func(context.Context, A) error) route { return adapt(f) }
+func e1[A any](f func(*service.Service, context.Context, A) error) handler { return adapt(f) }
 
-// adapt makes the route of f, a func(context.Context, args...) returning
-// (result, error) or error.
-func adapt(f any) route {
+// adapt makes the handler of f, a method expression
+// func(*service.Service, context.Context, args...) returning (result,
+// error) or error. The route's fn is f's type, receiver first.
+func adapt(f any) handler {
 	v := reflect.ValueOf(f)
 	t := v.Type()
-	return route{fn: t, call: func(ctx context.Context, args []json.RawMessage) (any, error) {
-		n := t.NumIn() - 1
-		if len(args) != n {
-			return nil, domain.Errorf(domain.EInvalid, "This call takes %d argument(s), got %d.", n, len(args))
-		}
-		in := make([]reflect.Value, n+1)
-		in[0] = reflect.ValueOf(&ctx).Elem()
-		for i, raw := range args {
-			p := reflect.New(t.In(i + 1))
-			if err := json.Unmarshal(raw, p.Interface()); err != nil {
-				return nil, domain.Errorf(domain.EInvalid, "Argument %d is not valid: %v.", i+1, err)
+	return func(s *service.Service) route {
+		recv := reflect.ValueOf(s)
+		return route{fn: t, call: func(ctx context.Context, args []json.RawMessage) (any, error) {
+			n := t.NumIn() - 2
+			if len(args) != n {
+				return nil, domain.Errorf(domain.EInvalid, "This call takes %d argument(s), got %d.", n, len(args))
 			}
-			in[i+1] = p.Elem()
-		}
-		out := v.Call(in)
-		err, _ := out[len(out)-1].Interface().(error)
-		if len(out) == 1 {
-			return nil, err
-		}
-		return out[0].Interface(), err
-	}}
+			in := make([]reflect.Value, n+2)
+			in[0], in[1] = recv, reflect.ValueOf(&ctx).Elem()
+			for i, raw := range args {
+				p := reflect.New(t.In(i + 2))
+				if err := json.Unmarshal(raw, p.Interface()); err != nil {
+					return nil, domain.Errorf(domain.EInvalid, "Argument %d is not valid: %v.", i+1, err)
+				}
+				in[i+2] = p.Elem()
+			}
+			out := v.Call(in)
+			err, _ := out[len(out)-1].Interface().(error)
+			if len(out) == 1 {
+				return nil, err
+			}
+			return out[0].Interface(), err
+		}}
+	}
 }
 
 // statusFor maps an error code to its HTTP status.
