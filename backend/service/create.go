@@ -19,7 +19,7 @@ import (
 // (all or none). When anything fails, what was stored is removed again on a
 // context that the caller's cancellation does not reach: a client that
 // disconnects mid-request leaves no secret without its connection.
-func (s *Service) createConnections(ctx context.Context, conns []domain.Connection, secretValues map[string]string, tok *oauth2.Token) error {
+func (s *Connections) createConnections(ctx context.Context, conns []domain.Connection, secretValues map[string]string, tok *oauth2.Token) error {
 	head := conns[0]
 	cleanup := func(token bool) {
 		bg := context.WithoutCancel(ctx)
@@ -52,7 +52,7 @@ func (s *Service) createConnections(ctx context.Context, conns []domain.Connecti
 		if x.Config[domain.ConfigAwaitingClient] != "" {
 			detail = x.StatusDescription
 		}
-		s.audit(ctx, x, domain.AuditCreated, OutcomeOK, detail)
+		s.core.audit(ctx, x, domain.AuditCreated, OutcomeOK, detail)
 		s.recordCheck(ctx, x)
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 	}

@@ -17,7 +17,7 @@ import (
 // (RFC 7009): the refresh token first (which ends the grant and its access
 // tokens), then the access token. It returns a sentence for the user saying
 // what happened, and whether the provider confirmed the revocation.
-func (s *Service) revokeTokens(ctx context.Context, c domain.Connection, m *providers.Mode) (string, bool) {
+func (s *Connections) revokeTokens(ctx context.Context, c domain.Connection, m *providers.Mode) (string, bool) {
 	tok, err := (oauth.SecretTokens{Secrets: s.secrets}).LoadToken(ctx, tokenKey(c))
 	if errors.Is(err, secrets.ErrNotFound) {
 		return "No token was stored, so there was nothing to revoke at the provider.", true
@@ -55,7 +55,7 @@ func (s *Service) revokeTokens(ctx context.Context, c domain.Connection, m *prov
 // until it is deleted or reconnected (Reauthorize). Linked connections share
 // the token and are disconnected with it. The connection's last error says
 // whether the provider confirmed the revocation.
-func (s *Service) DisconnectConnection(ctx context.Context, id string) (domain.Connection, error) {
+func (s *Connections) DisconnectConnection(ctx context.Context, id string) (domain.Connection, error) {
 	c, _, m, err := s.resolve(ctx, id)
 	if err != nil {
 		return domain.Connection{}, err
@@ -88,9 +88,9 @@ func (s *Service) DisconnectConnection(ctx context.Context, id string) (domain.C
 		}
 		s.recordCheck(ctx, saved)
 		s.log.Info("connection disconnected", "connection", x.ID, "revoked_at_provider", confirmed)
-		s.audit(ctx, saved, domain.AuditDisconnected, OutcomeOK, msg)
+		s.core.audit(ctx, saved, domain.AuditDisconnected, OutcomeOK, msg)
 		if confirmed && x.ID == c.ID {
-			s.audit(ctx, saved, domain.AuditRevoked, OutcomeOK, "The provider revoked the tokens (RFC 7009).")
+			s.core.audit(ctx, saved, domain.AuditRevoked, OutcomeOK, "The provider revoked the tokens (RFC 7009).")
 		}
 		s.bus.Publish(events.ConnectionChanged, events.ConnectionRef{ID: x.ID})
 		if x.ID == c.ID {

@@ -19,7 +19,7 @@ func secretKeyOf(c domain.Connection) string {
 }
 
 // groupMembers returns the other connections that share c's credential.
-func (s *Service) groupMembers(ctx context.Context, c domain.Connection) ([]domain.Connection, error) {
+func (s *Connections) groupMembers(ctx context.Context, c domain.Connection) ([]domain.Connection, error) {
 	g := c.Config[GroupKey]
 	if g == "" {
 		return nil, nil
@@ -40,7 +40,7 @@ func (s *Service) groupMembers(ctx context.Context, c domain.Connection) ([]doma
 // linkedConnections marks c as the head of a credential group when its
 // provider links others, and returns the linked connections to create with
 // it: same mode, base URL and settings, one shared secret.
-func (s *Service) linkedConnections(c *domain.Connection, d draft) []domain.Connection {
+func (s *Connections) linkedConnections(c *domain.Connection, d draft) []domain.Connection {
 	if len(d.provider.Linked) == 0 {
 		return nil
 	}

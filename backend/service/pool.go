@@ -30,7 +30,7 @@ func splitPool(v string) []string {
 // pooled secret on its own and returns one CredentialInfo per secret. The
 // combined result is the healthiest secret's (most rate limit left) when any
 // works, else the first failure; failed is the first failing secret's check.
-func (s *Service) validateAll(ctx context.Context, t providers.Target) (combined domain.CheckResult, creds []domain.CredentialInfo, failed *domain.CheckResult) {
+func (s *Connections) validateAll(ctx context.Context, t providers.Target) (combined domain.CheckResult, creds []domain.CredentialInfo, failed *domain.CheckResult) {
 	f, pooled := poolField(t.Mode)
 	if !pooled {
 		r := s.validator.Validate(ctx, t)

@@ -19,23 +19,23 @@ var identityFields = map[string]bool{"email": true, "username": true}
 // user typed, but only after the provider accepts it: a failed attempt keeps
 // the old secret and settings, and says why. It never changes the auth mode
 // or any other setting.
-func (s *Service) ReauthenticateConnection(ctx context.Context, id string, in domain.ReauthDraft) (domain.ReauthResult, error) {
+func (s *Connections) ReauthenticateConnection(ctx context.Context, id string, in domain.ReauthDraft) (domain.ReauthResult, error) {
 	out, err := s.reauthenticate(ctx, id, in)
 	if c, gerr := s.store.GetConnection(ctx, id); gerr == nil {
 		if err != nil {
-			s.audit(ctx, c, domain.AuditReauthenticated, OutcomeFailed, domain.Public(err).Message)
+			s.core.audit(ctx, c, domain.AuditReauthenticated, OutcomeFailed, domain.Public(err).Message)
 		} else {
 			detail := ""
 			if in.Pool != "" {
 				detail = "pool: " + in.Pool
 			}
-			s.audit(ctx, c, domain.AuditReauthenticated, OutcomeOK, detail)
+			s.core.audit(ctx, c, domain.AuditReauthenticated, OutcomeOK, detail)
 		}
 	}
 	return out, err
 }
 
-func (s *Service) reauthenticate(ctx context.Context, id string, in domain.ReauthDraft) (domain.ReauthResult, error) {
+func (s *Connections) reauthenticate(ctx context.Context, id string, in domain.ReauthDraft) (domain.ReauthResult, error) {
 	c, p, m, err := s.resolve(ctx, id)
 	if err != nil {
 		return domain.ReauthResult{}, err
@@ -119,7 +119,7 @@ func (s *Service) reauthenticate(ctx context.Context, id string, in domain.Reaut
 
 // WorkspaceImpact lists the workflows that saving this workspace selection
 // would disconnect: those in a deselected workspace that use the connection.
-func (s *Service) WorkspaceImpact(ctx context.Context, id string, workspaceIDs []string) ([]domain.Workflow, error) {
+func (s *Connections) WorkspaceImpact(ctx context.Context, id string, workspaceIDs []string) ([]domain.Workflow, error) {
 	keep := map[string]bool{}
 	for _, w := range workspaceIDs {
 		keep[w] = true
@@ -146,7 +146,7 @@ func (s *Service) WorkspaceImpact(ctx context.Context, id string, workspaceIDs [
 // UpdateConnectionWorkspaces sets which workspaces may use a connection; at
 // least one must stay selected. Workflows in a deselected workspace that use
 // the connection are disconnected: unpublished, their nodes unbound.
-func (s *Service) UpdateConnectionWorkspaces(ctx context.Context, id string, workspaceIDs []string) (domain.Connection, error) {
+func (s *Connections) UpdateConnectionWorkspaces(ctx context.Context, id string, workspaceIDs []string) (domain.Connection, error) {
 	if _, err := s.store.GetConnection(ctx, id); err != nil {
 		return domain.Connection{}, err
 	}
@@ -181,7 +181,7 @@ func (s *Service) UpdateConnectionWorkspaces(ctx context.Context, id string, wor
 }
 
 // resolve loads a connection with its provider and mode from the catalogue.
-func (s *Service) resolve(ctx context.Context, id string) (domain.Connection, *providers.Provider, *providers.Mode, error) {
+func (s *Connections) resolve(ctx context.Context, id string) (domain.Connection, *providers.Provider, *providers.Mode, error) {
 	c, err := s.store.GetConnection(ctx, id)
 	if err != nil {
 		return c, nil, nil, err
@@ -200,7 +200,7 @@ func (s *Service) resolve(ctx context.Context, id string) (domain.Connection, *p
 // reauthPool changes one secret of a pool (add, replace or remove a PAT).
 // A new secret must validate on its own first; then the whole pool is
 // checked and stored. The last secret of a pool cannot be removed.
-func (s *Service) reauthPool(ctx context.Context, c domain.Connection, p *providers.Provider, m *providers.Mode, f providers.Field, values map[string]string, in domain.ReauthDraft) (domain.ReauthResult, error) {
+func (s *Connections) reauthPool(ctx context.Context, c domain.Connection, p *providers.Provider, m *providers.Mode, f providers.Field, values map[string]string, in domain.ReauthDraft) (domain.ReauthResult, error) {
 	old, err := s.getSecrets(ctx, secretKeyOf(c))
 	if err != nil {
 		return domain.ReauthResult{}, err
