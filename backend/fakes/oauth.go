@@ -60,6 +60,36 @@ type OAuthServer struct {
 	// BeforeUserinfo, if set, runs before userinfo checks the token (tests
 	// rotate the token in between to reproduce a check racing a refresh).
 	BeforeUserinfo func()
+	tokenCalls     []TokenCall
+}
+
+// TokenCall is one request that reached a token endpoint: its path, grant
+// type and how the client authenticated (RFC 6749 section 2.3.1):
+// "basic" (the Authorization header), "post" (client_secret in the body)
+// or "none" (only client_id in the body: a public client).
+type TokenCall struct {
+	Path, Grant, Auth string
+}
+
+// TokenCalls returns every token request so far, oldest first.
+func (o *OAuthServer) TokenCalls() []TokenCall {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]TokenCall(nil), o.tokenCalls...)
+}
+
+// recordTokenCall notes a token request before it is answered.
+func (o *OAuthServer) recordTokenCall(r *http.Request) {
+	_ = r.ParseForm()
+	auth := "none"
+	if _, _, ok := r.BasicAuth(); ok {
+		auth = "basic"
+	} else if r.PostForm.Has("client_secret") {
+		auth = "post"
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.tokenCalls = append(o.tokenCalls, TokenCall{Path: r.URL.Path, Grant: r.PostForm.Get("grant_type"), Auth: auth})
 }
 
 type authCode struct {
@@ -195,7 +225,10 @@ func (o *OAuthServer) Register(mux *http.ServeMux) {
 		issuer := "http://" + r.Host + "/oauth"
 		writeJSON(w, http.StatusOK, map[string]any{"issuer": issuer, "authorization_endpoint": issuer + "/authorize",
 			"token_endpoint": issuer + "/token", "userinfo_endpoint": issuer + "/userinfo", "revocation_endpoint": issuer + "/revoke",
-			"code_challenge_methods_supported": []string{"S256"}})
+			"code_challenge_methods_supported": []string{"S256"},
+			// RFC 8414 section 2: only the body, so a client that follows
+			// the metadata differs from one that assumes Basic.
+			"token_endpoint_auth_methods_supported": []string{"client_secret_post"}})
 	})
 }
 
@@ -268,6 +301,7 @@ func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, d diale
 	oauthError := func(w http.ResponseWriter, status int, code, desc string) {
 		d.fail(w, r, status, code, desc)
 	}
+	o.recordTokenCall(r)
 	o.mu.Lock()
 	delay := o.delay
 	var fail injected

@@ -26,6 +26,9 @@ type Discovery struct {
 	RevocationEndpoint    string `json:"revocation_endpoint"`
 	IntrospectionEndpoint string `json:"introspection_endpoint"`
 	JWKSURI               string `json:"jwks_uri"`
+	// TokenEndpointAuthMethods are the client authentications the token
+	// endpoint takes (RFC 8414 section 2; absent means client_secret_basic).
+	TokenEndpointAuthMethods []string `json:"token_endpoint_auth_methods_supported"`
 	// Source is the document's URL (which of the well-known locations answered).
 	Source string `json:"-"`
 }

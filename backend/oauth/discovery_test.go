@@ -55,8 +55,12 @@ func TestDiscover(t *testing.T) {
 	// Fallbacks: RFC 8414 metadata, and the trailing-slash variant; the
 	// endpoints are kept exactly as listed (trailing slashes included).
 	d, err := oauth.Discover(context.Background(), nil, odd.URL+"/as8414")
-	if err != nil || d.TokenEndpoint != odd.URL+"/as8414/token/" || d.RevocationEndpoint != odd.URL+"/as8414/revoke/" {
+	if err != nil || d.TokenEndpoint != odd.URL+"/as8414/token/" || d.RevocationEndpoint != odd.URL+"/as8414/revoke/" || d.TokenEndpointAuthMethods != nil {
 		t.Fatalf("RFC 8414: %+v %v", d, err)
+	}
+	// token_endpoint_auth_methods_supported is read (the fake lists only the body).
+	if d, err := oauth.Discover(context.Background(), nil, good.URL+"/oauth"); err != nil || strings.Join(d.TokenEndpointAuthMethods, ",") != "client_secret_post" {
+		t.Fatalf("the fake's client authentications: %+v %v", d.TokenEndpointAuthMethods, err)
 	}
 	d, err = oauth.Discover(context.Background(), nil, odd.URL+"/slash/")
 	if err != nil || d.UserinfoEndpoint != odd.URL+"/slash/userinfo/" {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -120,6 +121,48 @@ type OAuthSpec struct {
 	// ScopeSeparator joins the scope parameter when the provider does not
 	// take RFC 6749's spaces (Slack: a comma-separated list).
 	ScopeSeparator string `json:"scopeSeparator,omitempty"`
+	// TokenAuth is how the client authenticates at the token endpoint, as
+	// the vendor documents it (RFC 6749 section 2.3.1; the names of RFC
+	// 7591): TokenAuthBasic or TokenAuthPost. Required: left to x/oauth2's
+	// auto-detection, every refused token request was sent twice. For
+	// Discovery modes it is the default when the server lists neither.
+	TokenAuth string `json:"tokenAuth"`
+}
+
+// Client authentication methods at a token endpoint (RFC 7591 section 2).
+const (
+	// TokenAuthBasic: client_id and client_secret in a Basic Authorization header.
+	TokenAuthBasic = "client_secret_basic"
+	// TokenAuthPost: client_id and client_secret in the request body.
+	TokenAuthPost = "client_secret_post"
+)
+
+// ConfigTokenAuth is the Config key where a Discovery mode's connection
+// keeps the method its server's metadata chose (ChooseTokenAuth).
+const ConfigTokenAuth = "tokenAuthMethod"
+
+// TokenAuthMethod is the client authentication of a connection's token
+// requests: the method discovery recorded in its config, else the mode's.
+func (o *OAuthSpec) TokenAuthMethod(values map[string]string) string {
+	if v := values[ConfigTokenAuth]; o.Discovery && (v == TokenAuthBasic || v == TokenAuthPost) {
+		return v
+	}
+	return o.TokenAuth
+}
+
+// ChooseTokenAuth picks the client authentication from a server's
+// token_endpoint_auth_methods_supported (RFC 8414, OpenID Connect
+// Discovery): Basic when it is listed or the list is empty (their default,
+// and RFC 6749 section 2.3.1's MUST), else the body when that is listed,
+// else fallback.
+func ChooseTokenAuth(supported []string, fallback string) string {
+	switch {
+	case len(supported) == 0 || slices.Contains(supported, TokenAuthBasic):
+		return TokenAuthBasic
+	case slices.Contains(supported, TokenAuthPost):
+		return TokenAuthPost
+	}
+	return fallback
 }
 
 // ScopeParam returns scopes as the provider's authorize request takes them:
@@ -350,6 +393,10 @@ func (p *Provider) check() error {
 			case "", RedirectAnyPort, RedirectExact, RedirectHTTPS:
 			default:
 				return fmt.Errorf("provider %s mode %s: unknown redirect rule %q", p.ID, m.ID, m.OAuth.Redirect)
+			}
+			if m.OAuth.TokenAuth != TokenAuthBasic && m.OAuth.TokenAuth != TokenAuthPost {
+				return fmt.Errorf("provider %s mode %s: tokenAuth must be %s or %s (the vendor's documented client authentication), not %q",
+					p.ID, m.ID, TokenAuthBasic, TokenAuthPost, m.OAuth.TokenAuth)
 			}
 		}
 		if m.Validate.Method == "" {

@@ -183,3 +183,33 @@ func TestCatalogueCoversEveryProvider(t *testing.T) {
 		}
 	}
 }
+
+// ChooseTokenAuth follows a server's token_endpoint_auth_methods_supported:
+// Basic when listed or when the list is absent (RFC 8414 section 2's
+// default; RFC 6749 section 2.3.1), else the body, else the mode's own.
+func TestChooseTokenAuth(t *testing.T) {
+	for _, tt := range []struct {
+		supported []string
+		want      string
+	}{
+		{nil, providers.TokenAuthBasic},
+		{[]string{"client_secret_post", "client_secret_basic"}, providers.TokenAuthBasic},
+		{[]string{"client_secret_post", "private_key_jwt"}, providers.TokenAuthPost},
+		{[]string{"private_key_jwt"}, "fallback"},
+	} {
+		if got := providers.ChooseTokenAuth(tt.supported, "fallback"); got != tt.want {
+			t.Errorf("providers.ChooseTokenAuth(%v) = %q, want %q", tt.supported, got, tt.want)
+		}
+	}
+	o := &providers.OAuthSpec{TokenAuth: providers.TokenAuthBasic, Discovery: true}
+	if got := o.TokenAuthMethod(map[string]string{providers.ConfigTokenAuth: providers.TokenAuthPost}); got != providers.TokenAuthPost {
+		t.Errorf("a discovered method is not used: %q", got)
+	}
+	if got := o.TokenAuthMethod(map[string]string{providers.ConfigTokenAuth: "private_key_jwt"}); got != providers.TokenAuthBasic {
+		t.Errorf("an unsupported recorded method replaces the mode's: %q", got)
+	}
+	o.Discovery = false
+	if got := o.TokenAuthMethod(map[string]string{providers.ConfigTokenAuth: providers.TokenAuthPost}); got != providers.TokenAuthBasic {
+		t.Errorf("a fixed vendor's method is overridden by config: %q", got)
+	}
+}

@@ -154,7 +154,8 @@ func oauthConfig(m *providers.Mode, baseURL string, values map[string]string) *o
 		scopes = s
 	}
 	cfg := &oauth2.Config{ClientID: values["clientId"], ClientSecret: values["clientSecret"], Scopes: m.OAuth.ScopeParam(scopes),
-		Endpoint: oauth2.Endpoint{AuthURL: authURL, TokenURL: tokenURL}}
+		Endpoint: oauth2.Endpoint{AuthURL: authURL, TokenURL: tokenURL,
+			AuthStyle: oauth.AuthStyle(m.OAuth.TokenAuthMethod(values), values["clientSecret"])}}
 	if m.OAuth.RefreshSendsRedirect {
 		// The redirect URI of the authorization, repeated by refreshes (a
 		// consent sets its own): the registered HTTPS one, or the pinned port.
@@ -388,7 +389,8 @@ func sameSite(a, b string) bool {
 // discoverEndpoints fills a generic OAuth connection's empty endpoint URLs
 // from its issuer's metadata (OpenID Connect discovery or RFC 8414, kept as
 // listed), with the revocation and introspection endpoints when the server
-// has them, and makes sure every endpoint is known before a consent starts.
+// has them and the client authentication its token endpoint takes, and
+// makes sure every endpoint is known before a consent starts.
 func discoverEndpoints(ctx context.Context, m *providers.Mode, config map[string]string) error {
 	if !m.OAuth.Discovery {
 		return nil
@@ -398,7 +400,7 @@ func discoverEndpoints(ctx context.Context, m *providers.Mode, config map[string
 	for _, k := range keys {
 		missing = missing || strings.TrimSpace(config[k.key]) == ""
 	}
-	if strings.TrimSpace(config["issuer"]) != "" && (missing || strings.TrimSpace(config["revocationUrl"]) == "") {
+	if strings.TrimSpace(config["issuer"]) != "" && (missing || strings.TrimSpace(config["revocationUrl"]) == "" || config[providers.ConfigTokenAuth] == "") {
 		d, err := oauth.Discover(ctx, nil, config["issuer"])
 		if err != nil && missing {
 			return err
@@ -406,6 +408,9 @@ func discoverEndpoints(ctx context.Context, m *providers.Mode, config map[string
 		if err == nil {
 			// ID tokens name the issuer exactly as its metadata does.
 			config["issuer"] = d.Issuer
+			if config[providers.ConfigTokenAuth] == "" {
+				config[providers.ConfigTokenAuth] = providers.ChooseTokenAuth(d.TokenEndpointAuthMethods, m.OAuth.TokenAuth)
+			}
 		}
 		for k, v := range map[string]string{"authorizeUrl": d.AuthorizationEndpoint, "tokenUrl": d.TokenEndpoint, "userinfoUrl": d.UserinfoEndpoint,
 			"revocationUrl": d.RevocationEndpoint, "introspectionUrl": d.IntrospectionEndpoint, "jwksUrl": d.JWKSURI} {

@@ -328,9 +328,19 @@ func TestConnectByOpenIDConnectDiscovery(t *testing.T) {
 	if c.Status != domain.StatusActive || c.Config["tokenUrl"] != e.url+"/oauth/token" || c.Config["userinfoUrl"] != e.url+"/oauth/userinfo" {
 		t.Fatalf("connection %+v", c)
 	}
-	// The discovered token endpoint keeps working for refreshes.
+	// The discovered token endpoint keeps working for refreshes, with the
+	// one client authentication the metadata lists (the fake's discovery
+	// document names only client_secret_post): the code exchange and the
+	// refresh both sent the secret in the body, once each.
 	if _, err := e.svc.RefreshCredential(ctx, c.ID); err != nil {
 		t.Fatalf("refresh: %v", err)
+	}
+	if c.Config[providers.ConfigTokenAuth] != providers.TokenAuthPost {
+		t.Fatalf("recorded client authentication %q, want the discovered %s", c.Config[providers.ConfigTokenAuth], providers.TokenAuthPost)
+	}
+	calls := e.fake.OAuth.TokenCalls()
+	if len(calls) != 2 || calls[0].Grant != "authorization_code" || calls[1].Grant != "refresh_token" || calls[0].Auth != "post" || calls[1].Auth != "post" {
+		t.Fatalf("token requests %+v, want the code exchange and the refresh, each once in the body", calls)
 	}
 }
 

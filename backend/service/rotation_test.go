@@ -136,3 +136,25 @@ func TestRefreshCredentialIsHonestWhenTheProviderIsDown(t *testing.T) {
 		t.Fatalf("a failed refresh changed the connection: %+v", got)
 	}
 }
+
+// A refused refresh (the grant was revoked at the provider: invalid_grant)
+// is one request to the token endpoint, through the service's own
+// refresher: x/oauth2's auth-style auto-detection used to send it again
+// with the other client authentication.
+func TestRefusedRefreshIsOneTokenRequest(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	c := connectOAuth(t, e)
+	e.fake.OAuth.RevokeAll()
+	before := len(e.fake.OAuth.TokenCalls())
+	if _, err := e.svc.RefreshCredential(ctx, c.ID); err == nil {
+		t.Fatal("a refresh of a revoked grant succeeded")
+	}
+	calls := e.fake.OAuth.TokenCalls()[before:]
+	if len(calls) != 1 || calls[0].Grant != "refresh_token" || calls[0].Auth != "basic" {
+		t.Fatalf("token requests of one refused refresh: %+v, want one (Basic: the generic mode's default)", calls)
+	}
+	if got, _ := e.svc.GetConnection(ctx, c.ID); got.Status != domain.StatusError {
+		t.Fatalf("status %s after a refused refresh, want error", got.Status)
+	}
+}
