@@ -75,9 +75,13 @@ func jwkOf(priv crypto.Signer, kid string, extra map[string]any) map[string]any 
 	case *rsa.PublicKey:
 		m["kty"], m["n"], m["e"] = "RSA", enc.EncodeToString(pub.N.Bytes()), enc.EncodeToString(big.NewInt(int64(pub.E)).Bytes())
 	case *ecdsa.PublicKey:
-		n := (pub.Curve.Params().BitSize + 7) / 8
+		raw, err := pub.Bytes() // 0x04 || X || Y, each coordinate the curve's size
+		if err != nil {
+			panic(err)
+		}
+		n := (len(raw) - 1) / 2
 		m["kty"], m["crv"] = "EC", pub.Curve.Params().Name
-		m["x"], m["y"] = enc.EncodeToString(pub.X.FillBytes(make([]byte, n))), enc.EncodeToString(pub.Y.FillBytes(make([]byte, n)))
+		m["x"], m["y"] = enc.EncodeToString(raw[1:1+n]), enc.EncodeToString(raw[1+n:])
 	case ed25519.PublicKey:
 		m["kty"], m["crv"], m["x"] = "OKP", "Ed25519", enc.EncodeToString(pub)
 	}
