@@ -335,3 +335,52 @@ func TestSecConsentStatusNotBoundToClient(t *testing.T) {
 	}
 	w.svc.CancelConsent(ctx, second)
 }
+
+// TestSecPortalAnswersItsPublicHost: the operator's server answers portal
+// pages (never the operator's API) for the host of the public base URL in
+// Settings, a tunnel's name, in any case and with or without the scheme's
+// default port; another host or port is refused (421: DNS rebinding).
+func TestSecPortalAnswersItsPublicHost(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	if _, err := w.svc.UpdateSettings(ctx, domain.Settings{PublicBaseURL: "https://Tunnel.Example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		host, path string
+		want       int
+	}{
+		{"tunnel.example.com", "/portal/r/junk", http.StatusUnauthorized},
+		{"TUNNEL.example.COM:443", "/portal/r/junk", http.StatusUnauthorized},
+		{"tunnel.example.com.", "/portal/r/junk", http.StatusUnauthorized},
+		{"tunnel.example.com:8443", "/portal/r/junk", http.StatusMisdirectedRequest},
+		{"evil.example", "/portal/r/junk", http.StatusMisdirectedRequest},
+		{"tunnel.example.com.evil.example", "/portal/r/junk", http.StatusMisdirectedRequest},
+		{"tunnel.example.com", "/api/rpc/ListConnections", http.StatusMisdirectedRequest},
+	} {
+		r, _ := http.NewRequest("GET", w.ts.URL+tt.path, nil)
+		r.Host = tt.host
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("GET %s for host %q: %d, want %d", tt.path, tt.host, resp.StatusCode, tt.want)
+		}
+	}
+}
+
+func TestHostPort(t *testing.T) {
+	for _, tt := range []struct{ in, host, port string }{
+		{"example.com", "example.com", ""},
+		{"Example.com:8788", "Example.com", "8788"},
+		{"[::1]:8788", "::1", "8788"},
+		{"[::1]", "::1", ""},
+		{"", "", ""},
+	} {
+		if h, p := httpapi.HostPort(tt.in); h != tt.host || p != tt.port {
+			t.Errorf("HostPort(%q) = %q, %q; want %q, %q", tt.in, h, p, tt.host, tt.port)
+		}
+	}
+}

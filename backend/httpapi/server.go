@@ -130,12 +130,28 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if !s.anyHost && !s.hosts[r.Host] && !(isPortalPath(r.URL.Path) && s.svc.PortalHostAllowed(r.Context(), r.Host)) {
+		if !s.anyHost && !s.hosts[r.Host] && !(isPortalPath(r.URL.Path) && s.portalHost(r)) {
 			http.Error(w, "Patchbay refuses requests for host "+r.Host+". Open the URL that `patchbay serve` printed.", http.StatusMisdirectedRequest)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// portalHost reports whether r's Host header names the portal's public
+// address from Settings (a tunnel to this server).
+func (s *Server) portalHost(r *http.Request) bool {
+	host, port := hostPort(r.Host)
+	return host != "" && s.svc.PortalHostAllowed(r.Context(), host, port)
+}
+
+// hostPort splits a Host header into its host name or IP address (without
+// IPv6 brackets) and its port ("" when it names none).
+func hostPort(h string) (host, port string) {
+	if name, p, err := net.SplitHostPort(h); err == nil {
+		return name, p
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"), ""
 }
 
 // isPortalPath reports whether a path belongs to the client portal (its

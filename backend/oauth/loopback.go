@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -155,37 +156,63 @@ func finishStart(c *Consent, cfg oauth2.Config, o ConsentOptions) *Consent {
 // State is the consent's state parameter (a handed-off callback is routed by it).
 func (c *Consent) State() string { return c.state }
 
-// Callback accepts the provider's redirect exactly once: from the loopback
-// listener, or handed over by the app's own server (Handoff).
+// CallbackParams are the query parameters of the provider's redirect to
+// the app's callback (RFC 6749 §4.1.2, and §4.1.2.1 for an error).
+type CallbackParams struct {
+	State, Code, Error, ErrorDescription string
+}
+
+// CallbackParamsOf reads a redirect's query parameters.
+func CallbackParamsOf(q url.Values) CallbackParams {
+	return CallbackParams{State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error"), ErrorDescription: q.Get("error_description")}
+}
+
+// CallbackPage is what the browser is shown after a callback: a page whose
+// Message reports success (OK) or what went wrong, or, when Redirect is
+// set, the app's own page to go to instead.
+type CallbackPage struct {
+	OK       bool
+	Message  string
+	Redirect string
+}
+
+// Callback serves the provider's redirect over HTTP (the loopback
+// listener): Complete, then WriteCallbackPage.
 func (c *Consent) Callback(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(c.state)) != 1 {
-		page(w, http.StatusBadRequest, "This sign-in response does not match the request Patchbay made. Start the connection again from Patchbay.")
-		return
+	WriteCallbackPage(w, r, c.Complete(r.Context(), CallbackParamsOf(r.URL.Query())))
+}
+
+// Complete accepts the provider's redirect exactly once, from the loopback
+// listener or handed over by the app's own server (Handoff): it exchanges
+// the code, runs Finish and says what the browser is shown. The exchange is
+// bounded by ctx (and 30 s); Finish is not cut short when ctx ends (a closed
+// tab), only by FinishTimeout.
+func (c *Consent) Complete(ctx context.Context, p CallbackParams) CallbackPage {
+	if subtle.ConstantTimeCompare([]byte(p.State), []byte(c.state)) != 1 {
+		return CallbackPage{Message: "This sign-in response does not match the request Patchbay made. Start the connection again from Patchbay."}
 	}
-	accepted := false
+	out := CallbackPage{Message: "This sign-in link was already used. You can close this tab."}
 	c.once.Do(func() {
-		accepted = true
 		if !c.move(phaseAccepted) { // cancelled or timed out before the browser came back
-			page(w, http.StatusBadRequest, "This sign-in was cancelled or timed out in Patchbay; nothing was changed. Return to Patchbay and start again.")
+			out = CallbackPage{Message: "This sign-in was cancelled or timed out in Patchbay; nothing was changed. Return to Patchbay and start again."}
 			return
 		}
 		var res result
 		switch {
-		case q.Get("error") == "access_denied":
+		case p.Error == "access_denied":
 			res.err = domain.Errorf(domain.EValidation, "You declined access at the provider. Nothing was changed; start again if that was a mistake.")
-		case q.Get("error") != "":
-			res.err = domain.Errorf(domain.EValidation, "The provider refused the authorization: %s %s", q.Get("error"), q.Get("error_description"))
-		case q.Get("code") == "":
+		case p.Error != "":
+			res.err = domain.Errorf(domain.EValidation, "The provider refused the authorization: %s %s", p.Error, p.ErrorDescription)
+		case p.Code == "":
 			res.err = domain.Errorf(domain.EValidation, "The provider sent no authorization code. Start the connection again.")
 		default:
 			opts := []oauth2.AuthCodeOption{}
 			if c.verifier != "" {
 				opts = append(opts, oauth2.VerifierOption(c.verifier))
 			}
-			ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+			xctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			tok, err := c.cfg.Exchange(ctx, q.Get("code"), opts...)
+			tok, err := c.cfg.Exchange(xctx, p.Code, opts...)
 			if err != nil {
 				res.err = ExchangeError(err, domain.Now(c.now))
 			} else {
@@ -194,27 +221,35 @@ func (c *Consent) Callback(w http.ResponseWriter, r *http.Request) {
 		}
 		if res.err == nil && c.finish != nil {
 			// The browser waits for the app: a closed tab must not abort it.
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), c.finishTimeout)
-			res.err = c.finish(ctx, res.tok)
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.finishTimeout)
+			res.err = c.finish(fctx, res.tok)
 			cancel()
 		}
 		c.done <- res
-		if res.err != nil {
-			page(w, http.StatusBadRequest, "Patchbay could not connect: "+domain.Public(res.err).Message+" Return to Patchbay to try again; you can close this tab.")
-			return
+		switch {
+		case res.err != nil:
+			out = CallbackPage{Message: "Patchbay could not connect: " + domain.Public(res.err).Message + " Return to Patchbay to try again; you can close this tab."}
+		case c.doneURL != "":
+			out = CallbackPage{OK: true, Redirect: c.doneURL}
+		case c.doneMsg != "":
+			out = CallbackPage{OK: true, Message: c.doneMsg}
+		default:
+			out = CallbackPage{OK: true, Message: "Patchbay is connected. You can close this tab."}
 		}
-		if c.doneURL != "" {
-			http.Redirect(w, r, c.doneURL, http.StatusSeeOther)
-			return
-		}
-		msg := c.doneMsg
-		if msg == "" {
-			msg = "Patchbay is connected. You can close this tab."
-		}
-		page(w, http.StatusOK, msg)
 	})
-	if !accepted {
-		page(w, http.StatusBadRequest, "This sign-in link was already used. You can close this tab.")
+	return out
+}
+
+// WriteCallbackPage writes pg as the response to a callback request r: a
+// redirect (303), or the page (200 when it reports success, else 400).
+func WriteCallbackPage(w http.ResponseWriter, r *http.Request, pg CallbackPage) {
+	switch {
+	case pg.Redirect != "":
+		http.Redirect(w, r, pg.Redirect, http.StatusSeeOther)
+	case pg.OK:
+		page(w, http.StatusOK, pg.Message)
+	default:
+		page(w, http.StatusBadRequest, pg.Message)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/oauth"
 )
 
 // FuzzVerify: link verification never panics, accepts only what Sign made
@@ -85,8 +86,8 @@ func (stubService) PortalReconnect(_ context.Context, _, id string) (domain.Cons
 func (stubService) PortalConsent(context.Context, string, string) (domain.ConsentStatus, error) {
 	return domain.ConsentStatus{}, domain.Errorf(domain.ENotFound, "not found")
 }
-func (stubService) ConsentCallback(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "no such consent", http.StatusBadRequest)
+func (stubService) ConsentCallback(context.Context, oauth.CallbackParams) oauth.CallbackPage {
+	return oauth.CallbackPage{Message: "no such consent"}
 }
 
 // FuzzPortalRequests: any method, path, cookie, CSRF header, origin,

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/oauth"
 )
 
 // CookieName is the portal session cookie (separate from the operator's).
@@ -45,8 +46,9 @@ type Service interface {
 	PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error)
 	PortalConsent(ctx context.Context, clientID, consentID string) (domain.ConsentStatus, error)
 	// ConsentCallback completes a consent the provider redirected back to
-	// the portal (its state parameter names it).
-	ConsentCallback(w http.ResponseWriter, r *http.Request)
+	// the portal (its state parameter names it) and returns the page the
+	// browser is shown.
+	ConsentCallback(ctx context.Context, p oauth.CallbackParams) oauth.CallbackPage
 }
 
 // Handler serves /portal/r/{token} and /portal/api/….
@@ -122,7 +124,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 			tooMany(w)
 			return
 		}
-		h.svc.ConsentCallback(w, r)
+		oauth.WriteCallbackPage(w, r, h.svc.ConsentCallback(r.Context(), oauth.CallbackParamsOf(r.URL.Query())))
 	})
 	mux.HandleFunc("/portal/api/", func(w http.ResponseWriter, r *http.Request) {
 		if !h.allow(h.addrKey(r)) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -563,27 +562,25 @@ func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values m
 	return run.status, nil
 }
 
-// ConsentCallback completes a handed-off consent with the browser's request
-// to the portal's callback (routed by the state parameter); a state no
-// consent is waiting for gets a page that says so.
-func (s *Consents) ConsentCallback(w http.ResponseWriter, r *http.Request) {
-	state := r.URL.Query().Get("state")
+// ConsentCallback completes a handed-off consent with the provider's
+// redirect to the portal's callback (routed by its state parameter) and
+// returns the page the browser is shown; a state no consent is waiting for
+// gets a page that says so. The portal's HTTP handler reads the redirect
+// and writes the page (oauth.CallbackParamsOf, oauth.WriteCallbackPage).
+func (s *Consents) ConsentCallback(ctx context.Context, p oauth.CallbackParams) oauth.CallbackPage {
 	s.consents.mu.Lock()
 	var found *oauth.Consent
 	for _, run := range s.consents.runs {
-		if run.status.State == domain.ConsentPending && state != "" && run.consent.State() == state {
+		if run.status.State == domain.ConsentPending && p.State != "" && run.consent.State() == p.State {
 			found = run.consent
 			break
 		}
 	}
 	s.consents.mu.Unlock()
 	if found == nil {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, "This sign-in is no longer waiting. Go back to the portal and choose Reconnect again.")
-		return
+		return oauth.CallbackPage{Message: "This sign-in is no longer waiting. Go back to the portal and choose Reconnect again."}
 	}
-	found.Callback(w, r)
+	return found.Complete(ctx, p)
 }
 
 // CompleteConsent is Validate Connection after a confirmed consent (state

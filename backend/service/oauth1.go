@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -90,7 +89,7 @@ func (s *Consents) StartOAuth1(ctx context.Context, in OAuth1Start) (OAuth1Flow,
 	if err != nil {
 		return OAuth1Flow{}, err
 	}
-	run.client = oauth1.Client{HTTP: &http.Client{Timeout: 20 * time.Second}, Consumer: oauth1.Consumer{Key: run.target.Values["consumerKey"], PrivateKey: key}, Now: s.now}
+	run.client = oauth1.Client{Consumer: oauth1.Consumer{Key: run.target.Values["consumerKey"], PrivateKey: key}, Now: s.now}
 	run.endpoints.RequestToken, run.endpoints.Authorize, run.endpoints.AccessToken = run.target.Mode.OAuth1Endpoints(run.target.BaseURL)
 	run.request, _, err = run.client.RequestToken(ctx, run.endpoints)
 	if err != nil {

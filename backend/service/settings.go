@@ -98,16 +98,30 @@ func (s *Settings) GetSettings(ctx context.Context) (domain.Settings, error) {
 	return out, nil
 }
 
-// PortalHostAllowed reports whether host (a request's Host header) is the
-// portal's public address from Settings, which the operator's server also
-// answers for portal pages (a tunnel to patchbay serve).
-func (s *Settings) PortalHostAllowed(ctx context.Context, host string) bool {
+// PortalHostAllowed reports whether host and port are those of the portal's
+// public address from Settings (its public base URL), which the operator's
+// server also answers for portal pages (a tunnel to patchbay serve). host is
+// a host name or IP address in any case, without brackets; port is "" when
+// the request named none (the scheme's default). Reading them from a
+// request is the HTTP layer's job (httpapi).
+func (s *Settings) PortalHostAllowed(ctx context.Context, host, port string) bool {
 	set, err := s.GetSettings(ctx)
 	if err != nil || set.PublicBaseURL == "" {
 		return false
 	}
 	u, err := url.Parse(set.PublicBaseURL)
-	return err == nil && strings.EqualFold(u.Host, host)
+	if err != nil || !strings.EqualFold(strings.TrimSuffix(u.Hostname(), "."), strings.TrimSuffix(host, ".")) {
+		return false
+	}
+	def := map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	want := u.Port()
+	if want == "" {
+		want = def
+	}
+	if port == "" {
+		port = def
+	}
+	return port == want
 }
 
 // SetPortalStatus records the portal listener's state for the Settings page.
