@@ -127,7 +127,7 @@ func (s *Server) inventoryAPIs() []fakeAPI {
 			s.mu.Lock()
 			repos := append([]string{"octo-org/api", "octo-org/web", "octo-org/infra"}, s.newRepos...)
 			s.mu.Unlock()
-			writeJSON(w, 200, githubRepos(repos...)) // GET /user/repos: an array of repository
+			writeJSON(w, 200, githubRepos(githubPage(w, r, repos)...)) // GET /user/repos: an array of repository
 		}, x("Bad credentials")},
 		// Jira Cloud REST v3 "Get projects paginated" (PageBeanProject.values).
 		{"GET /jira/rest/api/3/project/search", basicPassword, items(map[string]any{"values": names("name", "Platform", "Mobile")}), x("Client must be authenticated to access this resource.")},

@@ -137,29 +137,36 @@ func (v *Validator) validate(ctx context.Context, t Target) domain.CheckResult {
 // refuses it (revoked before its hour was up) one new token is minted and
 // the request sent once more.
 func (v *Validator) call(ctx context.Context, t Target, method, urlTpl string, body []byte, spec ValidateSpec) (domain.CheckResult, []byte) {
-	if t.Mode.AppToken == nil {
-		return v.callOnce(ctx, t, method, urlTpl, body, spec)
-	}
-	res, data := v.callOnce(ctx, t, method, urlTpl, body, spec)
-	if res.HTTPStatus == http.StatusUnauthorized {
-		v.appCache().drop(appTokenKey(t))
-		res, data = v.callOnce(ctx, t, method, urlTpl, body, spec)
-	}
+	res, data, _ := v.callHeader(ctx, t, method, urlTpl, body, spec)
 	return res, data
 }
 
-func (v *Validator) callOnce(ctx context.Context, t Target, method, urlTpl string, body []byte, spec ValidateSpec) (domain.CheckResult, []byte) {
+// callHeader is call that also returns the answer's header (nil when no
+// answer came).
+func (v *Validator) callHeader(ctx context.Context, t Target, method, urlTpl string, body []byte, spec ValidateSpec) (domain.CheckResult, []byte, http.Header) {
+	if t.Mode.AppToken == nil {
+		return v.callOnce(ctx, t, method, urlTpl, body, spec)
+	}
+	res, data, header := v.callOnce(ctx, t, method, urlTpl, body, spec)
+	if res.HTTPStatus == http.StatusUnauthorized {
+		v.appCache().drop(appTokenKey(t))
+		res, data, header = v.callOnce(ctx, t, method, urlTpl, body, spec)
+	}
+	return res, data, header
+}
+
+func (v *Validator) callOnce(ctx context.Context, t Target, method, urlTpl string, body []byte, spec ValidateSpec) (domain.CheckResult, []byte, http.Header) {
 	values := withBase(t)
 	if t.Mode.AppToken != nil {
 		tok, res := v.installationToken(ctx, t)
 		if res != nil {
-			return *res, nil
+			return *res, nil, nil
 		}
 		values["accessToken"] = tok
 	}
 	target, err := JoinURL("validationUrl", t.apiBase(), render(urlTpl, values))
 	if err != nil {
-		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil
+		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, v.Timeout)
 	defer cancel()
@@ -169,24 +176,24 @@ func (v *Validator) callOnce(ctx context.Context, t Target, method, urlTpl strin
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
-		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("Cannot build the request: %v.", err)}, nil
+		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("Cannot build the request: %v.", err)}, nil, nil
 	}
 	name, value := render(t.Mode.Auth.Header, values), authValue(t.Mode.Auth.Value, values)
 	if t.Mode.OAuth1 != nil {
 		// Every OAuth 1.0a request carries its own RSA-SHA1 signature.
 		if value, err = signOAuth1(req.Method, req.URL, values, v.now()); err != nil {
-			return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil
+			return domain.CheckResult{Class: domain.ClassMisconfigured, Message: domain.Public(err).Message}, nil, nil
 		}
 	}
 	if t.Mode.Auth.Value == connectAuth {
 		jwt, err := ConnectJWT(req.Method, req.URL, t.apiBase(), values["appKey"], values["sharedSecret"], v.now())
 		if err != nil {
-			return domain.CheckResult{Class: domain.ClassMisconfigured, Message: "Cannot sign the Connect request: " + err.Error() + "."}, nil
+			return domain.CheckResult{Class: domain.ClassMisconfigured, Message: "Cannot sign the Connect request: " + err.Error() + "."}, nil, nil
 		}
 		value = "JWT " + jwt
 	}
 	if !validHeaderName(name) {
-		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("%q is not a valid HTTP header name. Use letters, digits and dashes, e.g. X-API-Key.", name)}, nil
+		return domain.CheckResult{Class: domain.ClassMisconfigured, Message: fmt.Sprintf("%q is not a valid HTTP header name. Use letters, digits and dashes, e.g. X-API-Key.", name)}, nil, nil
 	}
 	req.Header.Set(name, value)
 	req.Header.Set("Accept", "application/json")
@@ -196,18 +203,18 @@ func (v *Validator) callOnce(ctx context.Context, t Target, method, urlTpl strin
 	}
 	resp, moved, err := v.do(req)
 	if err != nil {
-		return classifyTransport(err, v.Timeout), nil
+		return classifyTransport(err, v.Timeout), nil, nil
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return classifyTransport(err, v.Timeout), nil
+		return classifyTransport(err, v.Timeout), nil, nil
 	}
 	res := Classify(resp, data, spec, v.now())
 	if moved != "" {
 		res.Message += fmt.Sprintf(" The server redirected %s to %s: use that address as the URL.", target, moved)
 	}
-	return res, data
+	return res, data, resp.Header
 }
 
 // maxRedirects is how many same-origin redirects a validation GET follows.
