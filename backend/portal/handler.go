@@ -261,7 +261,7 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	name := html.EscapeString(link.ClientName)
-	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Patchbay portal · %s</title>`+
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Patchbay portal · %s</title>`+
 		`<body style="font-family:sans-serif;margin:4em"><h1>Reconnect your connections</h1>`+
 		`<p>This link opens the connections of <strong>%s</strong>. It works once.</p>`+
 		`<form method="post"><button type="submit" style="font-size:1.1em;padding:.5em 1em">Continue as %s</button></form>`+
@@ -412,5 +412,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func page(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>Patchbay portal</title><body style="font-family:sans-serif;margin:4em"><h1>Reconnect your connection</h1><p>%s</p></body>`, html.EscapeString(msg))
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><meta charset="utf-8"><title>Patchbay portal</title><body style="font-family:sans-serif;margin:4em"><h1>Reconnect your connection</h1><p>%s</p></body>`, html.EscapeString(msg))
 }

@@ -64,6 +64,10 @@ func TestRunParksOnBrokenConnectionAndResumesAfterReauth(t *testing.T) {
 	if _, err := e.svc.PublishWorkflow(ctx, w.ID, true); err == nil || err.Error() != "Action node has an inactive connection" {
 		t.Fatalf("publish gate: %v", err)
 	}
+	// The operator unpublishes it while the connection is broken.
+	if w, err = e.svc.PublishWorkflow(ctx, w.ID, false); err != nil || w.Published {
+		t.Fatalf("unpublish: %+v %v", w, err)
+	}
 	// Re-authenticate: the run resumes by itself, without a click.
 	e.fake.SetKey("wf-key-action-new-0003", true)
 	if _, err := e.svc.ReauthenticateConnection(ctx, ids[1], domain.ReauthDraft{Secrets: map[string]string{"apiKey": "wf-key-action-new-0003"}}); err != nil {
@@ -72,6 +76,10 @@ func TestRunParksOnBrokenConnectionAndResumesAfterReauth(t *testing.T) {
 	run = waitRun(t, e, run.ID, domain.RunCompleted)
 	if run.Steps[0].Attempts != 1 || run.Steps[1].Status != domain.StepCompleted {
 		t.Fatalf("resumed run %+v", run)
+	}
+	// Seed 004: reconnecting does not republish the workflow.
+	if list, _ := e.svc.ListWorkflows(ctx); len(list) != 1 || list[0].Published {
+		t.Fatalf("after reconnecting the workflow is %+v, want it still unpublished", list)
 	}
 	if _, err := e.svc.ResyncConnection(ctx, ids[1]); err != nil {
 		t.Fatalf("resync: %v", err)

@@ -25,7 +25,7 @@ async function audit(page, where) {
   return res.passes.length;
 }
 
-describe('accessibility (axe-core)', { timeout: 180_000 }, () => {
+describe('accessibility (axe-core)', { timeout: 300_000 }, () => {
   const demo = useDemo([]);
 
   test('every page and the main dialogs have no serious or critical violation', async (t) => {
@@ -87,6 +87,22 @@ describe('accessibility (axe-core)', { timeout: 180_000 }, () => {
       await page.getByRole('button', { name: `Actions for ${broken.label}` }).click();
       await page.getByRole('menu').waitFor({ timeout: T });
       await audit(page, 'row menu');
+      // The client portal: the page a client reaches from a reconnection link.
+      await go('/clients');
+      await page.getByLabel('Assign a connection to Globex').selectOption({ label: 'Demo OAuth app' });
+      await page.getByRole('article', { name: 'Globex' }).getByRole('button', { name: 'Assign' }).click();
+      await page.getByText('Connection assigned.').waitFor({ timeout: T });
+      await page.getByRole('button', { name: 'Request reconnection for Demo OAuth app' }).click();
+      const link = await page.getByLabel('Reconnection link').inputValue();
+      const client = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
+      t.after(() => client.close());
+      const portal = await client.newPage();
+      await portal.goto(link);
+      await audit(portal, 'portal link page');
+      await portal.getByRole('button', { name: 'Continue as Globex' }).click();
+      await portal.getByRole('heading', { name: 'Your connections' }).waitFor({ timeout: T });
+      checked += await audit(portal, '/portal/connections');
+
       assert.ok(checked > 50, `axe checked only ${checked} rules`);
       // The audit can fail: an icon button without a name is a critical violation.
       await page.keyboard.press('Escape');

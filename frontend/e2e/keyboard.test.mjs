@@ -155,8 +155,9 @@ describe('keyboard only', { timeout: 240_000 }, () => {
       await page.goto(demo.server.url);
       await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
       const conn = (await rpc(page, 'ListConnections')).find((c) => c.label === 'Alerts Slack');
+      const mirror = (await rpc(page, 'ListWorkflows')).find((w) => w.name === 'GitLab mirror check');
       const pages = ['/integrations', `/integrations/${conn.id}`, `/integrations/${conn.id}/monitoring`, `/integrations/${conn.id}/settings`,
-        '/health', '/runs', '/clients', '/settings'];
+        '/health', '/runs', '/clients', '/settings', `/default/workflows/${mirror.id}`];
       const found = [];
       for (const p of pages) {
         await page.evaluate((u) => {
