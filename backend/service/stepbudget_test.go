@@ -1,0 +1,67 @@
+package service_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/providers"
+	"patchbay/backend/secrets"
+	"patchbay/backend/service"
+)
+
+// TestStepRetryBudget: a provider outage answers 503 with Retry-After: 60.
+// With the engine's default budget (1 minute) a run's step cannot wait that
+// long, so the run fails at once; with Options.StepRetryBudget raised (what
+// --demo does) the step keeps retrying and the run stays running.
+func TestStepRetryBudget(t *testing.T) {
+	cat, _ := providers.Load()
+	outage := func(t *testing.T, budget time.Duration) (*env, domain.Run) {
+		t.Helper()
+		e := newEnvOptions(t, secrets.NewMemory(), func(url string) *providers.Catalogue { return cat.AllSelfHosted().WithCloudAt(url) }, 5*time.Second,
+			func(o *service.Options) { o.StepRetryBudget = budget })
+		ctx := context.Background()
+		c, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "gitlab", AuthMode: "pat", Label: "GitLab", WorkspaceIDs: []string{e.ws.ID},
+			BaseURL: e.url + "/gitlab", Secrets: map[string]string{"token": fakes.GitLabToken}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := e.svc.CreateWorkflow(ctx, service.WorkflowDraft{WorkspaceID: e.ws.ID, Name: "Mirror", Trigger: domain.Node{Kind: "schedule"},
+			Actions: []domain.Node{{Kind: "check", ConnectionID: c.ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := e.fake.Requests("/gitlab/api/v4/user")
+		e.fake.SetDown(fakes.GitLabToken, true)
+		r, err := e.svc.RunWorkflow(ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The step asked GitLab and got the outage.
+		for deadline := time.Now().Add(10 * time.Second); e.fake.Requests("/gitlab/api/v4/user") == before; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the run's step never reached the provider")
+			}
+		}
+		return e, r
+	}
+
+	t.Run("default budget: the run fails", func(t *testing.T) {
+		e, r := outage(t, 0)
+		if r = waitRun(t, e, r.ID, domain.RunFailed); r.Steps[0].Status != domain.StepFailed {
+			t.Fatalf("run %+v", r)
+		}
+	})
+	t.Run("raised budget: the step keeps retrying, the run stays running", func(t *testing.T) {
+		e, r := outage(t, time.Hour)
+		// Without the raised budget the run fails within milliseconds of the 503.
+		for until := time.Now().Add(2 * time.Second); time.Now().Before(until); time.Sleep(20 * time.Millisecond) {
+			got, _ := e.svc.GetRun(context.Background(), r.ID)
+			if got.Status != domain.RunRunning || got.Steps[0].Status != domain.StepRunning {
+				t.Fatalf("run %s, step %s: want running while the outage lasts", got.Status, got.Steps[0].Status)
+			}
+		}
+	})
+}
