@@ -14,12 +14,12 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
 
 	"patchbay/backend/domain"
 	"patchbay/backend/filelock"
+	"patchbay/backend/retry"
 	"patchbay/backend/secrets"
 )
 
@@ -113,7 +113,7 @@ type Refresher struct {
 
 	// retried, when set, is told each failed attempt and the wait before the
 	// next one (tests assert the wait a Retry-After asked for).
-	retried backoff.Notify
+	retried func(err error, wait time.Duration)
 	group   singleflight.Group
 }
 
@@ -273,26 +273,24 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 		res := domain.CheckResult{Class: domain.ClassExpired, Message: "The access token expired and the provider gave no refresh token. Reconnect to grant access again."}
 		return nil, &domain.Error{Code: domain.EValidation, Message: res.Message, Check: &res}
 	}
-	exp := backoff.NewExponentialBackOff() // randomised (jittered) by default
-	if r.InitialInterval > 0 {
-		exp.InitialInterval = r.InitialInterval
-	}
 	var last domain.CheckResult
+	var next *oauth2.Token
 	rctx := refreshContext(ctx, cfg)
-	next, err := backoff.Retry(ctx, func() (*oauth2.Token, error) {
+	err = retry.Do(ctx, retry.Policy{Initial: r.InitialInterval, MaxElapsed: maxElapsed, Notify: r.retried}, func() error {
 		nt, err := cfg.TokenSource(rctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 		if err == nil {
-			return expiresOn(nt, r.now()), nil
+			next = expiresOn(nt, r.now())
+			return nil
 		}
 		last = Classify(err, r.now())
 		if last.Class.Permanent() {
-			return nil, backoff.Permanent(err)
+			return retry.Permanent(err)
 		}
 		if last.RetryAt != nil {
-			return nil, backoff.RetryAfter(int(last.RetryAt.Sub(r.now()).Seconds() + 0.5))
+			return retry.After(time.Duration(int(last.RetryAt.Sub(r.now()).Seconds()+0.5))*time.Second, err)
 		}
-		return nil, err
-	}, backoff.WithBackOff(exp), backoff.WithMaxElapsedTime(maxElapsed), backoff.WithNotify(r.retried))
+		return err
+	})
 	if err != nil {
 		if last.Class == "" {
 			last = Classify(err, r.now())

@@ -15,10 +15,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
-
 	"patchbay/backend/domain"
 	"patchbay/backend/events"
+	"patchbay/backend/retry"
 )
 
 // RunChanged is the event topic carrying RunRef after a run changed.
@@ -314,10 +313,6 @@ func (e *Engine) execute(ctx context.Context, id string) error {
 
 // attempt executes a step, retrying transient failures with backoff.
 func (e *Engine) attempt(ctx context.Context, step *domain.Step) (string, domain.CheckResult, error) {
-	exp := backoff.NewExponentialBackOff()
-	if e.InitialInterval > 0 {
-		exp.InitialInterval = e.InitialInterval
-	}
 	maxElapsed := e.MaxElapsed
 	if maxElapsed == 0 {
 		maxElapsed = time.Minute
@@ -326,23 +321,24 @@ func (e *Engine) attempt(ctx context.Context, step *domain.Step) (string, domain
 		out string
 		res domain.CheckResult
 	}
-	var last outcome
+	var last, o outcome
 	tries := 0
-	o, err := backoff.Retry(ctx, func() (outcome, error) {
+	err := retry.Do(ctx, retry.Policy{Initial: e.InitialInterval, MaxElapsed: maxElapsed}, func() error {
 		tries++
 		out, res, err := e.Exec.Execute(ctx, *step)
 		last = outcome{out, res}
+		o = last
 		if err != nil {
-			return last, backoff.Permanent(err)
+			return retry.Permanent(err)
 		}
 		if res.OK() || res.Class.Permanent() {
-			return last, nil
+			return nil
 		}
 		if res.RetryAt != nil {
-			return last, backoff.RetryAfter(int(res.RetryAt.Sub(e.now()).Seconds() + 0.5))
+			return retry.After(time.Duration(int(res.RetryAt.Sub(e.now()).Seconds()+0.5))*time.Second, errors.New(res.Message))
 		}
-		return last, errors.New(res.Message)
-	}, backoff.WithBackOff(exp), backoff.WithMaxElapsedTime(maxElapsed))
+		return errors.New(res.Message)
+	})
 	step.Attempts += tries - 1
 	if err != nil && last.res.Class != "" && !last.res.OK() {
 		return last.out, last.res, nil // transient to the end: the caller fails the step
