@@ -34,13 +34,19 @@ import (
 // what spans them: its lifecycle (Go, Wait), workspaces, the bell, the
 // audit log, alert routes, the credential broker and git credentials, run
 // steps and triggers, exports and fleet health.
+//
+// The parts are embedded by value, not as pointers: an embedded pointer
+// puts every exported method of the part in the method set of the Service
+// value too, and Go writes out a wrapper for each, which the linker keeps
+// (the Wails binding calls methods by reflection): 45 KB of the desktop
+// binary, which must stay within 2x the bare Wails template (issue 18).
 type Service struct {
-	*Connections
-	*Workflows
-	*Settings
-	*Sweeps
-	*Clients
-	*Consents
+	Connections
+	Workflows
+	Settings
+	Sweeps
+	Clients
+	Consents
 
 	store     *store.Store
 	secrets   secrets.Store
@@ -160,16 +166,16 @@ func New(o Options) *Service {
 		notifier:  &notify.Notifier{Store: o.Store, Now: o.Now},
 	}
 	s.life, s.stop = context.WithCancel(context.Background())
-	s.Settings = &Settings{store: o.Store, bus: o.Bus, log: o.Log, autostart: o.Autostart, saved: make(chan struct{}, 1)}
+	s.Settings = Settings{store: o.Store, bus: o.Bus, log: o.Log, autostart: o.Autostart, saved: make(chan struct{}, 1)}
 	s.engine = &runs.Engine{Store: o.Store, Exec: s, Bus: o.Bus, Log: o.Log, Now: o.Now, MaxElapsed: o.StepRetryBudget}
-	s.Connections = &Connections{store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator, refresher: s.refresher,
+	s.Connections = Connections{store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator, refresher: s.refresher,
 		notifier: s.notifier, engine: s.engine, bus: o.Bus, log: o.Log, now: o.Now, core: s}
-	s.Workflows = &Workflows{store: o.Store, engine: s.engine, catalogue: o.Catalogue, now: o.Now}
-	s.Sweeps = &Sweeps{store: o.Store, checker: s, catalogue: o.Catalogue, bus: o.Bus, log: o.Log, now: o.Now, options: o.Sweep,
+	s.Workflows = Workflows{store: o.Store, engine: s.engine, catalogue: o.Catalogue, now: o.Now}
+	s.Sweeps = Sweeps{store: o.Store, checker: s, catalogue: o.Catalogue, bus: o.Bus, log: o.Log, now: o.Now, options: o.Sweep,
 		lockDir: o.LockDir, started: o.Now(), life: s.life, spawn: s.Go}
-	s.Consents = &Consents{store: o.Store, validator: o.Validator, refresher: s.refresher, bus: o.Bus, log: o.Log, now: o.Now,
+	s.Consents = Consents{store: o.Store, validator: o.Validator, refresher: s.refresher, bus: o.Bus, log: o.Log, now: o.Now,
 		timeout: o.ConsentTimeout, refreshBudget: o.RefreshBudget, life: s.life, spawn: s.Go, core: s}
-	s.Clients = &Clients{store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, bus: o.Bus, log: o.Log, now: o.Now, core: s}
+	s.Clients = Clients{store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, bus: o.Bus, log: o.Log, now: o.Now, core: s}
 	s.refresher.Observe = s.auditRefresh
 	return s
 }
