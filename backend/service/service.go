@@ -60,7 +60,6 @@ type Service struct {
 	refresher *oauth.Refresher
 	notifier  *notify.Notifier
 	engine    *runs.Engine
-	lockDir   string
 	desktop   DesktopNotifier
 	bg        sync.WaitGroup     // background goroutines (Wait)
 	life      context.Context    // ends when Wait is called: work started by the service stops
@@ -161,7 +160,7 @@ func New(o Options) *Service {
 	}
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
-		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, lockDir: o.LockDir, desktop: o.Desktop, actor: o.Actor,
+		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, desktop: o.Desktop, actor: o.Actor,
 		refresher: &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log, Now: o.Now},
 		notifier:  &notify.Notifier{Store: o.Store, Now: o.Now},
 	}
