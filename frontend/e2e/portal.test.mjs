@@ -5,29 +5,18 @@
 // the operator's view turns active. Run: PATCHBAY_BIN=… node --test e2e/
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { rpc, useDemo } from './server.mjs';
-
-const T = 15_000;
-const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
+import { T, approveConsent, continueAs, operatorAndClient, withScreenshots } from './portalsetup.mjs';
 
 describe('client portal', { timeout: 120_000 }, () => {
   const demo = useDemo([]);
 
   test('a client reconnects their own connection by consent', async (t) => {
-    const operator = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const client = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    t.after(async () => {
-      await operator.close();
-      await client.close();
-    });
-    const page = await operator.newPage();
+    const { client, page, fake } = await operatorAndClient(t, demo);
+    /** @type {import('playwright-core').Page | undefined} */
     let portal;
-    try {
-      await page.goto(demo.server.url);
-      const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
+    await withScreenshots('portal', page, () => portal, async () => {
       await page.getByRole('link', { name: 'Clients' }).click();
       await page.getByLabel('New client').fill('Acme');
       await page.getByRole('button', { name: 'Add client' }).click();
@@ -45,11 +34,8 @@ describe('client portal', { timeout: 120_000 }, () => {
       assert.match(link, /\/portal\/r\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
       await page.getByText(/Request for Demo OAuth app: pending/).waitFor({ timeout: T });
 
-      // The client opens the link in their own demo.browser.
-      portal = await client.newPage();
-      await portal.goto(link);
-      // The link's page names the client; only its button uses the link.
-      await portal.getByRole('button', { name: 'Continue as Acme' }).click();
+      // The client opens the link in their own browser.
+      portal = await continueAs(client, link, 'Acme');
       await portal.getByText('Signed in as Acme').waitFor({ timeout: T });
       await portal.getByRole('heading', { name: 'Your connections' }).waitFor({ timeout: T });
       await portal.locator('strong', { hasText: 'Demo OAuth app' }).waitFor({ timeout: T });
@@ -61,10 +47,7 @@ describe('client portal', { timeout: 120_000 }, () => {
       await portal.getByRole('alert').getByText('Connection cannot be refreshed. Please reconnect your connection.').waitFor({ timeout: T });
       await portal.getByText('Reconnection needed.').waitFor({ timeout: T });
 
-      const [consent] = await Promise.all([client.waitForEvent('page'), portal.getByRole('button', { name: 'Reconnect Demo OAuth app' }).click()]);
-      await consent.getByRole('button', { name: 'Approve' }).click();
-      await consent.getByText('You can close this tab.').waitFor({ timeout: T });
-      await consent.close();
+      await approveConsent(client, portal.getByRole('button', { name: 'Reconnect Demo OAuth app' }));
       await portal.getByText('Connection reconnected.').waitFor({ timeout: T });
       await portal.getByText('Connected and working.').waitFor({ timeout: T });
 
@@ -91,14 +74,9 @@ describe('client portal', { timeout: 120_000 }, () => {
       const link2 = await page.getByLabel('Reconnection link').inputValue();
       await page.getByText(/Acme analytics — Waiting for Acme to connect it./).waitFor({ timeout: T });
 
-      const portal2 = await client.newPage();
-      await portal2.goto(link2);
-      await portal2.getByRole('button', { name: 'Continue as Acme' }).click();
+      const portal2 = await continueAs(client, link2, 'Acme');
       await portal2.getByText('Waiting for you to connect it.').waitFor({ timeout: T });
-      const [consent2] = await Promise.all([client.waitForEvent('page'), portal2.getByRole('button', { name: 'Connect Acme analytics' }).click()]);
-      await consent2.getByRole('button', { name: 'Approve' }).click();
-      await consent2.getByText('You can close this tab.').waitFor({ timeout: T });
-      await consent2.close();
+      await approveConsent(client, portal2.getByRole('button', { name: 'Connect Acme analytics' }));
       await portal2.getByText('Connected. Thank you!').waitFor({ timeout: T });
       await page.getByText(/Request for Acme analytics: active/).waitFor({ timeout: T });
       conns = await rpc(page, 'ListConnections');
@@ -123,9 +101,7 @@ describe('client portal', { timeout: 120_000 }, () => {
       await page.getByRole('button', { name: 'Request reconnection for Acme analytics' }).click();
       const link3 = await page.getByLabel('Reconnection link').inputValue();
       assert.ok(link3.startsWith(`http://127.0.0.1:${port}/portal/r/`), `link ${link3} does not use the portal address`);
-      const portal3 = await client.newPage();
-      await portal3.goto(link3);
-      await portal3.getByRole('button', { name: 'Continue as Acme' }).click();
+      const portal3 = await continueAs(client, link3, 'Acme');
       await portal3.locator('strong', { hasText: 'Acme analytics' }).waitFor({ timeout: T });
       const api = await fetch(`http://127.0.0.1:${port}/api/rpc/GetAppInfo`, { method: 'POST', body: '[]' });
       assert.equal(api.status, 404, 'the operator API answers on the portal address');
@@ -136,10 +112,6 @@ describe('client portal', { timeout: 120_000 }, () => {
       await rename.getByLabel('Label').fill('Acme Corp');
       await rename.getByRole('button', { name: 'Save' }).click();
       await page.getByRole('heading', { name: 'Acme Corp' }).waitFor({ timeout: T });
-    } catch (e) {
-      await page.screenshot({ path: path.join(ARTIFACTS, 'portal-operator.png') }).catch(() => {});
-      await portal?.screenshot({ path: path.join(ARTIFACTS, 'portal-client.png') }).catch(() => {});
-      throw e;
-    }
+    });
   });
 });

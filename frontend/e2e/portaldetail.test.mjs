@@ -7,29 +7,18 @@
 // ends the client's sessions the portal says the link no longer works.
 // Run: PATCHBAY_BIN=… node --test e2e/portaldetail.test.mjs
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { rpc, useDemo } from './server.mjs';
-
-const T = 15_000;
-const ARTIFACTS = process.env.ARTIFACTS || path.join(path.dirname(fileURLToPath(import.meta.url)), '../../test-results/e2e');
+import { T, approveConsent, continueAs, operatorAndClient, withScreenshots } from './portalsetup.mjs';
 
 describe('client portal detail screen', { timeout: 120_000 }, () => {
   const demo = useDemo([]);
 
   test('detail screen, both toasts, Continue as, an ended session', async (t) => {
-    const operator = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const client = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    t.after(async () => {
-      await operator.close();
-      await client.close();
-    });
-    const page = await operator.newPage();
+    const { client, page, fake } = await operatorAndClient(t, demo);
+    /** @type {import('playwright-core').Page | undefined} */
     let portal;
-    try {
-      await page.goto(demo.server.url);
-      const fake = (await rpc(page, 'GetAppInfo')).demoHints.fakeBaseUrl;
+    await withScreenshots('portaldetail', page, () => portal, async () => {
       const acme = await rpc(page, 'CreateClient', ['Acme Ltd']);
       const conn = (await rpc(page, 'ListConnections')).find((c) => c.label === 'Demo OAuth app');
       assert.ok(conn, 'the demo has an OAuth connection');
@@ -43,10 +32,7 @@ describe('client portal detail screen', { timeout: 120_000 }, () => {
       assert.ok(!preview.headers.get('set-cookie'), 'the link preview set a cookie');
       assert.equal((await rpc(page, 'ListRequests', [acme.id]))[0].state, 'pending');
 
-      portal = await client.newPage();
-      await portal.goto(link);
-      await portal.getByText('This link opens the connections of Acme Ltd').waitFor({ timeout: T });
-      await portal.getByRole('button', { name: 'Continue as Acme Ltd' }).click();
+      portal = await continueAs(client, link, 'Acme Ltd');
       await portal.getByRole('heading', { name: 'Your connections' }).waitFor({ timeout: T });
       await portal.getByText('Signed in as Acme Ltd').waitFor({ timeout: T });
 
@@ -74,10 +60,7 @@ describe('client portal detail screen', { timeout: 120_000 }, () => {
       assert.equal(status, 400);
 
       // Reconnect by consent from the detail screen.
-      const [consent] = await Promise.all([client.waitForEvent('page'), portal.getByRole('button', { name: 'Reconnect' }).click()]);
-      await consent.getByRole('button', { name: 'Approve' }).click();
-      await consent.getByText('You can close this tab.').waitFor({ timeout: T });
-      await consent.close();
+      await approveConsent(client, portal.getByRole('button', { name: 'Reconnect' }));
       await portal.getByTestId('portal-status').getByText('Connected and working.').waitFor({ timeout: T });
 
       // Back to the list and forward again with the browser's buttons.
@@ -93,10 +76,6 @@ describe('client portal detail screen', { timeout: 120_000 }, () => {
       await page.getByText('Ended 1 portal session of Acme Ltd.').waitFor({ timeout: T });
       await portal.reload();
       await portal.getByRole('alert').getByText(/This link no longer works/).waitFor({ timeout: T });
-    } catch (e) {
-      await page.screenshot({ path: path.join(ARTIFACTS, 'portaldetail-operator.png') }).catch(() => {});
-      await portal?.screenshot({ path: path.join(ARTIFACTS, 'portaldetail-client.png') }).catch(() => {});
-      throw e;
-    }
+    });
   });
 });
