@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"sort"
 	"time"
 
 	"patchbay/backend/domain"
@@ -92,7 +93,11 @@ func (s *Service) GetFleetHealth(ctx context.Context) (domain.FleetHealth, error
 			out.Budgets = append(out.Budgets, b)
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b rowScore) int { return cmp.Compare(a.score, b.score) })
+	// sort.SliceStable and sort.Slice rather than slices.Sort*Func: the
+	// generic ones are written out per element type (about 30 KB of the
+	// desktop binary for these two; issue 18), the sort ones are linked
+	// already.
+	sort.SliceStable(rows, func(i, j int) bool { return cmp.Compare(rows[i].score, rows[j].score) < 0 })
 	for _, r := range rows {
 		out.Rows = append(out.Rows, r.row)
 	}
@@ -103,7 +108,7 @@ func (s *Service) GetFleetHealth(ctx context.Context) (domain.FleetHealth, error
 		slices.Sort(ms)
 		out.Latency = append(out.Latency, domain.ProviderLatency{Provider: name, P50MS: percentile(ms, 50), P95MS: percentile(ms, 95), Checks: len(ms)})
 	}
-	slices.SortFunc(out.Latency, func(a, b domain.ProviderLatency) int { return cmp.Compare(a.Provider, b.Provider) })
+	sort.Slice(out.Latency, func(i, j int) bool { return out.Latency[i].Provider < out.Latency[j].Provider })
 	return out, nil
 }
 
