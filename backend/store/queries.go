@@ -187,14 +187,8 @@ func (s *Store) ListConnections(ctx context.Context) ([]domain.Connection, error
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap("list connections", err)
 	}
-	links, err := s.links(ctx, "")
-	if err != nil {
+	if err := linkWorkspaces(ctx, s, out, func(c *domain.Connection) (string, *[]string) { return c.ID, &c.WorkspaceIDs }); err != nil {
 		return nil, err
-	}
-	for i := range out {
-		if ws := links[out[i].ID]; ws != nil {
-			out[i].WorkspaceIDs = ws
-		}
 	}
 	return out, nil
 }
@@ -239,16 +233,25 @@ func (s *Store) ListConnectionSummaries(ctx context.Context) ([]domain.Connectio
 		return nil, s.wrap("list connection summaries", err)
 	}
 	rows.Close()
-	links, err := s.links(ctx, "")
-	if err != nil {
+	if err := linkWorkspaces(ctx, s, out, func(c *domain.ConnectionSummary) (string, *[]string) { return c.ID, &c.WorkspaceIDs }); err != nil {
 		return nil, err
 	}
-	for i := range out {
-		if ws := links[out[i].ID]; ws != nil {
-			out[i].WorkspaceIDs = ws
+	return out, nil
+}
+
+// linkWorkspaces gives each connection of list (its id and workspace ids,
+// from of) the workspaces it is linked to, read in one query.
+func linkWorkspaces[T any](ctx context.Context, s *Store, list []T, of func(*T) (id string, workspaceIDs *[]string)) error {
+	links, err := s.links(ctx, "")
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		if id, ws := of(&list[i]); links[id] != nil {
+			*ws = links[id]
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // querier is a connection pool or a transaction.
