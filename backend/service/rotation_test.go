@@ -41,7 +41,10 @@ func connectOAuth(t *testing.T, e *env) domain.Connection {
 // fakes.OAuthServer.RefusedStatus). The check renews (reusing the rotated
 // token, no second refresh), retries once and stays active: no alert.
 func TestCheckRacingARotationRaisesNoAlarm(t *testing.T) {
-	e := newEnv(t, secrets.NewMemory())
+	// The product's validation timeout: the check's request waits at the
+	// provider while the racing refresh and its own check run (300 ms ran
+	// out at load 12, and the timed-out result was discarded, not retried).
+	e := newEnvPatient(t, secrets.NewMemory())
 	ctx := context.Background()
 	c := connectOAuth(t, e)
 	e.fake.OAuth.RevokeOnRotate, e.fake.OAuth.RefusedStatus = true, http.StatusForbidden
