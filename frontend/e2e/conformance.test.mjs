@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
 import { describe, test, before, after } from 'node:test';
+import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Provider from 'oidc-provider';
 import { connectionByLabel, connectionsText, rpc, rpcInPage, useDemo, waitForStatus } from './server.mjs';
@@ -21,10 +22,13 @@ const CLIENT2 = { id: 'patchbay-e2e-2', secret: 'oidc-provider-secret-two-7d0e44
 
 /**
  * Starts oidc-provider on 127.0.0.1: its default routes at the root, or
- * (slashed) the issuer at /o with routes ending in a slash.
- * @param {{slashed: boolean, accessTTL: number}} o
+ * (slashed) the issuer at /o with routes ending in a slash. With
+ * idTokenAlgs, userinfo and introspection are off and there is one client
+ * per algorithm (patchbay-idtoken-ALG) whose ID tokens it signs with keys
+ * made here.
+ * @param {{slashed: boolean, accessTTL: number, idTokenAlgs?: string[]}} o
  */
-async function startOP({ slashed, accessTTL }) {
+async function startOP({ slashed, accessTTL, idTokenAlgs }) {
   const server = http.createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
@@ -40,12 +44,26 @@ async function startOP({ slashed, accessTTL }) {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
   });
+  const idTokenOnly = idTokenAlgs !== undefined;
+  const signingKeys = [
+    { ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'rsa', use: 'sig' },
+    { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }), kid: 'p256', use: 'sig' },
+    { ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'ed25519', use: 'sig' },
+  ];
   const provider = new Provider(issuer, {
-    clients: [client(CLIENT1), client(CLIENT2)],
+    clients: idTokenOnly
+      ? idTokenAlgs.map((alg) => ({ ...client({ id: `patchbay-idtoken-${alg}`, secret: CLIENT1.secret }), id_token_signed_response_alg: alg }))
+      : [client(CLIENT1), client(CLIENT2)],
+    ...(idTokenOnly ? { jwks: { keys: signingKeys }, enabledJWA: { idTokenSigningAlgValues: idTokenAlgs } } : {}),
     pkce: { required: () => true },
     rotateRefreshToken: true,
     ttl: { AccessToken: accessTTL, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 86400, Grant: 86400, Interaction: 600, Session: 86400 },
-    features: { devInteractions: { enabled: true }, revocation: { enabled: true }, introspection: { enabled: true } },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: !idTokenOnly },
+      userinfo: { enabled: !idTokenOnly },
+    },
     routes: slashed
       ? {
           authorization: '/auth',
@@ -277,6 +295,62 @@ for (const cfg of CONFIGS) describe(`conformance: oidc-provider, ${cfg.name}`, {
       }
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, `conformance-${cfg.slashed ? 'slash' : 'default'}.png`) }).catch(() => {});
+      throw new Error(`${e instanceof Error ? e.stack : e}\n${demo.server.logs().slice(-4000)}`);
+    }
+  });
+});
+
+// The ID token path against oidc-provider (issue 18: backend/idtoken
+// replaced github.com/coreos/go-oidc): with userinfo and introspection off,
+// Patchbay can tell whose access it holds only from the ID token, verified
+// against the issuer's JWKS (signature, issuer, audience). One client per
+// algorithm Patchbay accepts, each signed by oidc-provider with its own key.
+describe('conformance: oidc-provider, ID token only (no userinfo, no introspection)', { timeout: 300_000 }, () => {
+  const demo = useDemo(['--demo-empty']);
+  const ALGS = ['RS256', 'ES256', 'EdDSA'];
+  /** @type {Awaited<ReturnType<typeof startOP>>} */
+  let op;
+  before(async () => {
+    op = await startOP({ slashed: false, accessTTL: 120, idTokenAlgs: ALGS });
+  });
+  after(async () => {
+    await op?.close();
+  });
+
+  test('connect and check with RS256, ES256 and EdDSA ID tokens', async (t) => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    try {
+      await page.goto(demo.server.url);
+      await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
+      for (const alg of ALGS) {
+        const label = `oidc-provider ${alg}`;
+        await page.goto(demo.server.url);
+        await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
+        await page.getByRole('button', { name: 'Add integration' }).first().click();
+        await page.locator('#add-provider').selectOption({ label: 'Generic OAuth 2.0' });
+        await page.getByLabel('Label').fill(label);
+        await page.getByLabel('OpenID Connect issuer').fill(op.issuer);
+        await page.getByLabel('Scopes').fill('openid offline_access');
+        await page.getByLabel('Client ID').fill(`patchbay-idtoken-${alg}`);
+        await page.getByRole('textbox', { name: 'Client secret' }).fill(CLIENT1.secret);
+        const [popup] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Connect' }).click()]);
+        await passConsent(popup);
+        await page.getByText('Integration added.').waitFor({ timeout: T });
+        const conn = await connectionByLabel(page, label);
+        assert.equal(conn.status, 'active', `${alg}: ${JSON.stringify(conn.lastError)}`);
+        assert.equal(conn.identity, '1', `${alg}: identity from the verified ID token's sub`);
+        assert.ok(!conn.config.userinfoUrl && !conn.config.introspectionUrl, `${alg}: the server has no userinfo or introspection, got ${JSON.stringify(conn.config)}`);
+        const checked = await rpc(page, 'CheckConnection', [conn.id]);
+        assert.equal(checked.status, 'active', `${alg}: a check ended ${checked.status}: ${JSON.stringify(checked.lastError)}`);
+        // With no userinfo or introspection, the identity can only have come
+        // from the verified ID token (a token that does not verify fails the
+        // check: backend/idtoken's tests and TestZitadelWithoutUserinfo).
+        assert.equal(checked.identity, '1', `${alg}: identity after the check`);
+      }
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'conformance-idtoken.png') }).catch(() => {});
       throw new Error(`${e instanceof Error ? e.stack : e}\n${demo.server.logs().slice(-4000)}`);
     }
   });
