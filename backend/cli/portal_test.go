@@ -15,20 +15,28 @@ import (
 	"patchbay/backend/events"
 )
 
+// startPortalApp starts an empty demo app (quiet) with the client portal's
+// listener serving assets, which follows the portal address of Settings;
+// both stop when the test ends. The context is the app's.
+func startPortalApp(t *testing.T, assets fstest.MapFS) (context.Context, *app) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	app, err := start(ctx, common{demo: true, demoEmpty: true}, Env{Stdout: io.Discard, Stderr: io.Discard})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	app.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	t.Cleanup(func() { cancel(); app.svc.Wait(); app.close() })
+	app.svc.Go(func() { runPortal(ctx, app, assets) })
+	return ctx, app
+}
+
 // TestPortalListenerFollowsSettings: the portal address of Settings starts a
 // portal-only listener (no operator page or API there), moving it or
 // clearing it takes effect without a restart.
 func TestPortalListenerFollowsSettings(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	app, err := start(ctx, common{demo: true, demoEmpty: true}, Env{Stdout: io.Discard, Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	defer func() { cancel(); app.svc.Wait(); app.close() }()
-	assets := fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay portal</title>")}, "assets/app.js": {Data: []byte("//js")}}
-	app.svc.Go(func() { runPortal(ctx, app, assets) })
+	ctx, app := startPortalApp(t, fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay portal</title>")}, "assets/app.js": {Data: []byte("//js")}})
 
 	listening := func(want string) string {
 		t.Helper()
@@ -98,16 +106,7 @@ func TestPortalListenerFollowsSettings(t *testing.T) {
 // follows a saved portal address even while 10,000 events flood the bus
 // (which drops events for a subscriber that falls behind).
 func TestPortalListenerFollowsSettingsWhileTheBusIsFlooded(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	app, err := start(ctx, common{demo: true, demoEmpty: true}, Env{Stdout: io.Discard, Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	defer func() { cancel(); app.svc.Wait(); app.close() }()
-	assets := fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay portal</title>")}}
-	app.svc.Go(func() { runPortal(ctx, app, assets) })
+	ctx, app := startPortalApp(t, fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay portal</title>")}})
 	// A slow subscriber, like a UI that is busy: its buffer fills up.
 	_, stop := app.svc.Bus().Subscribe()
 	defer stop()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"regexp"
@@ -118,13 +117,7 @@ func TestSecIdleConnectionHeldForever(t *testing.T) {
 	resp.Body.Close()
 
 	// the client portal's own listener
-	app, err := start(ctx, common{demo: true, demoEmpty: true}, Env{Stdout: io.Discard, Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	defer func() { cancel(); app.svc.Wait(); app.close() }()
-	app.svc.Go(func() { runPortal(ctx, app, fstest.MapFS{"index.html": {Data: []byte("portal")}}) })
+	_, app := startPortalApp(t, fstest.MapFS{"index.html": {Data: []byte("portal")}})
 	free, _ := net.Listen("tcp", "127.0.0.1:0")
 	port := free.Addr().String()
 	free.Close()
