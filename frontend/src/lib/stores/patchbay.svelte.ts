@@ -1,4 +1,4 @@
-import { api, errorMessage, onUnauthorized, type PatchbayAPI } from '../api';
+import { api, ApiError, errorMessage, onUnauthorized, type PatchbayAPI } from '../api';
 import type { AppInfo, Connection, ConnectionSummary, Provider, Workspace } from '../api/types';
 import { summarize } from '../status';
 
@@ -91,6 +91,8 @@ export class Patchbay {
       this.connections = connections;
     } catch (err) {
       this.loadError = errorMessage(err);
+      // main.ts starts this load before start() listens for a 401.
+      if (err instanceof ApiError && err.code === 'unauthorized') this.sessionExpired = true;
     } finally {
       this.loading = false;
     }

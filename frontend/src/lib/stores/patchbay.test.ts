@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createClient, type Transport } from '../api/client';
+import { ApiError } from '../api/errors';
 import type { Connection } from '../api/types';
 import { Patchbay } from './patchbay.svelte';
 
@@ -106,6 +107,17 @@ describe('Patchbay store', () => {
     await s.load();
     expect(s.loading).toBe(false);
     expect(s.loadError).toBe('boom');
+  });
+
+  it('says the session expired when the load main.ts starts before start() is refused (401)', async () => {
+    const t: Transport = {
+      kind: 'http',
+      invoke: () => Promise.reject(new ApiError({ code: 'unauthorized', message: 'expired' })),
+      on: () => () => {},
+    };
+    const s = new Patchbay(createClient(t));
+    await s.load();
+    expect(s.sessionExpired).toBe(true);
   });
 
   it('upserts and removes connections locally', () => {
