@@ -10,14 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zalando/go-keyring"
-
 	"patchbay/backend/domain"
 	"patchbay/backend/fakes"
 )
 
 func TestCheckCommand(t *testing.T) {
-	keyring.MockInit() // one in-process keyring shared by every command below
 	fake := fakes.New()
 	srv := httptest.NewServer(fake.Handler())
 	defer srv.Close()
@@ -97,7 +94,6 @@ func TestExportCommandHasNoSecret(t *testing.T) {
 // fail (exit 2, a message naming the directory), not create the directory and
 // report "No connections yet" with exit 0.
 func TestCheckRefusesAMissingDataDir(t *testing.T) {
-	keyring.MockInit()
 	for _, cmd := range []string{"check", "export"} {
 		t.Run(cmd, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "typo", "patchbay")
@@ -123,7 +119,6 @@ func TestCheckRefusesAMissingDataDir(t *testing.T) {
 // TestLogFileInDataDir: the log goes to patchbay.log in the data directory
 // (0600), the app reports where, and a connection's secret never reaches it.
 func TestLogFileInDataDir(t *testing.T) {
-	keyring.MockInit()
 	fake := fakes.New()
 	srv := httptest.NewServer(fake.Handler())
 	defer srv.Close()

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zalando/go-keyring"
+
 	"patchbay/backend/domain"
 	"patchbay/backend/fakes"
 	"patchbay/backend/providers"
@@ -29,6 +31,16 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("PATCHBAY_CLI_TEST_MAIN") == "1" {
 		os.Exit(Main(os.Args[1:], Env{}))
+	}
+	// One in-process keyring for the whole test binary, set before any test
+	// starts: go-keyring's provider is a package variable, and a test that
+	// swapped it (MockInit) while another test's backend start was still
+	// probing the keyring was a data race (TestLogFileInDataDir, -race).
+	// The three-process test's children keep the real one: with no session
+	// bus they fall back to the data directory's secrets file, as the
+	// parent that wrote the connection expects.
+	if os.Getenv("PATCHBAY_3P_ROLE") == "" {
+		keyring.MockInit()
 	}
 	os.Exit(m.Run())
 }

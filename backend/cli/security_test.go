@@ -13,7 +13,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"patchbay/backend/domain"
 	"patchbay/backend/serving"
 )
 
@@ -118,20 +117,7 @@ func TestSecIdleConnectionHeldForever(t *testing.T) {
 
 	// the client portal's own listener
 	_, app := startPortalApp(t, fstest.MapFS{"index.html": {Data: []byte("portal")}})
-	free, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := free.Addr().String()
-	free.Close()
-	if _, err := app.svc.UpdateSettings(ctx, domain.Settings{DesktopNotifications: true, PortalAddress: port}); err != nil {
-		t.Fatal(err)
-	}
-	var addr string
-	for deadline := time.Now().Add(5 * time.Second); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		set, _ := app.svc.GetSettings(ctx)
-		addr, _ = strings.CutPrefix(set.PortalListening, "Listening on ")
-	}
-	if addr == "" {
-		t.Fatal("portal not listening")
-	}
+	addr := listenPortalOnAFreePort(t, ctx, app)
 	for _, partial := range []string{"", "G", "GET"} {
 		if !closedWhenHalfOpen(t, addr, "/portal/connections", partial) {
 			t.Errorf("portal: a connection with %q of its next request was still open after 10s", partial)

@@ -8,13 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zalando/go-keyring"
-
 	"patchbay/backend/fakes"
 )
 
 func TestTokenCommand(t *testing.T) {
-	keyring.MockInit()
 	fake := fakes.New()
 	srv := httptest.NewServer(fake.Handler())
 	defer srv.Close()
