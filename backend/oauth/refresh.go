@@ -98,6 +98,9 @@ type Refresher struct {
 	Skew time.Duration
 	// MaxElapsed bounds the retries of transient failures (default 2 minutes).
 	MaxElapsed time.Duration
+	// LockWait bounds how long WithLock and Replace wait for a refresh of
+	// the same token in progress (DefaultLockWait if 0).
+	LockWait time.Duration
 	// InitialInterval is the first backoff delay (default 500 ms).
 	InitialInterval time.Duration
 	Log             *slog.Logger
@@ -217,32 +220,71 @@ func (r *Refresher) Renew(ctx context.Context, key string, cfg *oauth2.Config, u
 	})
 }
 
+// LockWaitsMessage is what WithLock (and so Replace) logs when it has to
+// wait for a refresh of the same token in progress.
+const LockWaitsMessage = "waits for a token refresh in progress"
+
 // ReplaceWaitsMessage is what Replace logs when it has to wait for a
 // refresh in progress.
-const ReplaceWaitsMessage = "re-authorization waits for a token refresh in progress"
+const ReplaceWaitsMessage = LockWaitsMessage
 
-// Replace makes tok the token stored under key: the new grant of a
-// re-authorization. It takes the per-connection lock a refresh holds, so it
-// never interleaves with one: a refresh of the old token in flight (in this
-// process or another) saves its token first and tok is saved after it, and
-// a refresh that starts later reads tok.
-func (r *Refresher) Replace(ctx context.Context, key string, tok *oauth2.Token) error {
+// DefaultLockWait bounds how long WithLock waits for a refresh in progress:
+// less than a consent finish's two minutes, so a re-authorization stuck
+// behind a hung refresh says so instead of running out of time.
+const DefaultLockWait = 90 * time.Second
+
+// ErrRefreshRunning is what WithLock returns (wrapped) when a refresh of the
+// same token held the lock longer than the refresher's LockWait (or the
+// caller's deadline): nothing was changed.
+var ErrRefreshRunning = errors.New("another refresh of this token is still running")
+
+// WithLock runs fn holding the per-connection lock a refresh holds, so fn
+// never interleaves with a refresh of the token stored under key (in this
+// process or another): a refresh in flight saves its token first and fn
+// sees it, and a refresh starting later sees what fn left. why names the
+// caller in the log line when it has to wait. It waits at most LockWait
+// (DefaultLockWait if 0) or until ctx's deadline; then it returns an error
+// wrapping ErrRefreshRunning without calling fn.
+func (r *Refresher) WithLock(ctx context.Context, key, why string, fn func(ctx context.Context) error) error {
 	path := r.lockPath(key)
 	unlock, ok, err := filelock.TryLock(path)
 	if err == nil && !ok {
 		if r.Log != nil {
-			r.Log.Info(ReplaceWaitsMessage, "key", key)
+			r.Log.Info(LockWaitsMessage, "key", key, "for", why)
 		}
-		unlock, err = filelock.Lock(ctx, path)
+		wait := r.LockWait
+		if wait <= 0 {
+			wait = DefaultLockWait
+		}
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		unlock, err = filelock.Lock(wctx, path)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) { // LockWait or the caller's deadline ran out
+			if r.Log != nil {
+				r.Log.Warn("gave up waiting for a token refresh in progress", "key", key, "for", why, "waited", wait)
+			}
+			return fmt.Errorf("%s of %s: %w", why, key, ErrRefreshRunning)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("lock token of %s: %w", key, err)
 	}
 	defer unlock()
-	if err := r.Store.SaveToken(ctx, key, tok); err != nil {
-		return fmt.Errorf("save new token %s: %w", key, err)
-	}
-	return nil
+	return fn(ctx)
+}
+
+// Replace makes tok the token stored under key: the new grant of a
+// re-authorization. It takes the per-connection lock a refresh holds
+// (WithLock), so it never interleaves with one: a refresh of the old token
+// in flight (in this process or another) saves its token first and tok is
+// saved after it, and a refresh that starts later reads tok.
+func (r *Refresher) Replace(ctx context.Context, key string, tok *oauth2.Token) error {
+	return r.WithLock(ctx, key, "re-authorization", func(ctx context.Context) error {
+		if err := r.Store.SaveToken(ctx, key, tok); err != nil {
+			return fmt.Errorf("save new token %s: %w", key, err)
+		}
+		return nil
+	})
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
@@ -310,6 +352,15 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 	}
 	if IDToken(next) == "" && IDToken(tok) != "" { // refresh answers may omit the ID token
 		next = next.WithExtra(map[string]any{"id_token": IDToken(tok)})
+	}
+	// The token may have been removed meanwhile by a writer that did not
+	// take the lock (the connection was deleted or disconnected): saving
+	// would bring a live token back for a connection that is gone.
+	if _, err := r.Store.LoadToken(ctx, key); errors.Is(err, secrets.ErrNotFound) {
+		if r.Log != nil {
+			r.Log.Warn("refreshed token discarded: the connection's token was removed during the refresh", "key", key)
+		}
+		return nil, fmt.Errorf("save refreshed token %s: the stored token was removed during the refresh: %w", key, err)
 	}
 	// Persist first: the old refresh token may already be invalid.
 	if err := r.Store.SaveToken(ctx, key, next); err != nil {

@@ -280,22 +280,35 @@ func (s *Connections) DeleteConnection(ctx context.Context, id string) (string, 
 		return "", err
 	}
 	msg := ""
-	if len(members) == 0 && c.Status != domain.StatusRevoked {
-		// Revoke first when it can: the last connection using a token.
-		if p, ok := s.catalogue.Provider(c.Provider); ok {
-			if m, ok := p.Mode(c.AuthMode); ok && m.OAuth != nil {
-				if note, confirmed := s.revokeTokens(ctx, c, m); !confirmed {
-					msg = "Deleted. " + note
+	if len(members) == 0 { // a shared secret stays while a linked connection uses it
+		// Under the refresher's lock: a refresh in flight saves its token
+		// first, and that newest token is the one revoked and deleted (a
+		// refresh ending later would bring it back, live, for a connection
+		// that is gone).
+		err := s.refresher.WithLock(ctx, tokenKey(c), "delete", func(ctx context.Context) error {
+			if c.Status != domain.StatusRevoked {
+				// Revoke first when it can: the last connection using a token.
+				if p, ok := s.catalogue.Provider(c.Provider); ok {
+					if m, ok := p.Mode(c.AuthMode); ok && m.OAuth != nil {
+						if note, confirmed := s.revokeTokens(ctx, c, m); !confirmed {
+							msg = "Deleted. " + note
+						}
+					}
 				}
 			}
+			if err := s.secrets.Delete(ctx, secretKeyOf(c)); err != nil {
+				return fmt.Errorf("delete secret of connection %s: %w", id, err)
+			}
+			if err := s.secrets.Delete(ctx, tokenKey(c)); err != nil {
+				return fmt.Errorf("delete token of connection %s: %w", id, err)
+			}
+			return nil
+		})
+		if errors.Is(err, oauth.ErrRefreshRunning) {
+			return "", domain.Errorf(domain.EUnavailable, "%s", refreshRunning+" The connection was not deleted; try again in a minute.")
 		}
-	}
-	if len(members) == 0 { // a shared secret stays while a linked connection uses it
-		if err := s.secrets.Delete(ctx, secretKeyOf(c)); err != nil {
-			return "", fmt.Errorf("delete secret of connection %s: %w", id, err)
-		}
-		if err := s.secrets.Delete(ctx, tokenKey(c)); err != nil {
-			return "", fmt.Errorf("delete token of connection %s: %w", id, err)
+		if err != nil {
+			return "", err
 		}
 	}
 	if err := s.store.DeleteConnection(ctx, id); err != nil {

@@ -66,6 +66,32 @@ func (s *Connections) DisconnectConnection(ctx context.Context, id string) (doma
 	if c.Status == domain.StatusRevoked {
 		return c, nil
 	}
+	// Under the refresher's lock: a refresh in flight saves its token
+	// first, and that newest token is the one revoked (revoking the one it
+	// replaced would leave the new one live), recorded and deleted.
+	var out domain.Connection
+	err = s.refresher.WithLock(ctx, tokenKey(c), "disconnect", func(ctx context.Context) error {
+		var err error
+		out, err = s.disconnectLocked(ctx, c, m)
+		return err
+	})
+	if errors.Is(err, oauth.ErrRefreshRunning) {
+		return domain.Connection{}, domain.Errorf(domain.EUnavailable, "%s", refreshRunning+" The connection was not disconnected and its tokens were not revoked; try again in a minute.")
+	}
+	if err != nil {
+		return domain.Connection{}, err
+	}
+	return out, nil
+}
+
+// refreshRunning starts the message of an action that gave up waiting for a
+// refresh of the connection's token (oauth.ErrRefreshRunning).
+const refreshRunning = "Another refresh of this connection's token is still running at the provider."
+
+// disconnectLocked revokes c's tokens, records the disconnect on c and its
+// linked connections and drops the token; the caller holds the token's
+// refresh lock.
+func (s *Connections) disconnectLocked(ctx context.Context, c domain.Connection, m *providers.Mode) (domain.Connection, error) {
 	msg, confirmed := s.revokeTokens(ctx, c, m)
 	members, err := s.groupMembers(ctx, c)
 	if err != nil {

@@ -30,6 +30,11 @@ import (
 type slowTokenEndpoint struct {
 	next http.Handler
 
+	// after holds a refresh grant after the fake answered it (the provider
+	// already minted the new token; its response is in flight) instead of
+	// before.
+	after bool
+
 	mu      sync.Mutex
 	hold    chan struct{} // non-nil: the next refresh grant waits for it
 	entered chan struct{} // a held refresh grant reached the endpoint
@@ -52,14 +57,22 @@ func (s *slowTokenEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		hold = nil
 	}
+	after := s.after
 	s.mu.Unlock()
-	if hold != nil {
+	wait := func() bool {
+		if hold == nil {
+			return true
+		}
 		s.entered <- struct{}{}
 		select {
 		case <-hold:
+			return true
 		case <-r.Context().Done():
-			return
+			return false
 		}
+	}
+	if !after && !wait() {
+		return
 	}
 	rec := httptest.NewRecorder()
 	s.next.ServeHTTP(rec, r)
@@ -70,6 +83,9 @@ func (s *slowTokenEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.issued[grant] = append(s.issued[grant], tok.AccessToken)
 		s.mu.Unlock()
+	}
+	if after && !wait() {
+		return
 	}
 	for k, v := range rec.Header() {
 		w.Header()[k] = v

@@ -1,0 +1,135 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
+	"patchbay/backend/oauth"
+	"patchbay/backend/providers"
+	"patchbay/backend/secrets"
+	"patchbay/backend/service"
+)
+
+// TestDeleteAndDisconnectWaitForARefreshInFlight: a refresh is in flight
+// (the provider already minted the new token, its response is held at the
+// slow token endpoint) while the user deletes or disconnects the
+// connection. Delete and Disconnect must wait for the refresh's
+// per-connection lock (and say so in the log): afterwards the keyring holds
+// no token for the connection, and the token revoked at the provider is the
+// newest one it issued, not the one the refresh replaced.
+func TestDeleteAndDisconnectWaitForARefreshInFlight(t *testing.T) {
+	for _, op := range []string{"delete", "disconnect"} {
+		t.Run(op, func(t *testing.T) { removeDuringRefresh(t, op) })
+	}
+}
+
+func removeDuringRefresh(t *testing.T, op string) {
+	cat, err := providers.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := secrets.NewMemory()
+	waiting := make(chan struct{}, 1)
+	e := newEnvOptions(t, mem, func(string) *providers.Catalogue { return cat }, 5*time.Second, func(o *service.Options) {
+		o.Log = slog.New(&logSignal{msg: oauth.LockWaitsMessage, ch: waiting})
+	})
+	tokens := &slowTokenEndpoint{next: e.fake.Handler(), after: true, entered: make(chan struct{}, 1), issued: map[string][]string{}}
+	srv := httptest.NewServer(tokens)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+
+	d := e.oauthDraft()
+	for _, k := range []string{"authorizeUrl", "tokenUrl", "userinfoUrl"} {
+		d.Config[k] = strings.Replace(d.Config[k], e.url, srv.URL, 1)
+	}
+	d.Config["revocationUrl"] = srv.URL + "/oauth/revoke"
+	st, err := e.svc.StartConsent(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil || status != http.StatusOK {
+		t.Fatalf("connect: %d %v", status, err)
+	}
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+		t.Fatalf("connect: %+v", st)
+	}
+	id := st.ConnectionID
+
+	// A refresh is in flight: the provider minted its token, the response
+	// has not arrived yet.
+	release := tokens.holdNextRefresh()
+	t.Cleanup(release)
+	refreshed := make(chan error, 1)
+	go func() {
+		_, err := e.svc.RefreshCredential(ctx, id)
+		refreshed <- err
+	}()
+	select {
+	case <-tokens.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the refresh did not reach the token endpoint within 10 s")
+	}
+
+	// The user deletes or disconnects the connection meanwhile.
+	removed := make(chan error, 1)
+	go func() {
+		var err error
+		if op == "delete" {
+			_, err = e.svc.DeleteConnection(ctx, id)
+		} else {
+			_, err = e.svc.DisconnectConnection(ctx, id)
+		}
+		removed <- err
+	}()
+	var early error
+	finished := false
+	select {
+	case early = <-removed:
+		finished = true // did not wait for the refresh in flight
+	case <-waiting:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the %s neither finished nor waited for the refresh within 10 s", op)
+	}
+	release()
+	select {
+	case <-refreshed: // it may fail: the connection is gone or disconnected
+	case <-time.After(20 * time.Second):
+		t.Fatal("the refresh did not finish within 20 s")
+	}
+	if !finished {
+		select {
+		case early = <-removed:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("the %s did not finish within 20 s", op)
+		}
+	}
+	if early != nil {
+		t.Fatalf("%s: %v", op, early)
+	}
+
+	newest := tokens.last("refresh_token")
+	if newest == "" {
+		t.Fatal("the provider issued no token for the refresh")
+	}
+	if _, err := mem.Get(ctx, "oauth-token/"+id); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("after the %s the keyring still holds a token for the connection (get: %v)", op, err)
+	}
+	if e.fake.OAuth.ValidAccess(newest) {
+		t.Errorf("after the %s the newest token the provider issued (…%s) is still live: the revocation targeted the token the refresh replaced", op, tail(newest))
+	}
+	c, err := e.store.GetConnection(ctx, id)
+	switch {
+	case op == "delete" && (err == nil || domain.Public(err).Code != domain.ENotFound):
+		t.Errorf("after the delete the connection reads %+v %v", c, err)
+	case op == "disconnect" && (err != nil || c.Status != domain.StatusRevoked):
+		t.Errorf("after the disconnect: %s %v", c.Status, err)
+	}
+}
