@@ -68,6 +68,16 @@ type consentCore interface {
 	audit(ctx context.Context, c domain.Connection, action, outcome, detail string)
 }
 
+// errRetryValidate marks a Validate Connection that changed nothing and can
+// be clicked again (a token refresh held the connection's lock).
+var errRetryValidate = errors.New("validate connection again")
+
+// retryValidate is a user-facing error that is also errRetryValidate.
+type retryValidate struct{ err error }
+
+func (e *retryValidate) Error() string   { return e.err.Error() }
+func (e *retryValidate) Unwrap() []error { return []error{e.err, errRetryValidate} }
+
 // consents tracks running OAuth consents by id.
 type consents struct {
 	mu   sync.Mutex
@@ -271,15 +281,23 @@ func (s *Consents) reauthorize(ctx context.Context, id string, in domain.Reautho
 		if err != nil {
 			return "", err
 		}
-		if newClient {
-			c.Config["clientId"] = values["clientId"]
-			if err := s.core.putSecrets(ctx, secretKeyOf(c), map[string]string{"clientSecret": values["clientSecret"]}); err != nil {
-				return "", err
-			}
-		}
 		// Through the refresher's lock: a refresh of the old token in
-		// flight must not overwrite the new one when it ends.
-		if err := s.refresher.Replace(ctx, tokenKey(c), tok); err != nil {
+		// flight must not overwrite the new one when it ends. The new
+		// client's secret is saved under it too, so a reauthorization that
+		// gives up waiting (oauth.ErrRefreshRunning) changes nothing.
+		err = s.refresher.WithLock(ctx, tokenKey(c), "re-authorization", func(ctx context.Context) error {
+			if newClient {
+				c.Config["clientId"] = values["clientId"]
+				if err := s.core.putSecrets(ctx, secretKeyOf(c), map[string]string{"clientSecret": values["clientSecret"]}); err != nil {
+					return err
+				}
+			}
+			if err := s.refresher.Store.SaveToken(ctx, tokenKey(c), tok); err != nil {
+				return fmt.Errorf("save new token of %s: %w", c.ID, err)
+			}
+			return nil
+		})
+		if err != nil {
 			return "", err
 		}
 		members, err := s.core.groupMembers(ctx, c)
@@ -327,7 +345,11 @@ func (s *Consents) reauthorize(ctx context.Context, id string, in domain.Reautho
 			if !res.OK() {
 				return "", &domain.Error{Code: domain.EValidation, Message: res.Message + " Your previous credential was kept.", Check: &res}
 			}
-			return apply(ctx, tok, res)
+			id, err := apply(ctx, tok, res)
+			if errors.Is(err, oauth.ErrRefreshRunning) {
+				return "", &retryValidate{domain.Errorf(domain.EUnavailable, "%s", refreshRunning+" The new authorization was not saved yet and your previous credential was kept. Try Validate Connection again in a minute.")}
+			}
+			return id, err
 		}}
 	}
 	return s.runConsentVia(cfg, m, values, via, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
@@ -343,6 +365,9 @@ func (s *Consents) reauthorize(ctx context.Context, id string, in domain.Reautho
 			return c.ID, nil, nil
 		}
 		id, err := apply(ctx, tok, res)
+		if errors.Is(err, oauth.ErrRefreshRunning) {
+			return "", nil, domain.Errorf(domain.EUnavailable, "%s", refreshRunning+" The new authorization was not saved and your previous credential was kept. Reauthorize again in a minute.")
+		}
 		return id, nil, err
 	}, hold)
 }
@@ -607,6 +632,17 @@ func (s *Consents) CompleteConsent(ctx context.Context, id string) (domain.Conne
 	tok := hold.tok
 	hold.mu.Unlock()
 	connID, err := hold.complete(ctx, tok)
+	if errors.Is(err, errRetryValidate) {
+		// A refresh held the connection's lock: nothing changed, and the
+		// grant waits for Validate Connection again.
+		s.consents.mu.Lock()
+		if run.hold == nil && run.status.State == domain.ConsentAuthorized {
+			run.hold = hold
+		}
+		s.consents.mu.Unlock()
+		s.log.Info("consent validation postponed: a token refresh is still running", "consent", id)
+		return domain.Connection{}, err
+	}
 	st := domain.ConsentStatus{State: domain.ConsentDone, ConnectionID: connID}
 	if err != nil {
 		st = domain.ConsentStatus{State: domain.ConsentFailed, Message: domain.Public(err).Message}

@@ -104,6 +104,11 @@ type Options struct {
 	// RefreshBudget bounds a user-started "Refresh credential", retries of
 	// transient token endpoint failures included (DefaultRefreshBudget if 0).
 	RefreshBudget time.Duration
+	// RefreshLockWait bounds how long a re-authorization, Delete or
+	// Disconnect waits for a refresh of the same connection's token in
+	// progress before it gives up, changing nothing (oauth.DefaultLockWait
+	// if 0; shorter than a consent finish's two minutes).
+	RefreshLockWait time.Duration
 	// StepRetryBudget bounds how long a run's step retries a transient
 	// provider failure before the run fails (the engine's 1 minute if 0).
 	// --demo raises it so its run against the GitLab outage stays running,
@@ -161,7 +166,7 @@ func New(o Options) *Service {
 	s := &Service{
 		store: o.Store, secrets: o.Secrets, catalogue: o.Catalogue, validator: o.Validator,
 		bus: o.Bus, info: o.Info, log: o.Log, now: o.Now, desktop: o.Desktop, actor: o.Actor,
-		refresher: &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, Log: o.Log, Now: o.Now},
+		refresher: &oauth.Refresher{Store: oauth.SecretTokens{Secrets: o.Secrets}, LockDir: o.LockDir, LockWait: o.RefreshLockWait, Log: o.Log, Now: o.Now},
 		notifier:  &notify.Notifier{Store: o.Store, Now: o.Now},
 	}
 	s.life, s.stop = context.WithCancel(context.Background())
