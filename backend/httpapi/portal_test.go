@@ -95,6 +95,7 @@ func newPortalWorld(t *testing.T) *portalWorld {
 	}
 	clk := &pausableClock{}
 	svc := service.New(service.Options{Store: st, Secrets: secrets.NewMemory(), Catalogue: cat, LockDir: t.TempDir(), RefreshBudget: time.Second, Now: clk.Now})
+	t.Cleanup(svc.Wait) // before the store closes: consents, sweeps and runs stop
 	ctx := context.Background()
 	if err := svc.EnsureDefaultWorkspace(ctx); err != nil {
 		t.Fatalf("create the default workspace: %v", err)

@@ -42,7 +42,8 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { st.Close() })
 	cat, _ := providers.Load()
-	svc := service.New(service.Options{Store: st, Secrets: secrets.NewMemory(), Catalogue: cat})
+	svc := service.New(service.Options{Store: st, Secrets: secrets.NewMemory(), Catalogue: cat, LockDir: t.TempDir()})
+	t.Cleanup(svc.Wait) // before the store closes: consents, sweeps and runs stop
 	if err := svc.EnsureDefaultWorkspace(context.Background()); err != nil {
 		t.Fatal(err)
 	}
