@@ -5,6 +5,10 @@ import './app.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
+// index.html's static shell (header and "Loading Patchbay…") is the first
+// frame, painted before this script runs; the operator app replaces it in
+// the same task (no empty frame between), the portal before its chunk loads.
+target.replaceChildren();
 
 // Svelte 5: mount(), not `new App()` (which renders nothing).
 // Clients opening a reconnection link get the portal, never the operator app.
