@@ -79,6 +79,13 @@ changed_from() {
   shot "$TMP/now.png" || return 1
   [ "$(differ "$1" "$TMP/now.png")" -gt 500 ]
 }
+# app_shown: the app replaced the start-up shell of frontend/index.html (the
+# first frame, before any script runs; it takes no keys), whose header is
+# empty at its right end where the app's has the bell and the "?" button.
+app_shown() {
+  shot "$TMP/app.png" || return 1
+  [ "$(convert "$TMP/app.png" -crop 160x56+1120+0 +repage -format '%k' info: 2>/dev/null || echo 0)" -gt 4 ]
+}
 # log_count PATTERN: how many app.log lines match PATTERN (extended regex).
 log_count() { grep -cE "$1" "$TMP/app.log" 2>/dev/null || true; }
 # log_grew PATTERN N: more than N app.log lines match PATTERN.
@@ -122,6 +129,7 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 [ -n "$painted" ] || fail "window stayed blank"
+wait_for 30 "the app to replace the start-up shell (the bell and ? at the top right)" app_shown
 # The first data load (catalogue, workspaces, seeded list) repaints the page.
 wait_for 20 "the window to stop repainting after the first load" settled
 shot "$ARTIFACTS/before.png"
