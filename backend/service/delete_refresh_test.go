@@ -133,3 +133,77 @@ func removeDuringRefresh(t *testing.T, op string) {
 		t.Errorf("after the disconnect: %s %v", c.Status, err)
 	}
 }
+
+// TestDeleteAndDisconnectBehindAHungRefreshSaySo: behind a refresh that
+// hangs at the token endpoint, Delete and Disconnect wait at most the
+// service's RefreshLockWait (here 100 ms), then say so and change nothing:
+// the connection, its status and its token stay.
+func TestDeleteAndDisconnectBehindAHungRefreshSaySo(t *testing.T) {
+	for _, op := range []string{"delete", "disconnect"} {
+		t.Run(op, func(t *testing.T) {
+			cat, err := providers.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			mem := secrets.NewMemory()
+			e := newEnvOptions(t, mem, func(string) *providers.Catalogue { return cat }, 5*time.Second, func(o *service.Options) {
+				o.RefreshLockWait = 100 * time.Millisecond
+			})
+			tokens := &slowTokenEndpoint{next: e.fake.Handler(), entered: make(chan struct{}, 1), issued: map[string][]string{}}
+			srv := httptest.NewServer(tokens)
+			t.Cleanup(srv.Close)
+			ctx := context.Background()
+			d := e.oauthDraft()
+			for _, k := range []string{"authorizeUrl", "tokenUrl", "userinfoUrl"} {
+				d.Config[k] = strings.Replace(d.Config[k], e.url, srv.URL, 1)
+			}
+			d.Config["revocationUrl"] = srv.URL + "/oauth/revoke"
+			st, err := e.svc.StartConsent(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if status, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil || status != http.StatusOK {
+				t.Fatalf("connect: %d %v", status, err)
+			}
+			if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+				t.Fatalf("connect: %+v", st)
+			}
+			id := st.ConnectionID
+			release := tokens.holdNextRefresh()
+			t.Cleanup(release)
+			refreshed := make(chan error, 1)
+			go func() {
+				_, err := e.svc.RefreshCredential(ctx, id)
+				refreshed <- err
+			}()
+			select {
+			case <-tokens.entered:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the refresh did not reach the token endpoint within 10 s")
+			}
+			if op == "delete" {
+				_, err = e.svc.DeleteConnection(ctx, id)
+			} else {
+				_, err = e.svc.DisconnectConnection(ctx, id)
+			}
+			if pe := domain.Public(err); err == nil || pe.Code != domain.EUnavailable || !strings.Contains(pe.Message, "Another refresh") || !strings.Contains(pe.Message, "try again in a minute") {
+				t.Errorf("%s behind a hung refresh: %v", op, err)
+			}
+			if c, err := e.store.GetConnection(ctx, id); err != nil || c.Status != domain.StatusActive {
+				t.Errorf("after the refused %s: %s %v", op, c.Status, err)
+			}
+			if _, err := mem.Get(ctx, "oauth-token/"+id); err != nil {
+				t.Errorf("after the refused %s the token is gone: %v", op, err)
+			}
+			if n := e.fake.OAuth.Revocations(); n != 0 {
+				t.Errorf("the refused %s revoked %d tokens", op, n)
+			}
+			release()
+			select {
+			case <-refreshed:
+			case <-time.After(20 * time.Second):
+				t.Fatal("the refresh did not finish within 20 s")
+			}
+		})
+	}
+}
