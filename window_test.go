@@ -165,18 +165,23 @@ func TestNotificationClickBringsTheWindowBack(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the window was not shown within 10 s of a click on its notification")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	waitForCall(t, rt, "WindowUnminimise", "the window was shown but not unminimised")
+}
+
+// waitForCall waits up to 10 s for the fake runtime to see call, and fails
+// with failure when it does not.
+func waitForCall(t *testing.T, rt *fakeRuntime, call, failure string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		rt.mu.Lock()
-		unminimised := slices.Contains(rt.calls, "WindowUnminimise")
+		seen := slices.Contains(rt.calls, call)
 		rt.mu.Unlock()
-		if unminimised {
-			break
+		if seen {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the window was shown but not unminimised")
+			t.Fatal(failure)
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -227,19 +232,7 @@ func TestBackendFailureClosesTheWindow(t *testing.T) {
 	b.err = domain.Errorf(domain.EInvalid, "not a Patchbay database")
 	app.startup(wctx)
 	close(b.ready)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		rt.mu.Lock()
-		quit := slices.Contains(rt.calls, "Quit")
-		rt.mu.Unlock()
-		if quit {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the window did not close within 10 s of the backend failing to start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitForCall(t, rt, "Quit", "the window did not close within 10 s of the backend failing to start")
 }
 
 // Quit and Wails' own SIGINT/SIGTERM handling both close the window: only
