@@ -18,12 +18,10 @@
 # Needs: xvfb xdotool x11-utils dbus gnome-keyring dex desktop-file-utils curl python3.
 set -euo pipefail
 
-: "${PATCHBAY_BIN:?set PATCHBAY_BIN to the absolute path of the built patchbay binary}"
-case "$PATCHBAY_BIN" in
-  /*) ;;
-  *) echo "login: PATCHBAY_BIN must be an absolute path, got '$PATCHBAY_BIN'" >&2; exit 2 ;;
-esac
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+require_abs_bin login
 
 if [ "${1:-}" != --in-session ]; then
   for tool in Xvfb xdotool xprop dbus-run-session gnome-keyring-daemon dex desktop-file-validate curl python3; do
@@ -67,17 +65,7 @@ fail() {
   echo "login: 0 passed, 1 failed"
   exit 1
 }
-wait_for() {
-  local secs=$1 what=$2
-  shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "gave up after ${secs} s waiting for $what"
-    sleep 0.2
-  done
-}
 windows() { xdotool search --onlyvisible --name '^Patchbay$' 2>/dev/null || true; }
-visible() { [ -n "$(windows | head -n1)" ]; }
 app_log() { grep -c -- "$1" "$DATA/patchbay.log" 2>/dev/null || true; }
 logged() { [ "$(app_log "$1")" -gt "${2:-0}" ]; }
 login() { (cd "$TMP" && dex --autostart --environment GNOME "$@"); }
@@ -90,7 +78,10 @@ for n in $(seq 221 260); do
   if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DISPLAY_NUM=$n; break; fi
 done
 [ -n "$DISPLAY_NUM" ] || fail "no free X display number between 221 and 260"
-Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
+# -ardelay: no key autorepeat while xdotool types (under load a key-up
+# arriving after the default 660 ms repeated the key: "43919" typed as
+# "439119").
+Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp -ardelay 600000 >"$TMP/xvfb.log" 2>&1 &
 PIDS+=($!)
 export DISPLAY=":$DISPLAY_NUM"
 wait_for 10 "Xvfb on $DISPLAY" test -e "/tmp/.X11-unix/X$DISPLAY_NUM"

@@ -17,12 +17,10 @@
 # Needs: xvfb xdotool dbus (Debian packages), libx11-dev (for desktoptest).
 set -euo pipefail
 
-: "${PATCHBAY_BIN:?set PATCHBAY_BIN to the absolute path of the built patchbay binary}"
-case "$PATCHBAY_BIN" in
-  /*) ;;
-  *) echo "desktop: PATCHBAY_BIN must be an absolute path, got '$PATCHBAY_BIN'" >&2; exit 2 ;;
-esac
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+require_abs_bin desktop
 
 if [ "${1:-}" != --in-session ]; then
   for tool in Xvfb xdotool dbus-run-session curl python3; do
@@ -53,20 +51,9 @@ fail() {
   echo "desktop: 0 passed, 1 failed"
   exit 1
 }
-# wait_for SECONDS WHAT COMMAND...: every 0.2 s until COMMAND succeeds.
-wait_for() {
-  local secs=$1 what=$2
-  shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "gave up after ${secs} s waiting for $what"
-    sleep 0.2
-  done
-}
 alive() { kill -0 "$APP_PID" 2>/dev/null; }
 app_log() { grep -c -- "$1" "$TMP/app.log" 2>/dev/null || true; }
 logged() { [ "$(app_log "$1")" -gt "${2:-0}" ]; }
-visible() { [ -n "$(xdotool search --onlyvisible --name '^Patchbay$' 2>/dev/null | head -n1)" ]; }
 hidden() { ! visible; }
 notified() { grep -q "^NOTIFY Patchbay|" "$TMP/notifyd.log"; }
 
@@ -75,7 +62,10 @@ for n in $(seq 181 220); do
   if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DISPLAY_NUM=$n; break; fi
 done
 [ -n "$DISPLAY_NUM" ] || fail "no free X display number between 181 and 220"
-Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
+# -ardelay: no key autorepeat while xdotool types (under load a key-up
+# arriving after the default 660 ms repeated the key: "43919" typed as
+# "439119").
+Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp -ardelay 600000 >"$TMP/xvfb.log" 2>&1 &
 PIDS+=($!)
 export DISPLAY=":$DISPLAY_NUM"
 wait_for 10 "Xvfb on $DISPLAY" test -e "/tmp/.X11-unix/X$DISPLAY_NUM"

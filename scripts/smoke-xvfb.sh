@@ -6,11 +6,9 @@
 # Needs: xvfb xdotool imagemagick (Debian packages).
 set -euo pipefail
 
-: "${PATCHBAY_BIN:?set PATCHBAY_BIN to the absolute path of the built patchbay binary}"
-case "$PATCHBAY_BIN" in
-  /*) ;;
-  *) echo "smoke: PATCHBAY_BIN must be an absolute path, got '$PATCHBAY_BIN'" >&2; exit 2 ;;
-esac
+# shellcheck source=scripts/lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+require_abs_bin smoke
 [ -x "$PATCHBAY_BIN" ] || { echo "smoke: $PATCHBAY_BIN is not executable (run 'make build' first)" >&2; exit 2; }
 for tool in Xvfb xdotool import identify compare; do
   command -v "$tool" >/dev/null || { echo "smoke: '$tool' is missing (apt-get install xvfb xdotool imagemagick)" >&2; exit 2; }
@@ -97,7 +95,10 @@ for n in $(seq 97 140); do
   if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DISPLAY_NUM=$n; break; fi
 done
 [ -n "$DISPLAY_NUM" ] || fail "no free X display number between 97 and 140"
-Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
+# -ardelay: no key autorepeat while xdotool types (under load a key-up
+# arriving after the default 660 ms repeated the key: "43919" typed as
+# "439119").
+Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp -ardelay 600000 >"$TMP/xvfb.log" 2>&1 &
 XVFB_PID=$!
 export DISPLAY=":$DISPLAY_NUM"
 for _ in $(seq 1 50); do

@@ -5,8 +5,10 @@
 # in light and in dark mode (GTK_THEME=Adwaita:dark).
 # Usage: PATCHBAY_BIN=/abs/path/to/patchbay scripts/webkit-axe.sh
 set -euo pipefail
-: "${PATCHBAY_BIN:?set PATCHBAY_BIN to the absolute path of the built patchbay binary}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
+require_abs_bin webkit-axe
 for tool in Xvfb WebKitWebDriver node; do
   command -v "$tool" >/dev/null || { echo "webkit-axe: '$tool' is missing (scripts/deps.sh installs xvfb and webkit2gtk-driver)" >&2; exit 2; }
 done
@@ -19,7 +21,6 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "webkit-axe: FAIL: $*" >&2; for f in "$TMP"/*.log; do echo "--- $f" >&2; tail -n 20 "$f" >&2; done; exit 1; }
-wait_for() { local secs=$1 what=$2; shift 2; local d=$((SECONDS + secs)); until "$@"; do [ "$SECONDS" -lt "$d" ] || fail "gave up after $secs s waiting for $what"; sleep 0.2; done; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 DISPLAY_NUM=""
