@@ -61,6 +61,20 @@ type OAuthServer struct {
 	// rotate the token in between to reproduce a check racing a refresh).
 	BeforeUserinfo func()
 	tokenCalls     []TokenCall
+	postOnly       bool
+}
+
+// AcceptOnlyPost makes the token endpoint take client credentials only in
+// the request body (client_secret_post), as the fake's discovery document
+// lists: a Basic header is answered 401 invalid_client with a
+// WWW-Authenticate challenge, RFC 6749 section 5.2's answer to "unsupported
+// authentication method". (Section 2.3.1 asks servers to support Basic;
+// servers whose metadata lists only client_secret_post, RFC 8414 section 2,
+// do not.)
+func (o *OAuthServer) AcceptOnlyPost(on bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.postOnly = on
 }
 
 // TokenCall is one request that reached a token endpoint: its path, grant
@@ -330,6 +344,14 @@ func (o *OAuthServer) grantToken(w http.ResponseWriter, r *http.Request, d diale
 	}
 	_ = r.ParseForm()
 	id, secret, basic := r.BasicAuth() // RFC 6749 section 2.3.1: Basic, or the body
+	o.mu.Lock()
+	postOnly := o.postOnly
+	o.mu.Unlock()
+	if basic && postOnly {
+		w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
+		oauthError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed: unsupported authentication method")
+		return
+	}
 	if !basic {
 		id, secret = r.Form.Get("client_id"), r.Form.Get("client_secret")
 	}

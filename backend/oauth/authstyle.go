@@ -1,6 +1,9 @@
 package oauth
 
 import (
+	"context"
+	"errors"
+
 	"golang.org/x/oauth2"
 
 	"patchbay/backend/providers"
@@ -18,4 +21,53 @@ func AuthStyle(method, clientSecret string) oauth2.AuthStyle {
 		return oauth2.AuthStyleInParams
 	}
 	return oauth2.AuthStyleInHeader
+}
+
+// AuthStyleUnknown marks a config whose client authentication is not
+// known yet (a Generic connection made by a release that left it to
+// x/oauth2's auto-detection). The Refresher never hands it to x/oauth2: it
+// learns the style once (see WhenAuthStyleLearned).
+const AuthStyleUnknown = oauth2.AuthStyleAutoDetect
+
+type learnedKey struct{}
+
+// WhenAuthStyleLearned returns ctx carrying record. A refresh under it of a
+// config with AuthStyleUnknown sends Basic (RFC 6749 section 2.3.1) and,
+// only when the server answers invalid_client (section 5.2: client
+// authentication failed, the grant was not used), the body once; the
+// method that worked (providers.TokenAuthBasic or TokenAuthPost) goes to
+// record. A refusal about the grant (invalid_grant…) is never sent again.
+func WhenAuthStyleLearned(ctx context.Context, record func(ctx context.Context, method string)) context.Context {
+	return context.WithValue(ctx, learnedKey{}, record)
+}
+
+// learnedRecorder is the record WhenAuthStyleLearned put in ctx, or nil.
+func learnedRecorder(ctx context.Context) func(ctx context.Context, method string) {
+	f, _ := ctx.Value(learnedKey{}).(func(ctx context.Context, method string))
+	return f
+}
+
+// withStyle is cfg with the client authentication style (a new config:
+// oauth2.Config is not copied).
+func withStyle(cfg *oauth2.Config, style oauth2.AuthStyle) *oauth2.Config {
+	if cfg.Endpoint.AuthStyle == style {
+		return cfg
+	}
+	ep := cfg.Endpoint
+	ep.AuthStyle = style
+	return &oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Endpoint: ep, RedirectURL: cfg.RedirectURL, Scopes: cfg.Scopes}
+}
+
+// invalidClient reports an RFC 6749 section 5.2 invalid_client answer.
+func invalidClient(err error) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && re.ErrorCode == "invalid_client"
+}
+
+// styleMethod names an x/oauth2 style as the catalogue does.
+func styleMethod(style oauth2.AuthStyle) string {
+	if style == oauth2.AuthStyleInParams {
+		return providers.TokenAuthPost
+	}
+	return providers.TokenAuthBasic
 }

@@ -62,6 +62,7 @@ type connectionStore interface {
 // connectionsCore is what Connections uses of the rest of the service: the
 // audit log, fresh OAuth tokens (Consents) and the alert routes.
 type connectionsCore interface {
+	refreshConfig(ctx context.Context, c domain.Connection, m *providers.Mode, values map[string]string) (context.Context, *oauth2.Config)
 	audit(ctx context.Context, c domain.Connection, action, outcome, detail string)
 	auditCheck(ctx context.Context, prev, c domain.Connection)
 	oauthToken(ctx context.Context, c domain.Connection, m *providers.Mode, values map[string]string, force bool) (*oauth2.Token, error)
@@ -379,7 +380,8 @@ func (s *Connections) check(ctx context.Context, c domain.Connection, forceRefre
 			// token another check already rotated in — and retry once
 			// before any status change.
 			used := values["accessToken"]
-			tok, err := s.refresher.Renew(ctx, tokenKey(c), oauthConfig(m, c.BaseURL, values), used)
+			rctx, cfg := s.core.refreshConfig(ctx, c, m, values)
+			tok, err := s.refresher.Renew(rctx, tokenKey(c), cfg, used)
 			var de *domain.Error
 			switch {
 			case err == nil:

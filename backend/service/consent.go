@@ -54,6 +54,7 @@ type consentStore interface {
 // drafts, workspaces, creating connections and their linked groups, the
 // secret bundles, checks and their records, and the audit log.
 type consentCore interface {
+	refreshConfig(ctx context.Context, c domain.Connection, m *providers.Mode, values map[string]string) (context.Context, *oauth2.Config)
 	prepareMode(ctx context.Context, in domain.ConnectionDraft, allowOAuth bool) (draft, error)
 	checkWorkspaces(ctx context.Context, ids []string) ([]string, error)
 	createConnections(ctx context.Context, conns []domain.Connection, secrets map[string]string, tok *oauth2.Token) error
@@ -695,7 +696,7 @@ func (s *Consents) CancelConsent(ctx context.Context, id string) error {
 // oauthToken returns a fresh access token for an OAuth connection,
 // refreshing it when it is about to expire.
 func (s *Consents) oauthToken(ctx context.Context, c domain.Connection, m *providers.Mode, values map[string]string, force bool) (*oauth2.Token, error) {
-	cfg := oauthConfig(m, c.BaseURL, values)
+	ctx, cfg := s.core.refreshConfig(ctx, c, m, values)
 	if force {
 		return s.refresher.Refresh(ctx, tokenKey(c), cfg)
 	}
@@ -727,7 +728,8 @@ func (s *Consents) RefreshCredential(ctx context.Context, id string) (domain.Con
 	if err != nil {
 		return domain.Connection{}, err
 	}
-	_, err = s.refresher.RefreshWithin(ctx, tokenKey(c), oauthConfig(m, c.BaseURL, merged(c.Config, sec)), s.refreshBudget)
+	rctx, cfg := s.core.refreshConfig(ctx, c, m, merged(c.Config, sec))
+	_, err = s.refresher.RefreshWithin(rctx, tokenKey(c), cfg, s.refreshBudget)
 	var de *domain.Error
 	switch {
 	case errors.As(err, &de) && de.Check != nil && de.Check.Class.Permanent():

@@ -170,3 +170,18 @@ func (s *Store) SetConnectionConfig(ctx context.Context, id string, values map[s
 	args = append(args, fmtTime(at), id)
 	return s.setColumn(ctx, id, "set settings of connection", `UPDATE connections SET config_json = `+expr+`, updated_at = ? WHERE id = ?`, args...)
 }
+
+// SetConnectionConfigIfUnset sets one key of a connection's settings only
+// while the connection has no value for it (compare-and-set, one
+// statement): a value recorded meanwhile, by a re-authorization or another
+// process, is kept. It reports whether the key was set.
+func (s *Store) SetConnectionConfigIfUnset(ctx context.Context, id, key, value string, at time.Time) (bool, error) {
+	path := `$."` + strings.ReplaceAll(key, `"`, ``) + `"`
+	res, err := s.writer.ExecContext(ctx, `UPDATE connections SET config_json = json_set(config_json, ?, ?), updated_at = ?
+		WHERE id = ? AND coalesce(json_extract(config_json, ?), '') = ''`, path, value, fmtTime(at), id, path)
+	if err != nil {
+		return false, s.wrap("set setting of connection "+id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}

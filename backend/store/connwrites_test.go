@@ -168,3 +168,30 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 		t.Fatal("a second open notification was added after the upgrade")
 	}
 }
+
+// SetConnectionConfigIfUnset is a compare-and-set of one setting: it sets
+// a missing key (keeping the others), and never replaces a value already
+// there; an unknown connection is no write.
+func TestSetConnectionConfigIfUnset(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	workspace(t, s, "ws1")
+	if err := s.CreateConnection(ctx, fullConnection("c", "ws1")); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.GetConnection(ctx, "c")
+	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	if set, err := s.SetConnectionConfigIfUnset(ctx, "c", "tokenAuthMethod", "client_secret_post", at); err != nil || !set {
+		t.Fatalf("first set: %v %v", set, err)
+	}
+	if set, err := s.SetConnectionConfigIfUnset(ctx, "c", "tokenAuthMethod", "client_secret_basic", at); err != nil || set {
+		t.Fatalf("second set replaced the recorded value: %v %v", set, err)
+	}
+	got, _ := s.GetConnection(ctx, "c")
+	if got.Config["tokenAuthMethod"] != "client_secret_post" || len(got.Config) != len(before.Config)+1 {
+		t.Fatalf("config %v, want the first value added to %v", got.Config, before.Config)
+	}
+	if set, err := s.SetConnectionConfigIfUnset(ctx, "nope", "k", "v", at); err != nil || set {
+		t.Fatalf("unknown connection: %v %v", set, err)
+	}
+}
