@@ -125,10 +125,18 @@ func newEnvWith(t *testing.T, sec secrets.Store, cat *providers.Catalogue) *env 
 	return newEnvWithURL(t, sec, func(string) *providers.Catalogue { return cat })
 }
 
+// testValidateTimeout is the validator's request timeout in newEnv: short
+// enough that the two hung-server cases (the fakes hold /generic/v1/hang for
+// HangFor, 5 s) end in seconds, long enough that an answering fake is never
+// cut off on a loaded machine (300 ms was: "The provider did not answer
+// within 300ms" failed TestRestartInTheMiddleOfASweep and
+// TestOAuthConnectionLifecycle now and then at load 11).
+const testValidateTimeout = 3 * time.Second
+
 // newEnvWithURL is newEnv with a catalogue made for the fake server's URL.
 func newEnvWithURL(t *testing.T, sec secrets.Store, catFor func(url string) *providers.Catalogue) *env {
 	t.Helper()
-	return newEnvTimeout(t, sec, catFor, 300*time.Millisecond)
+	return newEnvTimeout(t, sec, catFor, testValidateTimeout)
 }
 
 // newEnvTimeout is newEnvWithURL with the validator's request timeout.
