@@ -25,8 +25,9 @@ func AuthStyle(method, clientSecret string) oauth2.AuthStyle {
 
 // AuthStyleUnknown marks a config whose client authentication is not
 // known yet (a Generic connection made by a release that left it to
-// x/oauth2's auto-detection). The Refresher never hands it to x/oauth2: it
-// learns the style once (see WhenAuthStyleLearned).
+// x/oauth2's auto-detection). It is never handed to x/oauth2: the
+// Refresher and a consent's code exchange learn the style once (see
+// WhenAuthStyleLearned and ConsentOptions.AuthStyleLearned).
 const AuthStyleUnknown = oauth2.AuthStyleAutoDetect
 
 type learnedKey struct{}
@@ -45,6 +46,51 @@ func WhenAuthStyleLearned(ctx context.Context, record func(ctx context.Context, 
 func learnedRecorder(ctx context.Context) func(ctx context.Context, method string) {
 	f, _ := ctx.Value(learnedKey{}).(func(ctx context.Context, method string))
 	return f
+}
+
+// styleLearner sends the token requests of one refresh or code exchange
+// in cfg's client authentication. An unknown one (AuthStyleUnknown) is
+// learned here, never by x/oauth2's auto-detection (which resends every
+// refused request): Basic (RFC 6749 section 2.3.1), and only after an
+// invalid_client answer (section 5.2: client authentication failed, the
+// grant — refresh token or code — was not looked at) the same request
+// once more in the body, kept for the requests that follow. A refusal about
+// the grant (invalid_grant…) is never sent again. A public client (no
+// secret) has nothing to learn: its client_id goes in the body.
+type styleLearner struct {
+	cfg      *oauth2.Config
+	style    oauth2.AuthStyle
+	learning bool
+}
+
+// learnStyle starts learning cfg's client authentication if it is unknown.
+func learnStyle(cfg *oauth2.Config) *styleLearner {
+	l := &styleLearner{cfg: cfg, style: cfg.Endpoint.AuthStyle}
+	if l.style == AuthStyleUnknown {
+		l.style = AuthStyle(providers.TokenAuthBasic, cfg.ClientSecret)
+		l.learning = l.style == oauth2.AuthStyleInHeader
+	}
+	return l
+}
+
+// request sends one token request (send, given cfg in the current style)
+// and, while learning, after invalid_client to Basic, once more in the body.
+func (l *styleLearner) request(send func(cfg *oauth2.Config) (*oauth2.Token, error)) (*oauth2.Token, error) {
+	tok, err := send(withStyle(l.cfg, l.style))
+	if err != nil && l.learning && l.style == oauth2.AuthStyleInHeader && invalidClient(err) {
+		l.style = oauth2.AuthStyleInParams
+		tok, err = send(withStyle(l.cfg, l.style))
+	}
+	return tok, err
+}
+
+// learned is the method that worked (providers.TokenAuthBasic or
+// TokenAuthPost) after a successful request, "" when nothing was learned.
+func (l *styleLearner) learned() string {
+	if !l.learning {
+		return ""
+	}
+	return styleMethod(l.style)
 }
 
 // withStyle is cfg with the client authentication style (a new config:

@@ -64,6 +64,13 @@ type ConsentOptions struct {
 	// error. It runs at most FinishTimeout (default 2 minutes).
 	Finish        func(ctx context.Context, tok *oauth2.Token) error
 	FinishTimeout time.Duration
+	// AuthStyleLearned, if set, is told the client authentication that
+	// worked (providers.TokenAuthBasic or TokenAuthPost) when the config's
+	// was unknown (AuthStyleUnknown): the code exchange learns it as the
+	// Refresher does (Basic, the same code once more in the body only after
+	// invalid_client). It is called after a successful exchange, before
+	// Finish.
+	AuthStyleLearned func(method string)
 }
 
 // Consent is one running loopback consent: open AuthURL in the system
@@ -92,6 +99,7 @@ type Consent struct {
 	phase         int
 	finish        func(ctx context.Context, tok *oauth2.Token) error
 	finishTimeout time.Duration
+	learned       func(method string)
 }
 
 type result struct {
@@ -103,7 +111,7 @@ type result struct {
 // the authorize URL. cfg.RedirectURL is set to the listener's callback.
 func StartConsent(cfg oauth2.Config, o ConsentOptions) (*Consent, error) {
 	c := &Consent{state: randomString(24), done: make(chan result, 1), cancel: make(chan struct{}), timeout: o.Timeout, doneURL: o.DoneURL, doneMsg: o.DoneMessage, now: o.Now,
-		finish: o.Finish, finishTimeout: o.FinishTimeout}
+		finish: o.Finish, finishTimeout: o.FinishTimeout, learned: o.AuthStyleLearned}
 	if c.finishTimeout == 0 {
 		c.finishTimeout = 2 * time.Minute
 	}
@@ -212,11 +220,19 @@ func (c *Consent) Complete(ctx context.Context, p CallbackParams) CallbackPage {
 			}
 			xctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			tok, err := c.cfg.Exchange(xctx, p.Code, opts...)
+			// A client-authentication failure (invalid_client) means the
+			// code was not looked at: an unknown style may send it once more.
+			styles := learnStyle(&c.cfg)
+			tok, err := styles.request(func(cfg *oauth2.Config) (*oauth2.Token, error) {
+				return cfg.Exchange(xctx, p.Code, opts...)
+			})
 			if err != nil {
 				res.err = ExchangeError(err, domain.Now(c.now))
 			} else {
 				res.tok = expiresOn(tok, domain.Now(c.now))
+				if method := styles.learned(); method != "" && c.learned != nil {
+					c.learned(method)
+				}
 			}
 		}
 		if res.err == nil && c.finish != nil {

@@ -19,7 +19,6 @@ import (
 
 	"patchbay/backend/domain"
 	"patchbay/backend/filelock"
-	"patchbay/backend/providers"
 	"patchbay/backend/retry"
 	"patchbay/backend/secrets"
 )
@@ -319,22 +318,13 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 	var last domain.CheckResult
 	var next *oauth2.Token
 	rctx := refreshContext(ctx, cfg)
-	// An unknown client authentication is learned here, never by x/oauth2's
-	// auto-detection (which resends every refused request): Basic, then the
-	// body once only after invalid_client.
-	style, learning := cfg.Endpoint.AuthStyle, cfg.Endpoint.AuthStyle == AuthStyleUnknown
-	if learning {
-		style = AuthStyle(providers.TokenAuthBasic, cfg.ClientSecret)
-		learning = style == oauth2.AuthStyleInHeader
-	}
+	// An unknown client authentication is learned (styleLearner: Basic,
+	// the body once only after invalid_client, kept for the retries).
+	styles := learnStyle(cfg)
 	err = retry.Do(ctx, retry.Policy{Initial: r.InitialInterval, MaxElapsed: maxElapsed, Notify: r.retried}, func() error {
-		nt, err := withStyle(cfg, style).TokenSource(rctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
-		if err != nil && learning && style == oauth2.AuthStyleInHeader && invalidClient(err) {
-			// Client authentication failed, the grant was not looked at:
-			// the body is tried once (and kept for this refresh's retries).
-			style = oauth2.AuthStyleInParams
-			nt, err = withStyle(cfg, style).TokenSource(rctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
-		}
+		nt, err := styles.request(func(cfg *oauth2.Config) (*oauth2.Token, error) {
+			return cfg.TokenSource(rctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+		})
 		if err == nil {
 			next = expiresOn(nt, r.now())
 			return nil
@@ -384,8 +374,7 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 	if r.Log != nil {
 		r.Log.Info("token refreshed", "key", key, "expires", next.Expiry, "rotated", rotated)
 	}
-	if learning {
-		method := styleMethod(style)
+	if method := styles.learned(); method != "" {
 		if r.Log != nil {
 			r.Log.Info("client authentication learned", "key", key, "method", method)
 		}

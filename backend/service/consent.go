@@ -262,6 +262,14 @@ func (s *Consents) reauthorize(ctx context.Context, id string, in domain.Reautho
 		values["clientId"], values["clientSecret"] = strings.TrimSpace(in.ClientID), strings.TrimSpace(in.ClientSecret)
 	}
 	cfg := oauthConfig(m, c.BaseURL, values)
+	// An old Generic connection without a recorded client authentication
+	// learns it at the code exchange (Basic, the same code once more in the
+	// body only after invalid_client); the method that worked is recorded
+	// with the new token (apply), compare-and-set: a value recorded
+	// meanwhile (a refresh learned it) stays. With an issuer, discovery is
+	// not run again: the exchange learns it the same way.
+	var learned learnedMethod
+	markUnknownTokenAuth(cfg, m, values)
 	// check validates a new token against the provider (the site the
 	// connection was made for, then the mode's validation request).
 	check := func(ctx context.Context, tok *oauth2.Token) (domain.CheckResult, error) {
@@ -312,6 +320,9 @@ func (s *Consents) reauthorize(ctx context.Context, id string, in domain.Reautho
 					x.Config["clientId"] = values["clientId"]
 				}
 				delete(x.Config, domain.ConfigAwaitingClient) // a requested connection is now connected
+				if method := learned.get(); method != "" && x.ID == c.ID && x.Config[providers.ConfigTokenAuth] == "" {
+					x.Config[providers.ConfigTokenAuth] = method // in the transaction: compare-and-set
+				}
 				x.ApplyCheck(res)
 				x.TokenExpiresAt, x.SecretHint, x.UpdatedAt = expiry(tok), domain.MaskSecret(tok.AccessToken), s.now().UTC()
 				return nil
@@ -353,7 +364,7 @@ func (s *Consents) reauthorize(ctx context.Context, id string, in domain.Reautho
 			return id, err
 		}}
 	}
-	return s.runConsentVia(cfg, m, values, via, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+	return s.runConsentVia(cfg, m, values, via, learned.set, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
 		res, err := check(ctx, tok)
 		if err != nil {
 			return "", nil, err
@@ -510,11 +521,33 @@ func consentOptions(m *providers.Mode, values map[string]string) (oauth.ConsentO
 
 // runConsent starts the loopback consent and completes it in the background.
 func (s *Consents) runConsent(cfg *oauth2.Config, m *providers.Mode, values map[string]string, done finish) (domain.ConsentStatus, error) {
-	return s.runConsentVia(cfg, m, values, nil, done, nil)
+	return s.runConsentVia(cfg, m, values, nil, nil, done, nil)
 }
 
-// runConsentVia is runConsent with an optional handoff to the app's server.
-func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values map[string]string, via *handoff, done finish, hold *heldGrant) (domain.ConsentStatus, error) {
+// learnedMethod is the client authentication a consent's code exchange
+// learned (oauth.ConsentOptions.AuthStyleLearned), read when the token is
+// applied, maybe later by Validate Connection on another goroutine.
+type learnedMethod struct {
+	mu     sync.Mutex
+	method string
+}
+
+func (l *learnedMethod) set(method string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.method = method
+}
+
+func (l *learnedMethod) get() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.method
+}
+
+// runConsentVia is runConsent with an optional handoff to the app's server;
+// learned, if set, is told the client authentication the code exchange
+// learned (oauth.ConsentOptions.AuthStyleLearned).
+func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values map[string]string, via *handoff, learned func(method string), done finish, hold *heldGrant) (domain.ConsentStatus, error) {
 	opts, err := consentOptions(m, values)
 	if err != nil {
 		return domain.ConsentStatus{}, err
@@ -522,7 +555,7 @@ func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values m
 	if via != nil {
 		opts = oauth.ConsentOptions{PKCE: opts.PKCE, AuthParams: opts.AuthParams, Handoff: true, RedirectURL: via.callback, DoneURL: via.done}
 	}
-	opts.Timeout, opts.Now = s.timeout, s.now
+	opts.Timeout, opts.Now, opts.AuthStyleLearned = s.timeout, s.now, learned
 	if hold != nil {
 		opts.DoneMessage = "Access granted. Return to Patchbay and select Validate Connection to finish re-authenticating. You can close this tab."
 	}

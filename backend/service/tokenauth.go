@@ -20,11 +20,9 @@ import (
 // are one request in that style. Catalogue modes use their tokenAuth.
 func (s *Service) refreshConfig(ctx context.Context, c domain.Connection, m *providers.Mode, values map[string]string) (context.Context, *oauth2.Config) {
 	cfg := oauthConfig(m, c.BaseURL, values)
-	if v := values[providers.ConfigTokenAuth]; m.OAuth == nil || !m.OAuth.Discovery || cfg.ClientSecret == "" ||
-		v == providers.TokenAuthBasic || v == providers.TokenAuthPost {
+	if !markUnknownTokenAuth(cfg, m, values) {
 		return ctx, cfg
 	}
-	cfg.Endpoint.AuthStyle = oauth.AuthStyleUnknown
 	id := c.ID
 	return oauth.WhenAuthStyleLearned(ctx, func(ctx context.Context, method string) {
 		set, err := s.store.SetConnectionConfigIfUnset(ctx, id, providers.ConfigTokenAuth, method, s.now().UTC())
@@ -35,4 +33,18 @@ func (s *Service) refreshConfig(ctx context.Context, c domain.Connection, m *pro
 			s.log.Info("client authentication recorded", "connection", id, "method", method)
 		}
 	}), cfg
+}
+
+// markUnknownTokenAuth sets cfg's client authentication to
+// oauth.AuthStyleUnknown, and says so, for a Generic (Discovery) connection
+// with a client secret and no recorded method; its refreshes and its
+// re-authorization's code exchange learn it (the same learning, in the oauth
+// package). Other configs keep their style.
+func markUnknownTokenAuth(cfg *oauth2.Config, m *providers.Mode, values map[string]string) bool {
+	if v := values[providers.ConfigTokenAuth]; m.OAuth == nil || !m.OAuth.Discovery || cfg.ClientSecret == "" ||
+		v == providers.TokenAuthBasic || v == providers.TokenAuthPost {
+		return false
+	}
+	cfg.Endpoint.AuthStyle = oauth.AuthStyleUnknown
+	return true
 }
