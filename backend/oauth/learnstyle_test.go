@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,5 +96,66 @@ func TestRefresherUnknownStyleOfAPublicClient(t *testing.T) {
 	}
 	if calls := f.OAuth.TokenCalls()[before:]; len(calls) != 1 || calls[0].Auth != "none" || learned {
 		t.Fatalf("token requests %+v (learned %v), want one with only client_id in the body", calls, learned)
+	}
+}
+
+// A consent's code exchange learns an unknown client authentication with
+// the refresher's helper: Basic, the same code once more in the body only
+// after invalid_client (the code was not looked at), the method that worked
+// told to ConsentOptions.AuthStyleLearned; a refused code (invalid_grant) is
+// one request and nothing is learned.
+func TestConsentExchangeLearnsAnUnknownClientAuthentication(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		inject    func(f *fakes.Server)
+		wantAuths []string
+		ok        bool
+		learned   string
+	}{
+		{"Basic works", func(*fakes.Server) {}, []string{"basic"}, true, providers.TokenAuthBasic},
+		{"body-only server", func(f *fakes.Server) { f.OAuth.AcceptOnlyPost(true) }, []string{"basic", "post"}, true, providers.TokenAuthPost},
+		{"refused code is not resent", func(f *fakes.Server) {
+			f.OAuth.AcceptOnlyPost(true)
+			f.OAuth.FailNextWith("invalid_grant", "The authorization code is invalid or was already used")
+		}, []string{"basic"}, false, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, cfg := fakeServer(t)
+			tt.inject(f)
+			unknown := *cfg
+			unknown.Endpoint.AuthStyle = oauth.AuthStyleUnknown
+			var mu sync.Mutex
+			var learned []string
+			c, err := oauth.StartConsent(unknown, oauth.ConsentOptions{PKCE: true, Timeout: 10 * time.Second, AuthStyleLearned: func(method string) {
+				mu.Lock()
+				defer mu.Unlock()
+				learned = append(learned, method)
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			browse(t, c.AuthURL, "approve", nil)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err = c.Wait(ctx)
+			if tt.ok != (err == nil) {
+				t.Fatalf("exchange: %v, want success %v", err, tt.ok)
+			}
+			var auths []string
+			for _, call := range f.OAuth.TokenCalls() {
+				if call.Grant != "authorization_code" {
+					t.Fatalf("token request %+v, want only the code exchange", call)
+				}
+				auths = append(auths, call.Auth)
+			}
+			if strings.Join(auths, ",") != strings.Join(tt.wantAuths, ",") {
+				t.Fatalf("code exchange authenticated %v, want %v", auths, tt.wantAuths)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if tt.learned == "" && len(learned) != 0 || tt.learned != "" && (len(learned) != 1 || learned[0] != tt.learned) {
+				t.Fatalf("learned %v, want %q", learned, tt.learned)
+			}
+		})
 	}
 }
