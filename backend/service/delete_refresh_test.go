@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"patchbay/backend/domain"
-	"patchbay/backend/fakes"
 	"patchbay/backend/oauth"
 	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
@@ -41,42 +38,14 @@ func removeDuringRefresh(t *testing.T, op string) {
 	e := newEnvOptions(t, mem, func(string) *providers.Catalogue { return cat }, 5*time.Second, func(o *service.Options) {
 		o.Log = slog.New(&logSignal{msg: oauth.LockWaitsMessage, ch: waiting})
 	})
-	tokens := &slowTokenEndpoint{next: e.fake.Handler(), after: true, entered: make(chan struct{}, 1), issued: map[string][]string{}}
-	srv := httptest.NewServer(tokens)
-	t.Cleanup(srv.Close)
+	tokens := newSlowTokens(t, e, true)
 	ctx := context.Background()
-
-	d := e.oauthDraft()
-	for _, k := range []string{"authorizeUrl", "tokenUrl", "userinfoUrl"} {
-		d.Config[k] = strings.Replace(d.Config[k], e.url, srv.URL, 1)
-	}
-	d.Config["revocationUrl"] = srv.URL + "/oauth/revoke"
-	st, err := e.svc.StartConsent(ctx, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if status, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil || status != http.StatusOK {
-		t.Fatalf("connect: %d %v", status, err)
-	}
-	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
-		t.Fatalf("connect: %+v", st)
-	}
-	id := st.ConnectionID
+	connID := connectBehind(t, e, tokens, true)
+	id := connID
 
 	// A refresh is in flight: the provider minted its token, the response
 	// has not arrived yet.
-	release := tokens.holdNextRefresh()
-	t.Cleanup(release)
-	refreshed := make(chan error, 1)
-	go func() {
-		_, err := e.svc.RefreshCredential(ctx, id)
-		refreshed <- err
-	}()
-	select {
-	case <-tokens.entered:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the refresh did not reach the token endpoint within 10 s")
-	}
+	release, refreshed := holdARefresh(t, e, tokens, id)
 
 	// The user deletes or disconnects the connection meanwhile.
 	removed := make(chan error, 1)
@@ -149,38 +118,11 @@ func TestDeleteAndDisconnectBehindAHungRefreshSaySo(t *testing.T) {
 			e := newEnvOptions(t, mem, func(string) *providers.Catalogue { return cat }, 5*time.Second, func(o *service.Options) {
 				o.RefreshLockWait = 100 * time.Millisecond
 			})
-			tokens := &slowTokenEndpoint{next: e.fake.Handler(), entered: make(chan struct{}, 1), issued: map[string][]string{}}
-			srv := httptest.NewServer(tokens)
-			t.Cleanup(srv.Close)
+			tokens := newSlowTokens(t, e, false)
 			ctx := context.Background()
-			d := e.oauthDraft()
-			for _, k := range []string{"authorizeUrl", "tokenUrl", "userinfoUrl"} {
-				d.Config[k] = strings.Replace(d.Config[k], e.url, srv.URL, 1)
-			}
-			d.Config["revocationUrl"] = srv.URL + "/oauth/revoke"
-			st, err := e.svc.StartConsent(ctx, d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if status, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil || status != http.StatusOK {
-				t.Fatalf("connect: %d %v", status, err)
-			}
-			if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
-				t.Fatalf("connect: %+v", st)
-			}
-			id := st.ConnectionID
-			release := tokens.holdNextRefresh()
-			t.Cleanup(release)
-			refreshed := make(chan error, 1)
-			go func() {
-				_, err := e.svc.RefreshCredential(ctx, id)
-				refreshed <- err
-			}()
-			select {
-			case <-tokens.entered:
-			case <-time.After(10 * time.Second):
-				t.Fatal("the refresh did not reach the token endpoint within 10 s")
-			}
+			connID := connectBehind(t, e, tokens, true)
+			id := connID
+			release, refreshed := holdARefresh(t, e, tokens, id)
 			if op == "delete" {
 				_, err = e.svc.DeleteConnection(ctx, id)
 			} else {

@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -43,26 +42,10 @@ func reauthorizeBehindHungRefresh(t *testing.T, confirm bool) {
 	e := newEnvOptions(t, sec, func(string) *providers.Catalogue { return cat }, 5*time.Second, func(o *service.Options) {
 		o.RefreshLockWait = 100 * time.Millisecond
 	})
-	tokens := &slowTokenEndpoint{next: e.fake.Handler(), entered: make(chan struct{}, 1), issued: map[string][]string{}}
-	srv := httptest.NewServer(tokens)
-	t.Cleanup(srv.Close)
+	tokens := newSlowTokens(t, e, false)
 	ctx := context.Background()
-
-	d := e.oauthDraft()
-	for _, k := range []string{"authorizeUrl", "tokenUrl", "userinfoUrl"} {
-		d.Config[k] = strings.Replace(d.Config[k], e.url, srv.URL, 1)
-	}
-	st, err := e.svc.StartConsent(ctx, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if status, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil || status != http.StatusOK {
-		t.Fatalf("connect: %d %v", status, err)
-	}
-	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
-		t.Fatalf("connect: %+v", st)
-	}
-	before, err := e.store.GetConnection(ctx, st.ConnectionID)
+	connID := connectBehind(t, e, tokens, false)
+	before, err := e.store.GetConnection(ctx, connID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,20 +56,9 @@ func reauthorizeBehindHungRefresh(t *testing.T, confirm bool) {
 	}
 
 	// A refresh of the old token hangs at the token endpoint.
-	release := tokens.holdNextRefresh()
-	t.Cleanup(release)
-	refreshed := make(chan error, 1)
-	go func() {
-		_, err := e.svc.RefreshCredential(ctx, before.ID)
-		refreshed <- err
-	}()
-	select {
-	case <-tokens.entered:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the refresh did not reach the token endpoint within 10 s")
-	}
+	release, refreshed := holdARefresh(t, e, tokens, before.ID)
 
-	st, err = e.svc.ReauthorizeConnection(ctx, before.ID, domain.ReauthorizeDraft{Confirm: confirm})
+	st, err := e.svc.ReauthorizeConnection(ctx, before.ID, domain.ReauthorizeDraft{Confirm: confirm})
 	if err != nil {
 		t.Fatal(err)
 	}

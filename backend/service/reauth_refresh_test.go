@@ -39,6 +39,7 @@ type slowTokenEndpoint struct {
 	hold    chan struct{} // non-nil: the next refresh grant waits for it
 	entered chan struct{} // a held refresh grant reached the endpoint
 	issued  map[string][]string
+	url     string // its test server (newSlowTokens)
 }
 
 func (s *slowTokenEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -92,6 +93,62 @@ func (s *slowTokenEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(rec.Code)
 	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// newSlowTokens is a slowTokenEndpoint in front of e's fake provider, on a
+// test server of its own (after: hold a refresh after the fake answered).
+func newSlowTokens(t *testing.T, e *env, after bool) *slowTokenEndpoint {
+	t.Helper()
+	tokens := &slowTokenEndpoint{next: e.fake.Handler(), after: after, entered: make(chan struct{}, 1), issued: map[string][]string{}}
+	srv := httptest.NewServer(tokens)
+	t.Cleanup(srv.Close)
+	tokens.url = srv.URL
+	return tokens
+}
+
+// connectBehind connects an OAuth connection by consent with its
+// authorize, token and userinfo endpoints (and with revoke its revocation
+// endpoint) behind tokens, and returns the connection's id.
+func connectBehind(t *testing.T, e *env, tokens *slowTokenEndpoint, revoke bool) string {
+	t.Helper()
+	d := e.oauthDraft()
+	for _, k := range []string{"authorizeUrl", "tokenUrl", "userinfoUrl"} {
+		d.Config[k] = strings.Replace(d.Config[k], e.url, tokens.url, 1)
+	}
+	if revoke {
+		d.Config["revocationUrl"] = tokens.url + "/oauth/revoke"
+	}
+	st, err := e.svc.StartConsent(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil || status != http.StatusOK {
+		t.Fatalf("connect: %d %v", status, err)
+	}
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+		t.Fatalf("connect: %+v", st)
+	}
+	return st.ConnectionID
+}
+
+// holdARefresh starts a refresh of id's token whose token request tokens
+// holds, and returns once it reached the endpoint (within 10 s): release
+// lets it go on, refreshed then gets its error.
+func holdARefresh(t *testing.T, e *env, tokens *slowTokenEndpoint, id string) (release func(), refreshed <-chan error) {
+	t.Helper()
+	release = tokens.holdNextRefresh()
+	t.Cleanup(release)
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.svc.RefreshCredential(context.Background(), id)
+		done <- err
+	}()
+	select {
+	case <-tokens.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the refresh did not reach the token endpoint within 10 s")
+	}
+	return release, done
 }
 
 // holdNextRefresh makes the next refresh grant wait until release is called.
@@ -183,48 +240,21 @@ func reauthorizeDuringRefresh(t *testing.T, confirm bool) {
 	e := newEnvOptions(t, sec, func(string) *providers.Catalogue { return cat }, 5*time.Second, func(o *service.Options) {
 		o.Log = slog.New(&logSignal{msg: oauth.ReplaceWaitsMessage, ch: waiting})
 	})
-	tokens := &slowTokenEndpoint{next: e.fake.Handler(), entered: make(chan struct{}, 1), issued: map[string][]string{}}
-	srv := httptest.NewServer(tokens)
-	t.Cleanup(srv.Close)
+	tokens := newSlowTokens(t, e, false)
 	ctx := context.Background()
-
-	d := e.oauthDraft()
-	for _, k := range []string{"authorizeUrl", "tokenUrl", "userinfoUrl"} {
-		d.Config[k] = strings.Replace(d.Config[k], e.url, srv.URL, 1)
-	}
-	st, err := e.svc.StartConsent(ctx, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if status, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil || status != http.StatusOK {
-		t.Fatalf("connect: %d %v", status, err)
-	}
-	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
-		t.Fatalf("connect: %+v", st)
-	}
-	before, err := e.store.GetConnection(ctx, st.ConnectionID)
+	connID := connectBehind(t, e, tokens, false)
+	before, err := e.store.GetConnection(ctx, connID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	drain(sec.saved)
 
 	// A refresh of the old token is in flight.
-	release := tokens.holdNextRefresh()
-	t.Cleanup(release)
-	refreshed := make(chan error, 1)
-	go func() {
-		_, err := e.svc.RefreshCredential(ctx, before.ID)
-		refreshed <- err
-	}()
-	select {
-	case <-tokens.entered:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the refresh did not reach the token endpoint within 10 s")
-	}
+	release, refreshed := holdARefresh(t, e, tokens, before.ID)
 
 	// The user reauthorizes meanwhile.
 	reauthorized := make(chan error, 1)
-	st, err = e.svc.ReauthorizeConnection(ctx, before.ID, domain.ReauthorizeDraft{Confirm: confirm})
+	st, err := e.svc.ReauthorizeConnection(ctx, before.ID, domain.ReauthorizeDraft{Confirm: confirm})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +285,7 @@ func reauthorizeDuringRefresh(t *testing.T, confirm bool) {
 		t.Fatal("the reauthorization neither saved its token nor waited for the refresh within 10 s")
 	}
 	release()
-	for name, ch := range map[string]chan error{"refresh": refreshed, "reauthorization": reauthorized} {
+	for name, ch := range map[string]<-chan error{"refresh": refreshed, "reauthorization": reauthorized} {
 		select {
 		case err := <-ch:
 			if err != nil && name == "reauthorization" {
