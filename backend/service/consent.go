@@ -199,7 +199,16 @@ func (s *Consents) StartConsent(ctx context.Context, in domain.ConnectionDraft) 
 		return domain.ConsentStatus{}, err
 	}
 	cfg := oauthConfig(d.mode, d.baseURL, d.values())
-	return s.runConsent(cfg, d.mode, d.values(), func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+	// A Generic connection whose client authentication neither the user nor
+	// discovery named (endpoints entered by hand) learns it at the code
+	// exchange, as a re-authorization does, and records it on the new
+	// connection.
+	var learned learnedMethod
+	markUnknownTokenAuth(cfg, d.mode, d.values())
+	return s.runConsentVia(cfg, d.mode, d.values(), nil, learned.set, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+		if method := learned.get(); method != "" {
+			d.config[providers.ConfigTokenAuth] = method
+		}
 		values := d.values()
 		values["accessToken"], values["idToken"] = tok.AccessToken, oauth.IDToken(tok)
 		if d.mode.OAuth.Sites != nil {
@@ -224,7 +233,7 @@ func (s *Consents) StartConsent(ctx context.Context, in domain.ConnectionDraft) 
 			return "", nil, err
 		}
 		return c.ID, nil, nil
-	})
+	}, nil)
 }
 
 // ReauthorizeConnection reconnects an OAuth connection by consent, with its
@@ -517,11 +526,6 @@ func consentOptions(m *providers.Mode, values map[string]string) (oauth.ConsentO
 		return o, domain.FieldError("redirectPort", "%s", m.OAuth.RedirectHelp)
 	}
 	return o, nil
-}
-
-// runConsent starts the loopback consent and completes it in the background.
-func (s *Consents) runConsent(cfg *oauth2.Config, m *providers.Mode, values map[string]string, done finish) (domain.ConsentStatus, error) {
-	return s.runConsentVia(cfg, m, values, nil, nil, done, nil)
 }
 
 // learnedMethod is the client authentication a consent's code exchange

@@ -168,3 +168,43 @@ func TestReauthorizeOldGenericConnectionRefusedCodeIsOneRequest(t *testing.T) {
 		t.Fatalf("after a refused code: recorded %q, token replaced %v; want nothing changed", v, storedToken(t, e, c).AccessToken != old.AccessToken)
 	}
 }
+
+// A NEW Generic connection with its endpoints entered by hand (no issuer,
+// so no discovery to name the client authentication) at a token server
+// that takes the client's credentials only in the body
+// (fakes.OAuthServer.AcceptOnlyPost: Basic is answered invalid_client, RFC
+// 6749 section 5.2) connects: the code exchange learns the method as a
+// re-authorization does (Basic, then the same code once in the body), and
+// the connection records client_secret_post, so its first refresh is one
+// request in the body.
+func TestNewGenericConnectionLearnsBodyClientAuthentication(t *testing.T) {
+	e := newEnv(t, secrets.NewMemory())
+	ctx := context.Background()
+	e.fake.OAuth.AcceptOnlyPost(true)
+	before := len(e.fake.OAuth.TokenCalls())
+	st, err := e.svc.StartConsent(ctx, e.oauthDraft())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
+		t.Fatal(err)
+	}
+	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+		t.Fatalf("a new connection at a body-only token server: %+v", st)
+	}
+	calls := e.fake.OAuth.TokenCalls()[before:]
+	if len(calls) != 2 || calls[0].Auth != "basic" || calls[1].Auth != "post" {
+		t.Fatalf("token requests %+v, want the code exchange in Basic (refused: invalid_client) then in the body", calls)
+	}
+	c, err := e.svc.GetConnection(ctx, st.ConnectionID)
+	if err != nil || c.Config[providers.ConfigTokenAuth] != providers.TokenAuthPost {
+		t.Fatalf("recorded client authentication %q (%v), want %s", c.Config[providers.ConfigTokenAuth], err, providers.TokenAuthPost)
+	}
+	before = len(e.fake.OAuth.TokenCalls())
+	if _, err := e.svc.RefreshCredential(ctx, c.ID); err != nil {
+		t.Fatalf("first refresh: %v", err)
+	}
+	if calls := e.fake.OAuth.TokenCalls()[before:]; len(calls) != 1 || calls[0].Auth != "post" {
+		t.Fatalf("token requests of the first refresh %+v, want one, in the body", calls)
+	}
+}
