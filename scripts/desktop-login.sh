@@ -73,18 +73,7 @@ login() { (cd "$TMP" && dex --autostart --environment GNOME "$@"); }
 printf %s patchbay-login | timeout 20 gnome-keyring-daemon --unlock --components=secrets >"$TMP/keyring.log" 2>&1 ||
   fail "gnome-keyring-daemon did not start"
 
-DISPLAY_NUM=""
-for n in $(seq 221 260); do
-  if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DISPLAY_NUM=$n; break; fi
-done
-[ -n "$DISPLAY_NUM" ] || fail "no free X display number between 221 and 260"
-# -ardelay: no key autorepeat while xdotool types (under load a key-up
-# arriving after the default 660 ms repeated the key: "43919" typed as
-# "439119").
-Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp -ardelay 600000 >"$TMP/xvfb.log" 2>&1 &
-PIDS+=($!)
-export DISPLAY=":$DISPLAY_NUM"
-wait_for 10 "Xvfb on $DISPLAY" test -e "/tmp/.X11-unix/X$DISPLAY_NUM"
+start_xvfb 221 260
 
 # 1. Turn on Start at login (through patchbay serve: the same Settings).
 "$BIN" serve --data-dir "$DATA" --addr 127.0.0.1:0 --sweep-interval 0 >"$TMP/serve.out" 2>"$TMP/serve.log" &

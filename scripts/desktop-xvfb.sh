@@ -57,18 +57,7 @@ logged() { [ "$(app_log "$1")" -gt "${2:-0}" ]; }
 hidden() { ! visible; }
 notified() { grep -q "^NOTIFY Patchbay|" "$TMP/notifyd.log"; }
 
-DISPLAY_NUM=""
-for n in $(seq 181 220); do
-  if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DISPLAY_NUM=$n; break; fi
-done
-[ -n "$DISPLAY_NUM" ] || fail "no free X display number between 181 and 220"
-# -ardelay: no key autorepeat while xdotool types (under load a key-up
-# arriving after the default 660 ms repeated the key: "43919" typed as
-# "439119").
-Xvfb ":$DISPLAY_NUM" -screen 0 1280x800x24 -nolisten tcp -ardelay 600000 >"$TMP/xvfb.log" 2>&1 &
-PIDS+=($!)
-export DISPLAY=":$DISPLAY_NUM"
-wait_for 10 "Xvfb on $DISPLAY" test -e "/tmp/.X11-unix/X$DISPLAY_NUM"
+start_xvfb 181 220
 
 "$ROOT/.cache/desktoptest" notifyd >"$TMP/notifyd.log" 2>&1 &
 NOTIFYD_PID=$!

@@ -24,13 +24,7 @@ import (
 // credential. Validate Connection can be clicked again and succeeds once the
 // refresh has ended.
 func TestReauthorizationBehindAHungRefreshSaysSo(t *testing.T) {
-	for _, confirm := range []bool{false, true} {
-		name := "consent finish"
-		if confirm {
-			name = "validate connection"
-		}
-		t.Run(name, func(t *testing.T) { reauthorizeBehindHungRefresh(t, confirm) })
-	}
+	forEachReauthorizationEnd(t, reauthorizeBehindHungRefresh)
 }
 
 func reauthorizeBehindHungRefresh(t *testing.T, confirm bool) {

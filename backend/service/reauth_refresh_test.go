@@ -95,6 +95,18 @@ func (s *slowTokenEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rec.Body.Bytes())
 }
 
+// forEachReauthorizationEnd runs test for both ends of a re-authorization:
+// the consent finish (confirm false) and Validate Connection (true).
+func forEachReauthorizationEnd(t *testing.T, test func(t *testing.T, confirm bool)) {
+	for _, confirm := range []bool{false, true} {
+		name := "consent finish"
+		if confirm {
+			name = "validate connection"
+		}
+		t.Run(name, func(t *testing.T) { test(t, confirm) })
+	}
+}
+
 // newSlowTokens is a slowTokenEndpoint in front of e's fake provider, on a
 // test server of its own (after: hold a refresh after the fake answered).
 func newSlowTokens(t *testing.T, e *env, after bool) *slowTokenEndpoint {
@@ -221,13 +233,7 @@ func (l *logSignal) WithGroup(string) slog.Handler      { return l }
 // one the reauthorization wrote, so nothing the old grant's refresh did
 // survives it.
 func TestReauthorizationWinsOverARefreshInFlight(t *testing.T) {
-	for _, confirm := range []bool{false, true} {
-		name := "consent finish"
-		if confirm {
-			name = "validate connection"
-		}
-		t.Run(name, func(t *testing.T) { reauthorizeDuringRefresh(t, confirm) })
-	}
+	forEachReauthorizationEnd(t, reauthorizeDuringRefresh)
 }
 
 func reauthorizeDuringRefresh(t *testing.T, confirm bool) {
