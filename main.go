@@ -45,8 +45,13 @@ func main() {
 // runWindow opens the Wails window bound to the backend b, which starts
 // beside it, and blocks until the window closes.
 func runWindow(ctx context.Context, b *cli.Backend, assets fs.FS) error {
-	app := NewApp(b)
-	return wails.Run(&options.App{
+	return wails.Run(windowOptions(ctx, NewApp(b), b.InstanceID, assets))
+}
+
+// windowOptions is the window runWindow opens: app bound to it, ctx ending
+// closes it, instanceID names its single-instance lock.
+func windowOptions(ctx context.Context, app *App, instanceID string, assets fs.FS) *options.App {
+	return &options.App{
 		Title:            "Patchbay",
 		Width:            1280,
 		Height:           800,
@@ -69,17 +74,25 @@ func runWindow(ctx context.Context, b *cli.Backend, assets fs.FS) error {
 		OnDomReady: func(context.Context) {
 			slog.Debug("startup", "stage", "window DOM ready", "since_start_ms", time.Since(started).Milliseconds())
 		},
-		Linux:         &linux.Options{Icon: appIcon},
+		Linux: &linux.Options{
+			Icon: appIcon,
+			// Wails' own choice when Linux options are nil (its issue 2977),
+			// stated again here because a zero value means OnDemand: WebKit
+			// then composites the page with GL (llvmpipe without a GPU),
+			// which costs ~90 MB in the web process and a slower first frame
+			// (make bench, desktop-idle-memory and desktop-first-paint).
+			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
+		},
 		OnShutdown:    app.shutdown,
 		OnBeforeClose: app.beforeClose,
 		// One window per data directory: a second launch (cli looks first,
 		// desktop.Instance) shows and focuses this one.
 		SingleInstanceLock: &options.SingleInstanceLock{
-			UniqueId: b.InstanceID,
+			UniqueId: instanceID,
 			OnSecondInstanceLaunch: func(options.SecondInstanceData) {
 				app.bringToFront()
 			},
 		},
 		Bind: []any{app},
-	})
+	}
 }
