@@ -6,7 +6,8 @@
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import type { AuthMode, CheckClass, CheckResult, Provider } from '../api/types';
-import Diagnosis, { SEED_003_SENTENCE } from './Diagnosis.svelte';
+import Diagnosis from './Diagnosis.svelte';
+import { SEED_003_SENTENCE } from './diagnosis';
 
 const provider = { id: 'slack', name: 'Slack', category: 'Chat', selfHosted: false, docsUrl: 'https://api.slack.com/authentication', statusPageUrl: 'https://slack-status.com', modes: [] } as Provider;
 const mode = { id: 'token', name: 'Bot token', reauth: true, fields: [{ key: 'token', label: 'Bot token', kind: 'secret' }] } as unknown as AuthMode;
