@@ -324,13 +324,15 @@ func (s *Consents) reauthorize(ctx context.Context, id string, in domain.Reautho
 		}
 		// Linked connections share the token: their status moves with it.
 		for _, x := range append([]domain.Connection{c}, members...) {
+			recorded := "" // the client authentication learned and recorded here
 			saved, err := s.store.ChangeCredential(ctx, x.ID, func(x *domain.Connection) error {
+				recorded = ""
 				if newClient {
 					x.Config["clientId"] = values["clientId"]
 				}
 				delete(x.Config, domain.ConfigAwaitingClient) // a requested connection is now connected
 				if method := learned.get(); method != "" && x.ID == c.ID && x.Config[providers.ConfigTokenAuth] == "" {
-					x.Config[providers.ConfigTokenAuth] = method // in the transaction: compare-and-set
+					x.Config[providers.ConfigTokenAuth], recorded = method, method // in the transaction: compare-and-set
 				}
 				x.ApplyCheck(res)
 				x.TokenExpiresAt, x.SecretHint, x.UpdatedAt = expiry(tok), domain.MaskSecret(tok.AccessToken), s.now().UTC()
@@ -341,6 +343,9 @@ func (s *Consents) reauthorize(ctx context.Context, id string, in domain.Reautho
 			}
 			s.core.recordCheck(ctx, saved)
 			s.log.Info("connection reauthorized", "connection", x.ID, "new_client", newClient)
+			if recorded != "" {
+				s.log.Info("client authentication recorded", "connection", x.ID, "method", recorded, "at", "re-authorization")
+			}
 			if x.ID == c.ID {
 				detail := ""
 				if newClient {

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"patchbay/backend/fakes"
 	"patchbay/backend/providers"
 	"patchbay/backend/secrets"
+	"patchbay/backend/service"
 )
 
 // oldGenericConnections are the two shapes of a Generic OAuth 2.0
@@ -206,5 +208,41 @@ func TestNewGenericConnectionLearnsBodyClientAuthentication(t *testing.T) {
 	}
 	if calls := e.fake.OAuth.TokenCalls()[before:]; len(calls) != 1 || calls[0].Auth != "post" {
 		t.Fatalf("token requests of the first refresh %+v, want one, in the body", calls)
+	}
+}
+
+// Re-authorizing an old Generic connection logs the client authentication
+// its code exchange learned (connection and method, at Validate Connection
+// when it is recorded), as a refresh that learns it does, and never a
+// secret: the client secret, the tokens and the code stay out of the log.
+func TestReauthorizeLogsTheLearnedClientAuthentication(t *testing.T) {
+	logs := &syncBuffer{}
+	e := newEnvOptions(t, secrets.NewMemory(), func(string) *providers.Catalogue { c, _ := providers.Load(); return c }, testValidateTimeout, func(o *service.Options) {
+		o.Log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	ctx := context.Background()
+	c := oldGenericConnection(t, e)
+	e.fake.OAuth.AcceptOnlyPost(true)
+	st := reauthorizeToValidate(t, e, c)
+	if st.State != domain.ConsentAuthorized {
+		t.Fatalf("consent: %+v", st)
+	}
+	if _, err := e.svc.CompleteConsent(ctx, st.ID); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	tok := storedToken(t, e, c)
+	var line string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "client authentication recorded") && strings.Contains(l, "connection="+c.ID) {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "method="+providers.TokenAuthPost) || !strings.Contains(line, "at=re-authorization") {
+		t.Fatalf("no log of the learned client authentication (want method=%s at=re-authorization); log:\n%s", providers.TokenAuthPost, logs.String())
+	}
+	for name, secret := range map[string]string{"client secret": fakes.OAuthClientSecret, "access token": tok.AccessToken, "refresh token": tok.RefreshToken} {
+		if secret != "" && strings.Contains(logs.String(), secret) {
+			t.Fatalf("the log has the %s", name)
+		}
 	}
 }
