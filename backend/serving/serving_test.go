@@ -135,3 +135,23 @@ func TestStreamLiftsDeadlines(t *testing.T) {
 		t.Fatalf("stream got %q, %v", b, err)
 	}
 }
+
+// TestEveryServerIsBounded (review finding 4): the limits Patchbay's own
+// servers start with (the tests of the portal, serve and the loopback
+// listener shorten them, so only this test sees them) have every timeout set
+// and bounded, and a connection cap; an http.Server without ReadTimeout and
+// IdleTimeout holds a quiet keep-alive connection forever.
+func TestEveryServerIsBounded(t *testing.T) {
+	for name, l := range map[string]Limits{"Portal": Portal, "Operator": Operator, "Loopback": Loopback} {
+		srv := l.Server(http.NotFoundHandler())
+		for field, d := range map[string]time.Duration{"ReadHeaderTimeout": srv.ReadHeaderTimeout, "ReadTimeout": srv.ReadTimeout,
+			"WriteTimeout": srv.WriteTimeout, "IdleTimeout": srv.IdleTimeout} {
+			if d <= 0 || d > 5*time.Minute {
+				t.Errorf("%s server: %s is %v, want between 0 and 5 minutes", name, field, d)
+			}
+		}
+		if l.MaxConns <= 0 || l.MaxConns > 1024 {
+			t.Errorf("%s server: MaxConns is %d, want a cap of at most 1024", name, l.MaxConns)
+		}
+	}
+}
