@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
+
+	"patchbay/backend/domain"
 )
 
 // TestSecCSVFormula (review finding 11): a cell a provider or client
@@ -28,6 +30,22 @@ func TestSecCSVFormula(t *testing.T) {
 	}
 	if rows[1][5] != "'"+evil {
 		t.Errorf("identity written as %q, want the text prefixed with '", rows[1][5])
+	}
+	// The audit block that follows (a check's detail is the provider's
+	// error message) is written the same way.
+	r.Audit = []domain.AuditEvent{{ConnectionID: "conn_1", ConnectionLabel: "+cmd|' /C calc'!A0", Action: "validated", Outcome: "failed", Actor: "-x", Detail: evil}}
+	if b, _, err = Render(r, "csv"); err != nil {
+		t.Fatal(err)
+	}
+	r2 := csv.NewReader(bytes.NewReader(b))
+	r2.FieldsPerRecord = -1
+	if rows, err = r2.ReadAll(); err != nil || len(rows) != 4 {
+		t.Fatalf("rows %q, %v", rows, err)
+	}
+	for _, cell := range rows[3] {
+		if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+			t.Errorf("audit cell %q starts like a formula", cell)
+		}
 	}
 }
 

@@ -58,25 +58,29 @@ func Render(r Report, format string) ([]byte, string, error) {
 	case "csv":
 		var buf bytes.Buffer
 		w := csv.NewWriter(&buf)
-		_ = w.Write([]string{"id", "label", "provider", "status", "interrupted", "identity", "last_checked", "uptime_24h_pct", "uptime_7d_pct", "uptime_30d_pct", "last_error"})
-		for _, row := range r.Rows {
-			checked := ""
-			if row.LastChecked != nil {
-				checked = row.LastChecked.UTC().Format(time.RFC3339)
-			}
-			cells := []string{row.ID, row.Label, row.Provider, string(row.Status), strconv.FormatBool(row.Interrupted), row.Identity, checked,
-				pct(row.Uptime24h), pct(row.Uptime7d), pct(row.Uptime30d), row.LastError}
+		// write writes one record, every cell made safe to open in a
+		// spreadsheet (identities and error messages come from providers).
+		write := func(cells []string) {
 			for i := range cells {
 				cells[i] = CSVCell(cells[i])
 			}
 			_ = w.Write(cells)
 		}
+		write([]string{"id", "label", "provider", "status", "interrupted", "identity", "last_checked", "uptime_24h_pct", "uptime_7d_pct", "uptime_30d_pct", "last_error"})
+		for _, row := range r.Rows {
+			checked := ""
+			if row.LastChecked != nil {
+				checked = row.LastChecked.UTC().Format(time.RFC3339)
+			}
+			write([]string{row.ID, row.Label, row.Provider, string(row.Status), strconv.FormatBool(row.Interrupted), row.Identity, checked,
+				pct(row.Uptime24h), pct(row.Uptime7d), pct(row.Uptime30d), row.LastError})
+		}
 		if len(r.Audit) > 0 {
 			// The audit log follows as a second block with the same number
 			// of columns, after a header row whose fields start with audit_.
-			_ = w.Write([]string{"audit_at", "audit_connection_id", "audit_connection", "audit_action", "audit_outcome", "audit_actor", "audit_detail", "", "", "", ""})
+			write([]string{"audit_at", "audit_connection_id", "audit_connection", "audit_action", "audit_outcome", "audit_actor", "audit_detail", "", "", "", ""})
 			for _, e := range r.Audit {
-				_ = w.Write([]string{e.At.UTC().Format(time.RFC3339), e.ConnectionID, e.ConnectionLabel, e.Action, e.Outcome, e.Actor, e.Detail, "", "", "", ""})
+				write([]string{e.At.UTC().Format(time.RFC3339), e.ConnectionID, e.ConnectionLabel, e.Action, e.Outcome, e.Actor, e.Detail, "", "", "", ""})
 			}
 		}
 		w.Flush()
