@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -109,7 +110,9 @@ func (a *App) startup(ctx context.Context) {
 		}
 		svc, err := a.backend.Service(ctx)
 		if err != nil {
-			slog.Error("Patchbay could not start; closing the window", "err", err)
+			if !errors.Is(err, context.Canceled) { // not SIGINT or SIGTERM while starting
+				slog.Error("Patchbay could not start; closing the window", "err", err)
+			}
 			a.quit()
 			return
 		}

@@ -30,6 +30,9 @@ type windowRuntime interface {
 	WindowHide(ctx context.Context)
 	Quit(ctx context.Context)
 	BrowserOpenURL(ctx context.Context, url string)
+	// WindowGetSize runs on GTK's main loop and returns once it has: the
+	// loop is running (beforeClose).
+	WindowGetSize(ctx context.Context) (int, int)
 }
 
 // wailsRuntime is the Wails runtime package.
@@ -48,6 +51,7 @@ func (wailsRuntime) Quit(ctx context.Context)             { runtime.Quit(ctx) }
 func (wailsRuntime) BrowserOpenURL(ctx context.Context, url string) {
 	runtime.BrowserOpenURL(ctx, url)
 }
+func (wailsRuntime) WindowGetSize(ctx context.Context) (int, int) { return runtime.WindowGetSize(ctx) }
 
 // followClicks brings the window to the front on each click on one of
 // Patchbay's desktop notifications, until the window's context ends.
@@ -78,11 +82,15 @@ func (a *App) quit() {
 // Wails quits on SIGINT/SIGTERM by itself while the signal path in main.go
 // quits too, and two of Wails' quits run gtk_main_quit on two goroutines at
 // once (a SIGSEGV seen at exit after SIGTERM).
+//
+// The close it lets through first waits for GTK's main loop to run: Wails
+// quits with gtk_main_quit, which does nothing before gtk_main has started
+// ("assertion 'main_loops != NULL' failed"), and OnStartup, Wails' signal
+// handler and the page's Quit can all come before it does. A SIGTERM while
+// the window was still opening was lost so, and the app ran on until
+// SIGKILL (scripts/desktop-xvfb.sh, step 8).
 func (a *App) beforeClose(ctx context.Context) bool {
-	if a.quitting.Load() {
-		return !a.closing.CompareAndSwap(false, true)
-	}
-	if svc, ok := a.started(); ok { // still starting, or could not: closing quits
+	if svc, ok := a.started(); ok && !a.quitting.Load() { // still starting, or could not: closing quits
 		set, err := svc.GetSettings(ctx)
 		if err == nil && set.KeepRunning {
 			a.rt.WindowHide(ctx)
@@ -90,7 +98,11 @@ func (a *App) beforeClose(ctx context.Context) bool {
 			return true
 		}
 	}
-	return !a.closing.CompareAndSwap(false, true)
+	if !a.closing.CompareAndSwap(false, true) {
+		return true
+	}
+	a.rt.WindowGetSize(ctx)
+	return false
 }
 
 // bringToFront shows, restores and focuses the window: a second launch of

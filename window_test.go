@@ -25,6 +25,10 @@ type fakeRuntime struct {
 	mu    sync.Mutex
 	calls []string
 	shown chan struct{}
+	// mainLoop, when set, holds WindowGetSize until it is closed (GTK's
+	// main loop starts); entered hears each WindowGetSize call.
+	mainLoop chan struct{}
+	entered  chan struct{}
 }
 
 func (f *fakeRuntime) record(ctx context.Context, call string) {
@@ -52,6 +56,14 @@ func (f *fakeRuntime) WindowHide(ctx context.Context)       { f.record(ctx, "Win
 func (f *fakeRuntime) Quit(ctx context.Context)             { f.record(ctx, "Quit") }
 func (f *fakeRuntime) BrowserOpenURL(ctx context.Context, _ string) {
 	f.record(ctx, "BrowserOpenURL")
+}
+func (f *fakeRuntime) WindowGetSize(ctx context.Context) (int, int) {
+	f.record(ctx, "WindowGetSize")
+	if f.mainLoop != nil {
+		f.entered <- struct{}{}
+		<-f.mainLoop
+	}
+	return 1280, 800
 }
 
 // clickingNotifier is a desktop notifier whose notifications the test
@@ -261,6 +273,47 @@ func TestOnlyOneCloseGoesThrough(t *testing.T) {
 		}
 		if !app.beforeClose(wctx) {
 			t.Fatalf("keep running %v: a second close went through too", keepRunning)
+		}
+		app.shutdown(wctx)
+	}
+}
+
+// A close that goes through (Quit, SIGINT/SIGTERM, the close button) waits
+// until GTK's main loop runs: Wails then calls gtk_main_quit, which does
+// nothing before gtk_main has started, so a SIGTERM while the window was
+// still opening was lost and the app needed SIGKILL.
+func TestCloseWaitsForTheMainLoop(t *testing.T) {
+	for _, keepRunning := range []bool{false, true} {
+		app, rt, _, wctx := newTestApp(t)
+		rt.mainLoop, rt.entered = make(chan struct{}), make(chan struct{}, 1)
+		app.startup(wctx)
+		svc, _ := app.started()
+		set, err := svc.GetSettings(wctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.KeepRunning = keepRunning
+		if _, err := svc.UpdateSettings(wctx, set); err != nil {
+			t.Fatal(err)
+		}
+		app.quit() // the signal path in main.go, before gtk_main runs
+		closed := make(chan bool, 1)
+		go func() { closed <- app.beforeClose(wctx) }()
+		select {
+		case keep := <-closed:
+			t.Fatalf("keep running %v: the close returned %v before GTK's main loop ran (its gtk_main_quit would be lost)", keepRunning, keep)
+		case <-rt.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("keep running %v: the close neither waited for the main loop nor returned within 10 s", keepRunning)
+		}
+		close(rt.mainLoop) // gtk_main runs
+		select {
+		case keep := <-closed:
+			if keep {
+				t.Fatalf("keep running %v: the close after Quit kept the app running", keepRunning)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("keep running %v: the close did not go through within 10 s of the main loop running", keepRunning)
 		}
 		app.shutdown(wctx)
 	}

@@ -12,7 +12,12 @@
 #      the "default" key to the app, as GNOME Shell and dunst do) brings the
 #      window back; closing it hides it again;
 #   6. launching again brings the window back;
-#   7. Ctrl+Q quits, although the app keeps running in the background.
+#   7. Ctrl+Q quits, although the app keeps running in the background;
+#   8. SIGTERM, and 9. SIGINT, while the window is still opening (at the
+#      app's first log line, before GTK's main loop runs: a quit then was
+#      lost and the app needed SIGKILL), and 10. SIGTERM with the window
+#      closed to the background: each ends the app within 20 s, with exit
+#      status 0 and its backend stopped and database closed.
 # Usage: PATCHBAY_BIN=/abs/path/to/patchbay scripts/desktop-xvfb.sh
 # Needs: xvfb xdotool dbus (Debian packages), libx11-dev (for desktoptest).
 set -euo pipefail
@@ -39,6 +44,7 @@ DATA="$TMP/data"
 PIDS=()
 APP_PID=""
 cleanup() {
+  [ -z "$APP_PID" ] || kill -KILL "$APP_PID" 2>/dev/null || true # a window that ignored SIGTERM
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   cp "$TMP"/*.log "$ARTIFACTS"/ 2>/dev/null || true
@@ -142,4 +148,48 @@ done
 wait "$APP_PID" || fail "the app exited with status $? after Ctrl+Q"
 logged "quitting" || fail "the app did not log quitting"
 echo "desktop: Ctrl+Q quit the app"
+
+# launch NAME: starts the window on the data directory (keep running is on
+# there) with its log in $TMP/NAME.log; APP_PID is its pid.
+launch() {
+  "$PATCHBAY_BIN" --demo --data-dir "$DATA" --verbose >"$TMP/$1.out" 2>"$TMP/$1.log" &
+  APP_PID=$!
+  PIDS+=("$APP_PID")
+}
+# stops_cleanly SIGNAL NAME WHEN: sends SIGNAL to the app launched as NAME;
+# it must exit 0 within 20 s, having logged its clean stop. One that does
+# not is killed (SIGKILL, as scripts/firstpaint does after 5 s) and fails.
+stops_cleanly() {
+  kill -"$1" "$APP_PID"
+  local deadline=$((SECONDS + 20)) rc=0
+  while alive; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      kill -KILL "$APP_PID"
+      fail "SIG$1 $3 did not end the app within 20 s: it needed SIGKILL"
+    fi
+    sleep 0.2
+  done
+  wait "$APP_PID" || rc=$?
+  [ "$rc" = 0 ] || fail "the app exited with status $rc after SIG$1 $3"
+  grep -q 'msg="stopped: database closed"' "$TMP/$2.log" || fail "the app did not log its clean stop (database closed) after SIG$1 $3"
+  if grep -E 'level=ERROR|^panic|SIGSEGV|gtk_main_quit' "$TMP/$2.log"; then fail "the app logged an error after SIG$1 $3"; fi
+  echo "desktop: SIG$1 $3 ended the app cleanly"
+}
+
+# 8.-9. A signal while the window is still opening: the first log line
+# comes once the app listens for signals, well before GTK's main loop runs.
+for sig in TERM INT; do
+  launch "early-$sig"
+  wait_for 30 "the app's first log line" grep -q "process start to logging" "$TMP/early-$sig.log"
+  stops_cleanly "$sig" "early-$sig" "while the window was opening"
+done
+
+# 10. SIGTERM with the window closed to the background.
+launch background
+wait_for 60 "the window (after SIGINT and SIGTERM)" visible
+WID="$(xdotool search --onlyvisible --name '^Patchbay$' | head -n1)"
+"$ROOT/.cache/desktoptest" close "$WID"
+wait_for 15 "the window to hide after closing it" hidden
+wait_for 10 "the app to log that it keeps checking" grep -q "keeps checking in the background" "$TMP/background.log"
+stops_cleanly TERM background "with the window closed to the background"
 echo "desktop: 1 passed, 0 failed"

@@ -61,6 +61,9 @@ func withAppBeside(c common, env Env, fn func(context.Context, *Backend) int) in
 		}
 		started, err := start(bg, c, env)
 		if err != nil {
+			if bg.Err() != nil { // SIGINT or SIGTERM (or the window closed) while starting: not a failure
+				err = bg.Err()
+			}
 			b.err = err
 			return
 		}

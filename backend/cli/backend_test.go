@@ -85,3 +85,51 @@ func TestBackendFailureReachesTheWindowAndTheExit(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
 }
+
+// SIGINT or SIGTERM (Env.Context ending stands in for them) while the
+// backend is still starting, or once it runs: the window closes (the test's
+// Desktop returns when its context ends), the start is abandoned or the
+// backend stops, the database closes, and the process exits 0 without an
+// error: a signal is how a desktop session ends an app, not a failure.
+func TestSignalEndsTheDesktopCleanly(t *testing.T) {
+	for _, whileStarting := range []bool{true, false} {
+		t.Run(map[bool]string{true: "while starting", false: "once started"}[whileStarting], func(t *testing.T) {
+			release := make(chan struct{})
+			startGate = func() { <-release }
+			t.Cleanup(func() { startGate = nil })
+			signal, sent := context.WithCancel(context.Background())
+			defer sent()
+			desktopFn := func(ctx context.Context, b *Backend, _ fs.FS) error {
+				if whileStarting {
+					sent()
+					<-ctx.Done() // what the signal path in main.go waits for
+					close(release)
+				} else {
+					close(release)
+					<-b.Ready()
+					sent()
+					<-ctx.Done()
+				}
+				<-b.Ready() // Wails' window closes; the start has ended by now in either case
+				return nil
+			}
+			var errOut bytes.Buffer
+			done := make(chan int, 1)
+			go func() {
+				done <- Main([]string{"--insecure-file-secrets", "--data-dir", t.TempDir(), "--sweep-interval", "0"},
+					Env{Context: signal, Stdout: io.Discard, Stderr: &errOut, Desktop: desktopFn})
+			}()
+			select {
+			case code := <-done:
+				if code != ExitOK || strings.Contains(errOut.String(), "patchbay:") || strings.Contains(errOut.String(), "level=ERROR") {
+					t.Fatalf("exit %d after the signal, stderr:\n%s", code, errOut.String())
+				}
+				if !strings.Contains(errOut.String(), "stopped: database closed") {
+					t.Fatalf("no clean-stop line in the log after the signal:\n%s", errOut.String())
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatal("the process did not end within 60 s of the signal")
+			}
+		})
+	}
+}

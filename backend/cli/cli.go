@@ -205,7 +205,7 @@ func runDesktop(args []string, env Env) int {
 		}
 		select {
 		case <-b.Ready():
-			if b.err != nil { // the window closed because the backend could not start
+			if b.err != nil && !errors.Is(b.err, context.Canceled) { // the window closed because the backend could not start
 				return fail(env, b.err)
 			}
 		default: // closed while still starting: nothing went wrong
@@ -261,7 +261,7 @@ func withApp(c common, env Env, fn func(context.Context, *app) int) int {
 
 // pruneHistory deletes check history older than retention.
 func pruneHistory(ctx context.Context, a *app, retention time.Duration) {
-	if n, err := a.svc.PruneHistory(ctx, retention); err != nil {
+	if n, err := a.svc.PruneHistory(ctx, retention); err != nil && ctx.Err() == nil { // not stopped by SIGINT/SIGTERM
 		a.log.Error("prune check history", "err", err)
 	} else if n > 0 {
 		a.log.Info("pruned check history", "checks", n, "retention", retention)
@@ -408,7 +408,11 @@ func (a *app) close() {
 		_ = a.fake.Close()
 	}
 	if a.store != nil {
-		_ = a.store.Close()
+		if err := a.store.Close(); err != nil {
+			a.log.Error("closing the database", "err", err)
+		} else {
+			a.log.Info("stopped: database closed")
+		}
 	}
 	if a.logFile != nil {
 		_ = a.logFile.Close()
