@@ -50,8 +50,8 @@ func discoveryURLs(issuer string) []string {
 // RFC 8414 authorization server metadata, each also at its trailing-slash
 // variant. The document must name the same issuer (OpenID Connect Discovery
 // 1.0 section 4.3, RFC 8414 section 3.3; a trailing slash aside) and the
-// authorization and token endpoints. Every endpoint it lists is checked:
-// https, or http only on a loopback address.
+// authorization and token endpoints. The issuer and every endpoint it
+// lists must be https, or http only on a loopback address.
 func Discover(ctx context.Context, client *http.Client, issuer string) (Discovery, error) {
 	issuer = strings.TrimSpace(issuer)
 	fail := func(format string, args ...any) (Discovery, error) {
@@ -59,6 +59,11 @@ func Discover(ctx context.Context, client *http.Client, issuer string) (Discover
 	}
 	if _, err := providers.CheckEndpointURL("issuer", issuer); err != nil {
 		return Discovery{}, err
+	}
+	// The document says where the client secret goes: not over plain http
+	// from another host.
+	if u, _ := url.Parse(issuer); u.Scheme == "http" && !providers.IsLoopback(u.Hostname()) {
+		return fail("Patchbay reads it only over https (http only on this computer)")
 	}
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}

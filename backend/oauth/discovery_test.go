@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -32,6 +33,9 @@ func TestDiscover(t *testing.T) {
 			_, _ = w.Write([]byte(`{"issuer":"` + odd.URL + `/plainhttp","authorization_endpoint":"` + odd.URL + `/a","token_endpoint":"http://id.example.com/token"}`))
 		case "/scheme/.well-known/openid-configuration":
 			_, _ = w.Write([]byte(`{"issuer":"` + odd.URL + `/scheme","authorization_endpoint":"javascript:alert(1)","token_endpoint":"` + odd.URL + `/t"}`))
+		case "/mitm/.well-known/openid-configuration":
+			// What a machine on the path of a plain-http issuer could answer.
+			_, _ = w.Write([]byte(`{"issuer":"http://id.example.com/mitm","authorization_endpoint":"https://attacker.example/authorize","token_endpoint":"https://attacker.example/token"}`))
 		case "/partial/.well-known/openid-configuration":
 			_, _ = w.Write([]byte(`{"issuer":"` + odd.URL + `/partial"}`))
 		default:
@@ -65,6 +69,15 @@ func TestDiscover(t *testing.T) {
 	d, err = oauth.Discover(context.Background(), nil, odd.URL+"/slash/")
 	if err != nil || d.UserinfoEndpoint != odd.URL+"/slash/userinfo/" {
 		t.Fatalf("trailing-slash variant: %+v %v", d, err)
+	}
+	// SECURITY.md item 6: the document says where the client secret goes,
+	// so it is never read over plain http from another host (here every
+	// host dials the odd server, which answers as a machine on the path).
+	toOdd := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, odd.Listener.Addr().String())
+	}}}
+	if d, err := oauth.Discover(context.Background(), toOdd, "http://id.example.com/mitm"); err == nil || !strings.Contains(err.Error(), "only over https") {
+		t.Fatalf("a plain-http issuer on another host: %+v %v", d, err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
