@@ -178,6 +178,15 @@ func TestAccessControl(t *testing.T) {
 			}
 		})
 	}
+	// The Origin is checked when a browser sends one (callers with the
+	// bearer token send none; "localhost alias ok" above sends none). A page
+	// of another origin cannot send X-Patchbay without a CORS preflight,
+	// which is refused (SECURITY.md item 14; the README says so).
+	r := do("OPTIONS", "/api/rpc/ListConnections", map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+		"Access-Control-Request-Headers": "x-patchbay"}, true)
+	if r.StatusCode < 400 || r.Header.Get("Access-Control-Allow-Origin") != "" || r.Header.Get("Access-Control-Allow-Headers") != "" {
+		t.Fatalf("a CORS preflight was answered: %d %v", r.StatusCode, r.Header)
+	}
 }
 
 func port(u string) string {
