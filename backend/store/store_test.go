@@ -177,7 +177,9 @@ func TestDeleteCascadesLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	_ = s.reader.QueryRow(`SELECT count(*) FROM connection_workspaces`).Scan(&n)
+	if err := s.reader.QueryRow(`SELECT count(*) FROM connection_workspaces`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	if n != 0 {
 		t.Fatalf("%d links left", n)
 	}
