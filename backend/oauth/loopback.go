@@ -277,6 +277,10 @@ func page(w http.ResponseWriter, status int, msg string) {
 	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>Patchbay</title><body style="font-family:sans-serif;margin:4em"><h1>Patchbay</h1><p>%s</p></body>`, htmlEscape(msg))
 }
 
+// ErrConsentCancelled is what Wait returns for a consent cancelled in
+// Patchbay (Cancel), as opposed to a provider's refusal.
+var ErrConsentCancelled = domain.Errorf(domain.EValidation, "The sign-in was cancelled. Nothing was changed.")
+
 // Wait blocks until the consent completes, fails, times out or is
 // cancelled, then stops the listener.
 func (c *Consent) Wait(ctx context.Context) (*oauth2.Token, error) {
@@ -290,7 +294,7 @@ func (c *Consent) Wait(ctx context.Context) (*oauth2.Token, error) {
 	case <-timer.C:
 		fail = domain.Errorf(domain.EValidation, "The sign-in was not completed within %s. Start the connection again.", c.timeout)
 	case <-c.cancel:
-		fail = domain.Errorf(domain.EValidation, "The sign-in was cancelled. Nothing was changed.")
+		fail = ErrConsentCancelled
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

@@ -601,7 +601,7 @@ func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values m
 		st := domain.ConsentStatus{State: domain.ConsentDone}
 		_, err := c.Wait(s.life)
 		switch {
-		case err != nil && strings.Contains(err.Error(), "cancelled"):
+		case errors.Is(err, oauth.ErrConsentCancelled):
 			st.State, st.Message = domain.ConsentCancelled, domain.Public(err).Message
 		case err != nil:
 			st.State, st.Message = domain.ConsentFailed, domain.Public(err).Message
