@@ -285,7 +285,9 @@ func (e *Engine) execute(ctx context.Context, id string) error {
 			default:
 				msg := res.Message
 				if err != nil {
-					msg = err.Error()
+					// Shown on the run's page: internal detail stays in the log.
+					msg = domain.Public(err).Message
+					e.log().Warn("run step failed", "run", r.ID, "step", st.Name, "err", err)
 				}
 				st.Status, st.Error = domain.StepFailed, msg
 				r.Status, r.Error = domain.RunFailed, fmt.Sprintf("Step %q failed: %s", st.Name, msg)

@@ -2,6 +2,7 @@ package runs_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -59,6 +60,10 @@ func (f *fakeExec) Execute(ctx context.Context, s domain.Step) (string, domain.C
 		}
 	}
 	switch {
+	case state == "internal":
+		return "", domain.CheckResult{}, errors.New("record check of connection " + s.ConnectionID + ": database is locked")
+	case state == "refused":
+		return "", domain.CheckResult{}, domain.Errorf(domain.EValidation, "%s cannot receive a summary; use a Slack connection", s.ConnectionID)
 	case left > 0 || state == "down":
 		return "", domain.CheckResult{Class: domain.ClassProviderDown, Message: "HTTP 503"}, nil
 	case state == "broken":
@@ -164,6 +169,27 @@ func TestTransientRetriesThenFails(t *testing.T) {
 	}
 	f.set("slack", "ok")
 	waitStatus(t, st, re.ID, domain.RunCompleted)
+}
+
+// TestStepErrorsShownAreTheirPublicMessages: a step that fails with an
+// internal error (a database or keyring failure) shows the public "Internal
+// error" text on the run's page, never the internal detail; a step refused
+// with a domain error keeps its message.
+func TestStepErrorsShownAreTheirPublicMessages(t *testing.T) {
+	e, f, st, w := setup(t)
+	ctx := context.Background()
+	f.set("slack", "internal")
+	r, _ := e.Start(ctx, w, "")
+	r = waitStatus(t, st, r.ID, domain.RunFailed)
+	if s := r.Steps[2]; s.Status != domain.StepFailed || strings.Contains(s.Error+r.Error, "database is locked") || !strings.Contains(s.Error, domain.Public(errors.New("x")).Message) {
+		t.Fatalf("internal failure shown as step %q, run %q", s.Error, r.Error)
+	}
+	f.set("slack", "refused")
+	r, _ = e.Start(ctx, w, "")
+	r = waitStatus(t, st, r.ID, domain.RunFailed)
+	if s := r.Steps[2]; s.Error != "slack cannot receive a summary; use a Slack connection" {
+		t.Fatalf("refusal shown as step %q, run %q", s.Error, r.Error)
+	}
 }
 
 // TestRateLimitWaitFollowsTheClock: a rate-limited step waits until its

@@ -40,7 +40,7 @@ func (s *Service) Execute(ctx context.Context, st domain.Step) (string, domain.C
 		return f.summary(), res, nil
 	case "post_summary":
 		if p.Post == nil {
-			return "", domain.CheckResult{}, fmt.Errorf("%s cannot receive a summary; use a Slack connection", p.Name)
+			return "", domain.CheckResult{}, domain.Errorf(domain.EValidation, "%s cannot receive a summary; use a Slack connection", p.Name)
 		}
 		channel := "general"
 		text := fmt.Sprintf("Patchbay: workflow step %q ran at %s.", st.Name, s.now().UTC().Format("2006-01-02 15:04 UTC"))
@@ -117,7 +117,7 @@ func (f fetched) summary() string {
 // stores them for offline review, telling which ones are new.
 func (s *Service) fetchInventory(ctx context.Context, c domain.Connection, t providers.Target, p *providers.Provider) (fetched, domain.CheckResult, error) {
 	if p.Inventory == nil {
-		return fetched{}, domain.CheckResult{}, fmt.Errorf("%s has no inventory to fetch", p.Name)
+		return fetched{}, domain.CheckResult{}, domain.Errorf(domain.EValidation, "%s has no inventory to fetch", p.Name)
 	}
 	f := fetched{label: c.Label, kind: p.Inventory.Kind}
 	names, res := s.validator.Inventory(ctx, t, *p.Inventory)
