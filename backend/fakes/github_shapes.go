@@ -1,8 +1,6 @@
 package fakes
 
 import (
-	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 )
@@ -69,43 +67,4 @@ func githubRepos(full ...string) []map[string]any {
 		out[i] = githubRepo(f, 1296269+i)
 	}
 	return out
-}
-
-// githubPage answers one page of items as GitHub's REST API does
-// (docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api):
-// per_page (default 30, at most 100) and page (from 1) choose the page, and
-// a Link header (RFC 8288) names the "prev", "next", "first" and "last"
-// pages by absolute URL, the request's other parameters kept; the last page
-// has no "next".
-func githubPage(w http.ResponseWriter, r *http.Request, items []string) []string {
-	q := r.URL.Query()
-	per, err := strconv.Atoi(q.Get("per_page"))
-	if err != nil || per < 1 {
-		per = 30
-	}
-	per = min(per, 100)
-	page, err := strconv.Atoi(q.Get("page"))
-	if err != nil || page < 1 {
-		page = 1
-	}
-	last := max(1, (len(items)+per-1)/per)
-	link := func(n int, rel string) string {
-		q.Set("page", strconv.Itoa(n))
-		return fmt.Sprintf(`<http://%s%s?%s>; rel="%s"`, r.Host, r.URL.Path, q.Encode(), rel)
-	}
-	var links []string
-	if page > 1 {
-		links = append(links, link(page-1, "prev"))
-	}
-	if page < last {
-		links = append(links, link(page+1, "next"), link(last, "last"))
-	}
-	if page > 1 {
-		links = append(links, link(1, "first"))
-	}
-	if len(links) > 0 {
-		w.Header().Set("Link", strings.Join(links, ", "))
-	}
-	from, to := min((page-1)*per, len(items)), min(page*per, len(items))
-	return items[from:to]
 }

@@ -129,16 +129,29 @@ func (s *Server) inventoryAPIs() []fakeAPI {
 			s.mu.Unlock()
 			writeJSON(w, 200, githubRepos(githubPage(w, r, repos)...)) // GET /user/repos: an array of repository
 		}, x("Bad credentials")},
-		// Jira Cloud REST v3 "Get projects paginated" (PageBeanProject.values).
-		{"GET /jira/rest/api/3/project/search", basicPassword, items(map[string]any{"values": names("name", "Platform", "Mobile")}), x("Client must be authenticated to access this resource.")},
-		// Jira Server/Data Center REST v2 "Get all projects" (an array).
+		// Jira Cloud REST v3 "Get projects paginated" (PageBeanProject), a page
+		// at a time (jiraPage).
+		{"GET /jira/rest/api/3/project/search", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, jiraPage(r, s.listed("", "Platform", "Mobile")))
+		}, x("Client must be authenticated to access this resource.")},
+		// Jira Server/Data Center REST v2 "Get all projects": the whole list,
+		// an array (not paginated).
 		{"GET /jiradc/rest/api/2/project", bearer, items(names("name", "OPS", "SEC")), x("Unauthorized")},
-		// Bitbucket Cloud REST "List repositories" (paginated values).
-		{"GET /bitbucket/2.0/repositories", basicPassword, items(map[string]any{"values": names("full_name", "acme/web")}), x("Unauthorized")},
-		// Azure DevOps REST 7.1 "Projects - List" (count, value).
-		{"GET /ado/{org}/_apis/projects", basicPassword, items(map[string]any{"value": names("name", "Contoso", "Fabrikam")}), x("Unauthorized")},
-		// GitLab REST "List all projects" (docs.gitlab.com/api/projects), an array.
-		{"GET /gitlab/api/v4/projects", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, items(names("path_with_namespace", "ops/infra", "ops/tools")), x("401 Unauthorized")},
+		// Bitbucket Cloud REST "List repositories", paginated (bitbucketPage).
+		{"GET /bitbucket/2.0/repositories", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, bitbucketPage(r, s.listed("acme/", "acme/web")))
+		}, x("Unauthorized")},
+		// Azure DevOps REST 7.1 "Projects - List" (count, value), continued
+		// by x-ms-continuationtoken (adoPage).
+		{"GET /ado/{org}/_apis/projects", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, adoPage(w, r, s.listed("", "Contoso", "Fabrikam")))
+		}, x("Unauthorized")},
+		// GitLab REST "List all projects" (docs.gitlab.com/api/projects), an
+		// array, a page at a time: per_page (default 20), page and the Link
+		// header (linkPage).
+		{"GET /gitlab/api/v4/projects", func(r *http.Request) string { return r.Header.Get("PRIVATE-TOKEN") }, func(w http.ResponseWriter, r *http.Request, _ string) {
+			writeJSON(w, 200, names("path_with_namespace", linkPage(w, r, s.listed("ops/", "ops/infra", "ops/tools"), 20)...))
+		}, x("401 Unauthorized")},
 	}
 }
 

@@ -50,14 +50,16 @@ func (s *Server) slackAPIs() []fakeAPI {
 	return []fakeAPI{
 		{"POST /slack/api/auth.test", bearer, authTest, slackBad},
 		{"GET /slack/api/auth.test", bearer, authTest, slackBad},
-		// conversations.list (docs.slack.dev/reference/methods/conversations.list).
+		// conversations.list (docs.slack.dev/reference/methods/conversations.list),
+		// cursor-paginated (slackPage).
 		{"GET /slack/api/conversations.list", bearer, func(w http.ResponseWriter, r *http.Request, _ string) {
+			page, next := slackPage(r, s.listed("", "general", "alerts", SlackChannelNotMember, SlackChannelArchived))
 			ch := []map[string]any{}
-			for _, n := range []string{"general", "alerts", SlackChannelNotMember, SlackChannelArchived} {
+			for _, n := range page {
 				ch = append(ch, map[string]any{"id": "C" + strings.ToUpper(n[:3]), "name": n, "is_channel": true,
 					"is_archived": n == SlackChannelArchived, "is_member": n == "general" || n == "alerts"})
 			}
-			writeJSON(w, 200, map[string]any{"ok": true, "channels": ch, "response_metadata": map[string]string{"next_cursor": ""}})
+			writeJSON(w, 200, map[string]any{"ok": true, "channels": ch, "response_metadata": map[string]string{"next_cursor": next}})
 		}, slackBad},
 		// chat.postMessage (docs.slack.dev/reference/methods/chat.postMessage):
 		// needs chat:write; not_in_channel, channel_not_found and

@@ -373,8 +373,10 @@ func (p *Provider) check() error {
 	if p.Post != nil && p.Post.Reader != "" && readers[p.Post.Reader] == nil {
 		return fmt.Errorf("provider %s: unknown post reader %q", p.ID, p.Post.Reader)
 	}
-	if p.Inventory != nil && p.Inventory.Pages != "" && p.Inventory.Pages != PagesLink {
-		return fmt.Errorf("provider %s: unknown inventory pages %q", p.ID, p.Inventory.Pages)
+	if p.Inventory != nil {
+		if err := p.Inventory.check(); err != nil {
+			return fmt.Errorf("provider %s: %w", p.ID, err)
+		}
 	}
 	if !p.SelfHosted && p.CloudBaseURL == "" {
 		return fmt.Errorf("provider %s: a cloud base URL is required unless self-hosted", p.ID)
@@ -434,8 +436,10 @@ func (p *Provider) check() error {
 		if m.Validate.Method == "" {
 			m.Validate.Method = "GET"
 		}
-		if m.Inventory != nil && m.Inventory.Pages != "" && m.Inventory.Pages != PagesLink {
-			return fmt.Errorf("provider %s mode %s: unknown inventory pages %q", p.ID, m.ID, m.Inventory.Pages)
+		if m.Inventory != nil {
+			if err := m.Inventory.check(); err != nil {
+				return fmt.Errorf("provider %s mode %s: %w", p.ID, m.ID, err)
+			}
 		}
 	}
 	return nil

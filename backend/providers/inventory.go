@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	neturl "net/url"
+	"strconv"
 	"strings"
 
 	"patchbay/backend/domain"
@@ -21,16 +22,55 @@ type InventorySpec struct {
 	ItemsPath string `json:"itemsPath,omitempty"`
 	// NameField is a dotted path to each item's name.
 	NameField string `json:"nameField"`
-	// Pages says how the answer continues on further pages: PagesLink
-	// follows the Link header's rel="next" (RFC 8288; GitHub's REST API),
-	// up to MaxPages requests; "" reads only the first page.
+	// Pages says how the answer continues on further pages (one of the
+	// Pages* constants), up to MaxPages requests; "" reads only the first.
 	Pages    string `json:"pages,omitempty"`
 	MaxPages int    `json:"maxPages,omitempty"`
+	// Next is the dotted path in the answer to what says how it continues:
+	// the next page's URL (PagesNext), the cursor (PagesCursor, unless
+	// NextHeader names the header carrying it), or for PagesOffset and
+	// PagesNumber either a flag that is true on the last page or the total
+	// number of items.
+	Next       string `json:"next,omitempty"`
+	NextHeader string `json:"nextHeader,omitempty"`
+	// Param is the query parameter that asks for the next page: the cursor
+	// (PagesCursor), the number of items read so far (PagesOffset) or the
+	// page's number from 1 (PagesNumber).
+	Param string `json:"param,omitempty"`
 }
 
-// PagesLink is InventorySpec.Pages for answers that name their next page in
-// a Link header (docs.github.com, "Using pagination in the REST API").
-const PagesLink = "link"
+// InventorySpec.Pages: how a vendor's list answer names the next page.
+const (
+	// PagesLink: the Link header's rel="next" (RFC 8288; docs.github.com,
+	// "Using pagination in the REST API"; docs.gitlab.com/api/rest,
+	// "Pagination Link header").
+	PagesLink = "link"
+	// PagesNext: the next page's URL in the answer (Bitbucket Cloud's
+	// "next", developer.atlassian.com/cloud/bitbucket/rest/intro,
+	// "Pagination").
+	PagesNext = "next"
+	// PagesCursor: a cursor sent back in Param (Slack's
+	// response_metadata.next_cursor, docs.slack.dev/apis/web-api/pagination;
+	// Azure DevOps' x-ms-continuationtoken header, Projects - List's
+	// continuationToken).
+	PagesCursor = "cursor"
+	// PagesOffset: Param is the index of the first item (Jira Cloud's
+	// startAt, with isLast; "Pagination" in the Jira Cloud REST v3 intro).
+	PagesOffset = "offset"
+	// PagesNumber: Param is the page number (SonarQube's p, with
+	// paging.total; the server's web_api documentation).
+	PagesNumber = "page"
+)
+
+// check rejects pagination the inventory cannot follow.
+func (s *InventorySpec) check() error {
+	p := s.Pages
+	if p == "" || p == PagesLink || p == PagesNext && s.Next != "" ||
+		s.Param != "" && (s.Next != "" && (p == PagesCursor || p == PagesOffset || p == PagesNumber) || p == PagesCursor && s.NextHeader != "") {
+		return nil
+	}
+	return fmt.Errorf("inventory pages %q: unknown, or without next (or nextHeader) and param", p)
+}
 
 // defaultMaxPages caps a paginated inventory whose spec sets no MaxPages.
 const defaultMaxPages = 10
@@ -58,30 +98,27 @@ func (v *Validator) Inventory(ctx context.Context, t Target, spec InventorySpec)
 	if maxPages <= 0 {
 		maxPages = defaultMaxPages
 	}
-	read := ValidateSpec{Reader: t.Mode.Validate.Reader, RateRemainingHeader: t.Mode.Validate.RateRemainingHeader, RateResetHeader: t.Mode.Validate.RateResetHeader}
+	answer := ValidateSpec{Reader: t.Mode.Validate.Reader, RateRemainingHeader: t.Mode.Validate.RateRemainingHeader, RateResetHeader: t.Mode.Validate.RateResetHeader}
 	var names []string
 	var res domain.CheckResult
-	url, pages, more := spec.URL, 0, false
+	url, pages, read, more := spec.URL, 0, 0, false
 	for {
 		var body []byte
 		var header http.Header
-		res, body, header = v.callHeader(ctx, t, "GET", url, nil, read)
+		res, body, header = v.callHeader(ctx, t, "GET", url, nil, answer)
 		pages++
 		if !res.OK() {
 			Explain(&res, t.Provider)
 			return nil, res
 		}
-		page, problem := itemNames(body, spec)
+		page, doc, n, problem := itemNames(body, spec)
 		if problem != "" {
 			res.Class, res.Message = domain.ClassMisconfigured, problem
 			return nil, res
 		}
-		names = append(names, page...)
-		next := ""
-		if spec.Pages == PagesLink {
-			next = nextLink(header, t.apiBase())
-		}
-		if next == "" {
+		names, read = append(names, page...), read+n
+		next := nextPage(spec, t.apiBase(), header, doc, read, pages)
+		if next == "" || next == url {
 			break
 		}
 		if pages >= maxPages {
@@ -97,16 +134,15 @@ func (v *Validator) Inventory(ctx context.Context, t Target, spec InventorySpec)
 	return names, res
 }
 
-// itemNames reads one page of an inventory answer; problem says what is
-// wrong with it.
-func itemNames(body []byte, spec InventorySpec) (names []string, problem string) {
-	var doc any
+// itemNames reads one page of an inventory answer: the names, the answer,
+// how many items it lists; problem says what is wrong with it.
+func itemNames(body []byte, spec InventorySpec) (names []string, doc any, n int, problem string) {
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, "The provider's inventory answer is not JSON."
+		return nil, nil, 0, "The provider's inventory answer is not JSON."
 	}
 	items, ok := dig(doc, spec.ItemsPath).([]any)
 	if !ok {
-		return nil, fmt.Sprintf("The provider's inventory answer has no list at %q.", spec.ItemsPath)
+		return nil, nil, 0, fmt.Sprintf("The provider's inventory answer has no list at %q.", spec.ItemsPath)
 	}
 	names = make([]string, 0, len(items))
 	for _, it := range items {
@@ -114,19 +150,57 @@ func itemNames(body []byte, spec InventorySpec) (names []string, problem string)
 			names = append(names, s)
 		}
 	}
-	return names, ""
+	return names, doc, len(items), ""
+}
+
+// nextPage is the URL of the page after the one answered (header, doc),
+// "" after the last; read is the number of items read so far, pages the
+// number of pages. A URL the answer names must be on base's scheme and host
+// (sameOrigin); a cursor, offset or page number goes in spec.Param of the
+// first page's URL.
+func nextPage(spec InventorySpec, base string, header http.Header, doc any, read, pages int) string {
+	v := ""
+	switch spec.Pages {
+	case PagesLink:
+		return nextLink(header, base)
+	case PagesNext:
+		next, _ := dig(doc, spec.Next).(string)
+		return sameOrigin(next, base)
+	case PagesCursor:
+		if v, _ = dig(doc, spec.Next).(string); spec.NextHeader != "" {
+			v = header.Get(spec.NextHeader)
+		}
+	case PagesOffset, PagesNumber:
+		switch end := dig(doc, spec.Next).(type) {
+		case bool: // isLast
+			if end {
+				return ""
+			}
+		case float64: // the total
+			if float64(read) >= end {
+				return ""
+			}
+		default:
+			return ""
+		}
+		v = strconv.Itoa(read)
+		if spec.Pages == PagesNumber {
+			v = strconv.Itoa(pages + 1)
+		}
+	}
+	if v == "" {
+		return ""
+	}
+	sep := "?"
+	if strings.Contains(spec.URL, "?") {
+		sep = "&"
+	}
+	return spec.URL + sep + spec.Param + "=" + neturl.QueryEscape(v)
 }
 
 // nextLink returns the rel="next" target of the Link header fields (RFC
-// 8288 section 3), if it is an absolute URL on the scheme and host of base:
-// the credential goes nowhere else. A target with template braces is
-// refused too, since request URLs are templates filled with the
-// connection's values.
+// 8288 section 3), if it is on base's origin (sameOrigin).
 func nextLink(h http.Header, base string) string {
-	b, err := neturl.Parse(base)
-	if err != nil {
-		return ""
-	}
 	for _, field := range h.Values("Link") {
 		for rest := field; ; {
 			start := strings.IndexByte(rest, '<')
@@ -150,14 +224,23 @@ func nextLink(h http.Header, base string) string {
 			if !relIsNext(params) {
 				continue
 			}
-			u, err := neturl.Parse(target)
-			if err != nil || !u.IsAbs() || u.Scheme != b.Scheme || !strings.EqualFold(u.Host, b.Host) || strings.ContainsAny(target, "{}") {
-				return ""
-			}
-			return target
+			return sameOrigin(target, base)
 		}
 	}
 	return ""
+}
+
+// sameOrigin is target if it is an absolute URL on the scheme and host of
+// base, else "": the credential goes nowhere else. A target with template
+// braces is refused too, since request URLs are templates filled with the
+// connection's values.
+func sameOrigin(target, base string) string {
+	u, err := neturl.Parse(target)
+	b, berr := neturl.Parse(base)
+	if err != nil || berr != nil || !u.IsAbs() || u.Scheme != b.Scheme || !strings.EqualFold(u.Host, b.Host) || strings.ContainsAny(target, "{}") {
+		return ""
+	}
+	return target
 }
 
 // relIsNext reports whether a link's parameters (;rel="next" …) include the

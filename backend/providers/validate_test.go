@@ -242,6 +242,14 @@ func TestCatalogueRejectsBadEntries(t *testing.T) {
 		`{"providers":[{"id":"x","name":"X","selfHosted":true,"modes":[{"id":"m","name":"M","reauth":false,"fields":[],"auth":{"header":"A","value":"v"},"validate":{"url":"/x"}}]}]}`,
 		`not json`,
 	}
+	// Inventory pagination the inventory could not follow.
+	for _, inv := range []string{`{"pages":"scroll"}`, `{"pages":"cursor","next":"meta.cursor"}`, `{"pages":"next"}`, `{"pages":"offset","param":"startAt"}`, `{"pages":"next","nextHeader":"X-Next"}`} {
+		bad = append(bad, `{"providers":[{"id":"x","name":"X","selfHosted":true,"inventory":{"kind":"k","url":"/l","nameField":"n",`+inv[1:]+`,"modes":[{"id":"m","name":"M","reauth":true,"fields":[],"auth":{"header":"A","value":"v"},"validate":{"url":"/x"}}]}]}`)
+	}
+	good := `{"providers":[{"id":"x","name":"X","selfHosted":true,"inventory":{"kind":"k","url":"/l","nameField":"n","pages":"cursor","nextHeader":"X-Next","param":"c"},"modes":[{"id":"m","name":"M","reauth":true,"fields":[],"auth":{"header":"A","value":"v"},"validate":{"url":"/x"}}]}]}`
+	if _, err := providers.Parse([]byte(good)); err != nil {
+		t.Fatalf("refused a good catalogue: %v", err)
+	}
 	for _, doc := range bad {
 		if _, err := providers.Parse([]byte(doc)); err == nil {
 			t.Errorf("accepted bad catalogue %s", doc)
