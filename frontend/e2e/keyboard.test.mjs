@@ -156,16 +156,30 @@ describe('keyboard only', { timeout: 240_000 }, () => {
       await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
       const conn = (await rpc(page, 'ListConnections')).find((c) => c.label === 'Alerts Slack');
       const mirror = (await rpc(page, 'ListWorkflows')).find((w) => w.name === 'GitLab mirror check');
-      const pages = ['/integrations', `/integrations/${conn.id}`, `/integrations/${conn.id}/monitoring`, `/integrations/${conn.id}/settings`,
-        '/health', '/runs', '/clients', '/settings', `/default/workflows/${mirror.id}`];
+      // Each page with what shows it has arrived and loaded its data: its
+      // own heading (a connection's label, a workflow's name) and, on an
+      // integration's tabs, the selected tab. Waiting for any "main h1"
+      // plus a fixed pause could audit the previous page under load.
+      /** @type {[string, string, string?][]} */
+      const pages = [
+        ['/integrations', 'My Integrations'],
+        [`/integrations/${conn.id}`, conn.label, 'Overview'],
+        [`/integrations/${conn.id}/monitoring`, conn.label, 'Monitoring'],
+        [`/integrations/${conn.id}/settings`, conn.label, 'Settings'],
+        ['/health', 'Health'],
+        ['/runs', 'Runs'],
+        ['/clients', 'Clients'],
+        ['/settings', 'Settings'],
+        [`/default/workflows/${mirror.id}`, mirror.name],
+      ];
       const found = [];
-      for (const p of pages) {
+      for (const [p, heading, tab] of pages) {
         await page.evaluate((u) => {
           history.pushState({}, '', u);
           dispatchEvent(new PopStateEvent('popstate'));
         }, p);
-        await page.locator('main h1').first().waitFor({ timeout: T });
-        await page.waitForTimeout(300); // lazy chunks and data settle
+        await page.getByRole('main').getByRole('heading', { name: heading, exact: true }).first().waitFor({ timeout: T });
+        if (tab) await page.getByRole('tab', { name: tab, exact: true, selected: true }).waitFor({ timeout: T });
         const r = await new AxeBuilder({ page }).analyze();
         for (const v of r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
           found.push(`${p}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
