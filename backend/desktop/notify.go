@@ -7,6 +7,7 @@ package desktop
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/godbus/dbus/v5"
@@ -72,6 +73,9 @@ func (n *Notifier) Notify(ctx context.Context, title, body string, critical bool
 	if critical {
 		hints["urgency"] = dbus.MakeVariant(urgencyCritical)
 	}
+	// The body carries a provider's error text, and servers with
+	// "body-markup" render tags in it (links included): none gets through.
+	body = strings.ReplaceAll(strings.ReplaceAll(body, "<", "‹"), ">", "›")
 	var id uint32
 	err = conn.Object(service, path).CallWithContext(ctx, method, 0,
 		n.appName, uint32(0), "dialog-warning", title, body, []string{DefaultAction, "Open " + n.appName}, hints, int32(-1)).Store(&id)

@@ -164,3 +164,25 @@ func TestNotifyWithoutADesktopSaysSo(t *testing.T) {
 		t.Fatalf("Notify with no daemon: %v", err)
 	}
 }
+
+// TestNotifyBodyIsTextNotMarkup (SECURITY.md item 14): a notification's
+// body carries the provider's error text. Servers with "body-markup"
+// (Desktop Notifications Specification, "Markup": GNOME Shell, KDE, dunst)
+// render tags in the body, links included, so no tag reaches one: angle
+// brackets are shown as the look-alike ‹ and ›, on every server.
+func TestNotifyBodyIsTextNotMarkup(t *testing.T) {
+	addr := privateBus(t)
+	fake, _ := startFakeDesktop(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n := desktop.NewNotifier("Patchbay", addr)
+	defer n.Close()
+	if _, err := n.Notify(ctx, "Slack", `Token refused: <a href="https://evil.example/">sign in here</a> & <b>retry</b>`, false); err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if want := `Patchbay: Slack / Token refused: ‹a href="https://evil.example/"›sign in here‹/a› & ‹b›retry‹/b›`; len(fake.shown) != 1 || fake.shown[0] != want {
+		t.Fatalf("the desktop showed %q, want %q", fake.shown, want)
+	}
+}
