@@ -142,6 +142,8 @@ func TestFormatWarnings(t *testing.T) {
 		{"github", "pat", "token", "ghs_16C7e42F292c6912E7710c838347Ae178B4a", true},                                         // an installation token
 		{"gitlab", "pat", "token", fakes.GitHubToken, true},
 		{"slack", "token", "token", fakes.SlackToken, false},
+		{"slack", "token", "token", "xoxe.xoxb-1-MS0yLTIyMjI0MTU1NzU1MC0xMjM0NTY3ODkwMTIzLTEyMzQ1Njc4OTAxMjM", false}, // a rotating access token
+		{"slack", "token", "token", "xoxe-1-My0xLTIyMjI0MTU1NzU1MC0xMjM0NTY3ODkwMTIzLTEyMzQ1Njc4OTAxMjM", true},       // a refresh token (tooling.tokens.rotate)
 		{"harness", "api_key", "apiKey", "not-a-harness-key", true},
 		{"sonarqube", "token", "token", "sqa_0123", true},
 	}
