@@ -3,6 +3,10 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -91,25 +95,66 @@ func BenchmarkRefreshesPer1000Uses(b *testing.B) {
 }
 
 // A caller that gives up does not fail the others waiting on the same
-// refresh: the refresh runs with its own deadline.
+// refresh: the refresh runs with its own deadline. The token endpoint sits
+// behind a gate the test opens, so nothing depends on timing: the first
+// caller's refresh is at the provider when it gives up, and the provider
+// sees exactly one token request. A refresh bound to the first caller's
+// context is aborted by the cancel: then the second caller either fails
+// with it (it had joined) or sends a second request (it came later).
 func TestCancelledCallerDoesNotFailTheOthers(t *testing.T) {
 	f, srv, cfg := fakeServer(t)
 	store := oauth.SecretTokens{Secrets: secrets.NewMemory()}
 	seed(t, srv, cfg, store, "k")
-	f.OAuth.SetDelay(300 * time.Millisecond)
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arrivals atomic.Int32
+	arrived, gate := make(chan struct{}, 1), make(chan struct{})
+	fwd := httputil.NewSingleHostReverseProxy(target)
+	gated := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrivals.Add(1)
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-gate:
+			fwd.ServeHTTP(w, r)
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(gated.Close)
+	t.Cleanup(func() {
+		select {
+		case <-gate:
+		default:
+			close(gate)
+		}
+	})
+	tokenURL, err := url.Parse(cfg.Endpoint.TokenURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *cfg
+	c.Endpoint.TokenURL = gated.URL + tokenURL.Path
 	r := &oauth.Refresher{Store: store, LockDir: t.TempDir()}
 	ctx, cancel := context.WithCancel(context.Background())
 	first := make(chan error, 1)
 	go func() {
-		_, err := r.Token(ctx, "k", cfg)
+		_, err := r.Token(ctx, "k", &c)
 		first <- err
 	}()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first caller's refresh never reached the token endpoint")
+	}
 	second := make(chan error, 1)
 	go func() {
-		_, err := r.Token(context.Background(), "k", cfg)
+		_, err := r.Token(context.Background(), "k", &c)
 		second <- err
 	}()
-	time.Sleep(50 * time.Millisecond) // both are waiting on the one refresh (it takes 300 ms)
 	cancel()
 	select {
 	case err := <-first:
@@ -119,6 +164,7 @@ func TestCancelledCallerDoesNotFailTheOthers(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the cancelled caller did not return")
 	}
+	close(gate)
 	select {
 	case err := <-second:
 		if err != nil {
@@ -127,8 +173,8 @@ func TestCancelledCallerDoesNotFailTheOthers(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the other caller did not get a token")
 	}
-	if n := f.OAuth.Refreshes(); n != 1 {
-		t.Fatalf("%d refreshes", n)
+	if n, m := arrivals.Load(), f.OAuth.Refreshes(); n != 1 || m != 1 {
+		t.Fatalf("%d token requests, %d refreshes; want the one refresh the cancelled caller started", n, m)
 	}
 }
 
