@@ -72,7 +72,7 @@ func listenPortalOnAFreePort(t *testing.T, ctx context.Context, app *app) string
 // portal-only listener (no operator page or API there), moving it or
 // clearing it takes effect without a restart.
 func TestPortalListenerFollowsSettings(t *testing.T) {
-	ctx, app := startPortalApp(t, fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay portal</title>")}, "assets/app.js": {Data: []byte("//js")}})
+	ctx, app := startPortalApp(t, fstest.MapFS{"portal.html": {Data: []byte("<title>Patchbay portal</title>")}, "assets/app.js": {Data: []byte("//js")}})
 
 	listening := func(want string) string {
 		t.Helper()
@@ -136,7 +136,7 @@ func TestPortalListenerFollowsSettings(t *testing.T) {
 // follows a saved portal address even while 10,000 events flood the bus
 // (which drops events for a subscriber that falls behind).
 func TestPortalListenerFollowsSettingsWhileTheBusIsFlooded(t *testing.T) {
-	ctx, app := startPortalApp(t, fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay portal</title>")}})
+	ctx, app := startPortalApp(t, fstest.MapFS{"portal.html": {Data: []byte("<title>Patchbay portal</title>")}})
 	// A slow subscriber, like a UI that is busy: its buffer fills up.
 	_, stop := app.svc.Bus().Subscribe()
 	defer stop()

@@ -116,7 +116,7 @@ func TestSecIdleConnectionHeldForever(t *testing.T) {
 	resp.Body.Close()
 
 	// the client portal's own listener
-	_, app := startPortalApp(t, fstest.MapFS{"index.html": {Data: []byte("portal")}})
+	_, app := startPortalApp(t, fstest.MapFS{"portal.html": {Data: []byte("portal")}})
 	addr := listenPortalOnAFreePort(t, ctx, app)
 	for _, partial := range []string{"", "G", "GET"} {
 		if !closedWhenHalfOpen(t, addr, "/portal/connections", partial) {

@@ -147,7 +147,7 @@ func newPortalWorld(t *testing.T) *portalWorld {
 func (w *portalWorld) serve(t *testing.T, newLimiter func() *rate.Limiter) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
-	srv := httpapi.New(w.svc, fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay</title>")}}, ts.Listener.Addr(), nil)
+	srv := httpapi.New(w.svc, fstest.MapFS{"index.html": {Data: []byte("<title>Patchbay</title>")}, "portal.html": {Data: []byte("<title>Patchbay</title>")}}, ts.Listener.Addr(), nil)
 	srv.SetPortalLimiter(newLimiter)
 	ts.Config.Handler = srv.Handler()
 	ts.Start()

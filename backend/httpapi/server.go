@@ -211,6 +211,10 @@ func (s *Server) sameOrigin(origin string) bool {
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
+// PortalPage is the page served for the client portal's paths: index.html
+// without the operator's header and navigation (frontend/vite.config.ts).
+const PortalPage = "portal.html"
+
 // handleApp serves the built frontend. The start URL's ?token= is exchanged
 // for an HttpOnly session cookie and stripped from the address bar; unknown
 // paths get index.html so deep links work on reload.
@@ -234,14 +238,15 @@ func (s *Server) handleApp(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	}
-	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
-	if name == "" {
+	clean := path.Clean(r.URL.Path)
+	name := strings.TrimPrefix(clean, "/")
+	if st, err := fs.Stat(s.assets, name); name == "" || err != nil || st.IsDir() {
 		name = "index.html"
+		if clean == "/portal" || strings.HasPrefix(clean, "/portal/") {
+			name = PortalPage // a client never sees the operator's shell
+		}
 	}
-	if st, err := fs.Stat(s.assets, name); err != nil || st.IsDir() {
-		name = "index.html"
-	}
-	if name == "index.html" {
+	if name == "index.html" || name == PortalPage {
 		w.Header().Set("Cache-Control", "no-store")
 	}
 	http.ServeFileFS(w, r, s.assets, name)

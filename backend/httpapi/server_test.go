@@ -25,6 +25,7 @@ import (
 
 type harness struct {
 	srv     *httpapi.Server
+	svc     *service.Service
 	ts      *httptest.Server
 	cookie  *http.Cookie
 	fakeURL string
@@ -49,11 +50,12 @@ func newHarness(t *testing.T) *harness {
 	}
 	ws, _ := svc.ListWorkspaces(context.Background())
 	assets := fstest.MapFS{
-		"index.html":    {Data: []byte("<!doctype html><title>Patchbay</title>")},
+		"index.html":    {Data: []byte("<!doctype html><title>Patchbay</title><header>operator shell</header>")},
+		"portal.html":   {Data: []byte("<!doctype html><title>Patchbay</title><main>portal shell</main>")},
 		"assets/app.js": {Data: []byte("console.log(1)")},
 	}
 	ts := httptest.NewUnstartedServer(nil)
-	h := &harness{fakeURL: fake.URL, ws: ws[0].ID}
+	h := &harness{fakeURL: fake.URL, ws: ws[0].ID, svc: svc}
 	h.srv = httpapi.New(svc, assets, ts.Listener.Addr(), nil)
 	ts.Config.Handler = h.srv.Handler()
 	ts.Start()
@@ -186,6 +188,41 @@ func TestAccessControl(t *testing.T) {
 		"Access-Control-Request-Headers": "x-patchbay"}, true)
 	if r.StatusCode < 400 || r.Header.Get("Access-Control-Allow-Origin") != "" || r.Header.Get("Access-Control-Allow-Headers") != "" {
 		t.Fatalf("a CORS preflight was answered: %d %v", r.StatusCode, r.Header)
+	}
+}
+
+// The client portal's paths get portal.html (no operator header or
+// navigation, frontend/vite.config.ts), from the operator's server and from
+// the portal's own listener; every other page gets index.html's shell.
+func TestPortalPathsGetThePortalPage(t *testing.T) {
+	h := newHarness(t)
+	portalOnly := httptest.NewUnstartedServer(nil)
+	portalOnly.Config.Handler = httpapi.NewPortal(h.svc, fstest.MapFS{
+		"index.html":  {Data: []byte("<header>operator shell</header>")},
+		"portal.html": {Data: []byte("<main>portal shell</main>")},
+	}, portalOnly.Listener.Addr(), nil).Handler()
+	portalOnly.Start()
+	t.Cleanup(portalOnly.Close)
+	for _, tt := range []struct{ base, path, want string }{
+		{h.ts.URL, "/portal/", "portal shell"},
+		{h.ts.URL, "/portal", "portal shell"},
+		{h.ts.URL, "/portal/connections/conn_1", "portal shell"},
+		{h.ts.URL, "/portal/connections?connected=conn_1", "portal shell"},
+		{portalOnly.URL, "/portal/", "portal shell"},
+		{portalOnly.URL, "/portal/connections/conn_1", "portal shell"},
+		{h.ts.URL, "/", "operator shell"},
+		{h.ts.URL, "/integrations", "operator shell"},
+		{h.ts.URL, "/portalish", "operator shell"},
+	} {
+		resp, err := http.Get(tt.base + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), tt.want) || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s: %d %q (Cache-Control %q), want the %s", tt.path, resp.StatusCode, body, resp.Header.Get("Cache-Control"), tt.want)
+		}
 	}
 }
 
