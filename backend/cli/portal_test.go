@@ -76,7 +76,7 @@ func TestPortalListenerFollowsSettings(t *testing.T) {
 
 	listening := func(want string) string {
 		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 			set, _ := app.svc.GetSettings(ctx)
 			if (want == "" && set.PortalListening == "") || (want != "" && strings.HasPrefix(set.PortalListening, want)) {
 				return strings.TrimPrefix(set.PortalListening, "Listening on ")

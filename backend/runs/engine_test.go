@@ -106,7 +106,7 @@ func setup(t testing.TB) (*runs.Engine, *fakeExec, *store.Store, domain.Workflow
 func waitStatus(t testing.TB, st *store.Store, id string, want string) domain.Run {
 	t.Helper()
 	var r domain.Run
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		r, _ = st.GetRun(context.Background(), id)
 		if r.Status == want {
 			return r

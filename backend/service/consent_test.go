@@ -18,7 +18,7 @@ import (
 // waitConsent waits for a consent to finish.
 func waitConsent(t *testing.T, e *env, id string) domain.ConsentStatus {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		st, err := e.svc.GetConsent(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
@@ -130,7 +130,7 @@ func TestOAuthConnectionLifecycle(t *testing.T) {
 
 func sawConsentEvent(t *testing.T, ch <-chan events.Event, id string) {
 	t.Helper()
-	timeout := time.After(2 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case ev := <-ch:
@@ -245,7 +245,7 @@ func TestOverviewAndOffline(t *testing.T) {
 		}
 	}
 	e.svc.StartSweep(ctx)
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if o, _ = e.svc.GetHealthOverview(ctx); o.Offline {
 			return
 		}

@@ -58,7 +58,7 @@ func TestRestartInTheMiddleOfASweep(t *testing.T) {
 	sctx, stop := context.WithCancel(ctx)
 	go e.svc.RunSchedule(sctx, time.Hour)
 	var fresh domain.SweepProgress
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if fresh, _ = e.svc.GetSweep(ctx); fresh.ID != dead.ID && !fresh.Running {
 			break
 		}

@@ -89,7 +89,7 @@ func TestRunParksOnBrokenConnectionAndResumesAfterReauth(t *testing.T) {
 func waitRun(t *testing.T, e *env, id, status string) domain.Run {
 	t.Helper()
 	var r domain.Run
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		r, _ = e.svc.GetRun(context.Background(), id)
 		if r.Status == status {
 			return r
