@@ -218,7 +218,7 @@ func (c *Consent) Complete(ctx context.Context, p CallbackParams) CallbackPage {
 			if c.verifier != "" {
 				opts = append(opts, oauth2.VerifierOption(c.verifier))
 			}
-			xctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			xctx, cancel := context.WithTimeout(tokenContext(ctx, &c.cfg), 30*time.Second)
 			defer cancel()
 			// A client-authentication failure (invalid_client) means the
 			// code was not looked at: an unknown style may send it once more.
@@ -418,6 +418,9 @@ func Classify(err error, now time.Time) domain.CheckResult {
 				t := now.Add(time.Duration(secs) * time.Second).UTC()
 				res.RetryAt = &t
 			}
+		case status >= 300 && status < 400:
+			res.Class = domain.ClassMisconfigured
+			res.Message = fmt.Sprintf("The token endpoint redirected to %s (HTTP %d); Patchbay does not send credentials on to another address. Check the token URL, and enter the one it moved to if you trust it.", re.Response.Header.Get("Location"), status)
 		case status >= 500:
 			res.Class = domain.ClassProviderDown
 			res.Message = fmt.Sprintf("The provider's token endpoint had an internal error (HTTP %d).", status)

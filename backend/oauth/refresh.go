@@ -317,7 +317,7 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 	}
 	var last domain.CheckResult
 	var next *oauth2.Token
-	rctx := refreshContext(ctx, cfg)
+	rctx := tokenContext(ctx, cfg)
 	// An unknown client authentication is learned (styleLearner: Basic,
 	// the body once only after invalid_client, kept for the retries).
 	styles := learnStyle(cfg)
@@ -388,19 +388,22 @@ func (r *Refresher) refreshLocked(ctx context.Context, key string, cfg *oauth2.C
 	return next, nil
 }
 
-// refreshContext makes refresh grants carry cfg.RedirectURL as redirect_uri
-// when it is set: Jira Data Center refuses a refresh without the redirect URI
-// of the authorization (x/oauth2 sends only the refresh token).
-func refreshContext(ctx context.Context, cfg *oauth2.Config) context.Context {
-	if cfg.RedirectURL == "" {
-		return ctx
-	}
+// tokenContext gives x/oauth2's token requests (code exchange, refresh) a
+// client that never follows a redirect: a 307 or 308 would repeat the POST,
+// client secret, code or refresh token included, at the address it names.
+// When cfg.RedirectURL is set, refresh grants carry it as redirect_uri:
+// Jira Data Center refuses a refresh without the redirect URI of the
+// authorization (x/oauth2 sends only the refresh token).
+func tokenContext(ctx context.Context, cfg *oauth2.Config) context.Context {
 	next := http.DefaultTransport
-	if c, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && c != nil && c.Transport != nil {
-		next = c.Transport
+	if cfg.RedirectURL != "" {
+		next = withRedirect{next: next, uri: cfg.RedirectURL}
 	}
-	return context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Timeout: 30 * time.Second, Transport: withRedirect{next: next, uri: cfg.RedirectURL}})
+	return context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Timeout: 30 * time.Second, Transport: next, CheckRedirect: noRedirect})
 }
+
+// noRedirect stops an http.Client at a redirect (the caller sees it).
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // withRedirect adds redirect_uri to refresh_token grant requests.
 type withRedirect struct {

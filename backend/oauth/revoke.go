@@ -23,7 +23,7 @@ import (
 // what the server answered.
 func Revoke(ctx context.Context, client *http.Client, endpoint string, cfg *oauth2.Config, token, hint string) error {
 	if client == nil {
-		client = &http.Client{Timeout: 15 * time.Second}
+		client = &http.Client{Timeout: 15 * time.Second, CheckRedirect: noRedirect}
 	}
 	try := func(basic bool) (int, string, error) {
 		form := url.Values{"token": {token}}
