@@ -16,7 +16,7 @@ const (
 	MarkLimited = "limited"  // rate limited (429 with Retry-After)
 	MarkDown    = "down"     // provider outage (503)
 	MarkHang    = "hang"     // never answers until the client gives up
-	MarkExpiry  = "expiring" // valid, with an expiry 3 days ahead (GitHub)
+	MarkExpiry  = "expiring" // valid, with an expiry 3 days ahead (GitHub, SonarQube)
 	// MarkSecondary: GitHub answers 403 for a secondary rate limit (with
 	// Retry-After unless the token also contains "noretry").
 	MarkSecondary = "secondary"

@@ -3,6 +3,9 @@ package fakes
 import (
 	"net/http"
 	"strings"
+	"time"
+
+	"patchbay/backend/domain"
 )
 
 // SonarQube fakes. /sonar is SonarQube 10.x and later (and SonarQube
@@ -55,7 +58,15 @@ func (s *Server) sonarComponents(w http.ResponseWriter, r *http.Request, _ strin
 // sonarAPIs are the SonarQube endpoints of both fake servers.
 func (s *Server) sonarAPIs() []fakeAPI {
 	return []fakeAPI{
-		{"GET /sonar/api/users/current", sonarToken, sonarCurrent, sonarUnauthorized},
+		{"GET /sonar/api/users/current", sonarToken, func(w http.ResponseWriter, r *http.Request, tok string) {
+			// "If a token is used to interact with the API, a
+			// SonarQube-Authentication-Token-Expiration HTTP header is added"
+			// (docs.sonarsource.com, Web API), in DATETIME_FORMAT.
+			if strings.Contains(tok, MarkExpiry) {
+				w.Header().Set("SonarQube-Authentication-Token-Expiration", domain.Now(s.Now).Add(72*time.Hour).Format("2006-01-02T15:04:05-0700"))
+			}
+			sonarCurrent(w, r, tok)
+		}, sonarUnauthorized},
 		// api/components/search, a page at a time (sonarPage).
 		{"GET /sonar/api/components/search", sonarToken, s.sonarComponents, sonarUnauthorized},
 		// api/authentication/validate: {"valid":true|false}, HTTP 200 either way.

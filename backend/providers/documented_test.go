@@ -23,6 +23,7 @@ type documented struct {
 	identity             string // when OK
 	retryIn              time.Duration
 	resetAt              string // RFC 3339 of RateResetAt
+	expiresAt            string // RFC 3339 of ExpiresAt (the token's expiry)
 }
 
 // documentedAnswers: per provider mode, the answers its vendor documents
@@ -47,7 +48,7 @@ var documentedAnswers = []documented{
 	{provider: "github", mode: "pat", name: "secondary limit 429", status: 429, headers: map[string]string{"Retry-After": "30", "X-RateLimit-Remaining": "4000"},
 		body: `{"message":"You have exceeded a secondary rate limit."}`, want: domain.ClassRateLimited, retryIn: 30 * time.Second},
 	{provider: "github", mode: "pat", name: "expiry header", status: 200, headers: map[string]string{"X-OAuth-Scopes": "repo", "GitHub-Authentication-Token-Expiration": "2026-06-04 12:00:00 UTC"},
-		body: `{"login":"octocat"}`, want: domain.ClassOK, identity: "octocat"},
+		body: `{"login":"octocat"}`, want: domain.ClassOK, identity: "octocat", expiresAt: "2026-06-04T12:00:00Z"},
 	{provider: "github", mode: "github_app", name: "installation repositories", status: 200, body: `{"total_count":1,"repositories":[]}`, want: domain.ClassOK},
 	{provider: "github", mode: "github_app", name: "expired installation token", status: 401, body: `{"message":"Bad credentials"}`, want: domain.ClassInvalidCredentials},
 
@@ -92,6 +93,12 @@ var documentedAnswers = []documented{
 
 	// SonarQube: api/users/current (web_api), 9.9 and 10.x.
 	{provider: "sonarqube", mode: "token", name: "logged in", status: 200, body: `{"isLoggedIn":true,"login":"ci-bot","name":"CI Bot"}`, want: domain.ClassOK, identity: "ci-bot"},
+	// docs.sonarsource.com, Web API: "If a token is used to interact with
+	// the API, a SonarQube-Authentication-Token-Expiration HTTP header is
+	// added to the response", in SonarQube's DATETIME_FORMAT
+	// (yyyy-MM-dd'T'HH:mm:ssZ, as its scanner parses it).
+	{provider: "sonarqube", mode: "token", name: "token expiry header", status: 200, headers: map[string]string{"SonarQube-Authentication-Token-Expiration": "2026-06-04T14:00:00+0200"},
+		body: `{"isLoggedIn":true,"login":"ci-bot"}`, want: domain.ClassOK, identity: "ci-bot", expiresAt: "2026-06-04T12:00:00Z"},
 	{provider: "sonarqube", mode: "token", name: "anonymous (token ignored)", status: 200, body: `{"isLoggedIn":false,"permissions":{"global":[]}}`, want: domain.ClassInvalidCredentials, msg: "anonymous"},
 	{provider: "sonarqube", mode: "token", name: "401 forced authentication", status: 401, want: domain.ClassInvalidCredentials},
 
@@ -157,6 +164,9 @@ func TestDocumentedAnswers(t *testing.T) {
 			}
 			if d.retryIn > 0 && (res.RetryAt == nil || !res.RetryAt.Equal(now.Add(d.retryIn))) {
 				t.Fatalf("retry at %v, want %v", res.RetryAt, now.Add(d.retryIn))
+			}
+			if d.expiresAt != "" && (res.ExpiresAt == nil || res.ExpiresAt.Format(time.RFC3339) != d.expiresAt) {
+				t.Fatalf("token expiry %v, want %s", res.ExpiresAt, d.expiresAt)
 			}
 			if d.resetAt != "" && (res.RateResetAt == nil || res.RateResetAt.Format(time.RFC3339) != d.resetAt) {
 				t.Fatalf("rate reset %v, want %s", res.RateResetAt, d.resetAt)

@@ -30,8 +30,9 @@ func isZero(h http.Header, names ...string) bool {
 }
 
 // timeHeader parses a timestamp header in the formats providers use:
-// RFC 3339, RFC 3339 without seconds (Jira Cloud's rate-limit reset),
-// "2006-01-02 15:04:05 MST" (GitHub's token expiry), HTTP dates in the three
+// RFC 3339, RFC 3339 without seconds (Jira Cloud's rate-limit reset) or
+// with a colonless offset (SonarQube's token expiry), "2006-01-02 15:04:05
+// MST" (GitHub's token expiry), HTTP dates in the three
 // forms RFC 9110 allows, or epoch seconds.
 func timeHeader(h http.Header, name string) *time.Time {
 	if name == "" {
@@ -50,8 +51,10 @@ func parseTime(v string) *time.Time {
 		return &t
 	}
 	// Jira Cloud's X-RateLimit-Reset has no seconds: "yyyy-MM-ddTHH:mmZ"
-	// (developer.atlassian.com/cloud/jira/platform/rate-limiting).
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02 15:04:05 MST", "2006-01-02 15:04:05 -0700", http.TimeFormat, time.RFC850, time.ANSIC} {
+	// (developer.atlassian.com/cloud/jira/platform/rate-limiting); SonarQube's
+	// token expiry has a colonless offset (DATETIME_FORMAT
+	// yyyy-MM-dd'T'HH:mm:ssZ).
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05-0700", "2006-01-02 15:04:05 MST", "2006-01-02 15:04:05 -0700", http.TimeFormat, time.RFC850, time.ANSIC} {
 		if t, err := time.Parse(layout, v); err == nil {
 			t = t.UTC()
 			return &t

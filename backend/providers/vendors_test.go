@@ -56,6 +56,17 @@ func TestSonarQubeEveryVersion(t *testing.T) {
 			}
 		})
 	}
+	// A token with an expiry: SonarQube says when in
+	// SonarQube-Authentication-Token-Expiration, read as the token's expiry.
+	fake, url, cat := vendorEnv(t)
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	fake.Now = func() time.Time { return now }
+	tok := "squ_" + fakes.MarkExpiry + "0123456789abcdef0123456789abcdef"
+	fake.SetKey(tok, true)
+	exp := validateMode(t, cat, "sonarqube", "token", url+"/sonar", map[string]string{"username": "ci-bot", "token": tok})
+	if exp.Class != domain.ClassOK || exp.ExpiresAt == nil || !exp.ExpiresAt.Equal(now.Add(72*time.Hour)) {
+		t.Fatalf("expiring token: %s %q expires %v, want %v", exp.Class, exp.Message, exp.ExpiresAt, now.Add(72*time.Hour))
+	}
 }
 
 // TestAzureDevOpsAnonymousIsNotAuthenticated: an organization with public
