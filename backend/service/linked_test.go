@@ -74,3 +74,48 @@ func TestLinkedConnectionsShareOneCredential(t *testing.T) {
 		}
 	}
 }
+
+// TestReauthenticatingAnyLinkedMemberUpdatesAll (seed 001, SEEDS review row
+// 16): re-authenticating Repos or Pipelines, not only Boards, moves all three
+// to the new PAT.
+func TestReauthenticatingAnyLinkedMemberUpdatesAll(t *testing.T) {
+	for _, start := range []string{"Contoso · Repos", "Contoso · Pipelines"} {
+		t.Run(start, func(t *testing.T) {
+			e := newEnvWith(t, secrets.NewMemory(), catalogue(t, linkedCatalogue))
+			svc, fake, ctx := e.svc, e.fake, context.Background()
+			const oldPAT, newPAT = "ado-pat-old-000000000001", "ado-pat-new-000000000003"
+			fake.SetKey(oldPAT, true)
+			fake.SetKey(newPAT, true)
+			if _, err := svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "boards", AuthMode: "pat", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
+				BaseURL: e.url, Secrets: map[string]string{"token": oldPAT}}); err != nil {
+				t.Fatal(err)
+			}
+			fake.SetKey(oldPAT, false)
+			all, _ := svc.ListConnections(ctx)
+			var from string
+			for _, c := range all {
+				if c, _ = svc.CheckConnection(ctx, c.ID); c.Status != domain.StatusError {
+					t.Fatalf("%s: %s after its PAT broke", c.Label, c.Status)
+				}
+				if c.Label == start {
+					from = c.ID
+				}
+			}
+			if len(all) != 3 || from == "" {
+				t.Fatalf("no %s among %d connections", start, len(all))
+			}
+			if _, err := svc.ReauthenticateConnection(ctx, from, domain.ReauthDraft{Secrets: map[string]string{"token": newPAT}}); err != nil {
+				t.Fatal(err)
+			}
+			all, _ = svc.ListConnections(ctx)
+			for _, c := range all {
+				if c.Status != domain.StatusActive || c.SecretHint != "••••0003" {
+					t.Fatalf("%s after re-authenticating %s: %s, %s", c.Label, start, c.Status, c.SecretHint)
+				}
+				if c, _ = svc.CheckConnection(ctx, c.ID); c.Status != domain.StatusActive {
+					t.Fatalf("%s does not use the new PAT", c.Label)
+				}
+			}
+		})
+	}
+}
