@@ -6,20 +6,38 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"patchbay/backend/domain"
 	"patchbay/backend/secrets"
 )
 
-// countingSecrets counts reads of the portal's signing key.
+// countingSecrets counts reads of the portal's signing key, and how many
+// ran at once: the first read waits (up to a second) for a second one to
+// start beside it, so first uses that are not serialised overlap there
+// however the goroutines were scheduled.
 type countingSecrets struct {
 	secrets.Store
-	keyReads atomic.Int32
+	keyReads   atomic.Int32
+	inflight   atomic.Int32
+	overlapped atomic.Bool
+	second     chan struct{}
+	secondOnce sync.Once
 }
 
 func (c *countingSecrets) Get(ctx context.Context, key string) (string, error) {
 	if key == "portal/hmac-key" {
-		c.keyReads.Add(1)
+		if c.inflight.Add(1) > 1 {
+			c.overlapped.Store(true)
+			c.secondOnce.Do(func() { close(c.second) })
+		}
+		if c.keyReads.Add(1) == 1 {
+			select {
+			case <-c.second:
+			case <-time.After(time.Second):
+			}
+		}
+		defer c.inflight.Add(-1)
 	}
 	return c.Store.Get(ctx, key)
 }
@@ -29,7 +47,7 @@ func (c *countingSecrets) Get(ctx context.Context, key string) (string, error) {
 // anonymous link request, and concurrent first uses create one key: every
 // link signed then still opens.
 func TestSecSignerKeyReadOnce(t *testing.T) {
-	sec := &countingSecrets{Store: secrets.NewMemory()}
+	sec := &countingSecrets{Store: secrets.NewMemory(), second: make(chan struct{})}
 	e := newEnvWith(t, sec, catalogue(t, linkedCatalogue))
 	ctx := context.Background()
 	e.fake.SetKey("ado-pat-000000000000001", true)
@@ -64,6 +82,9 @@ func TestSecSignerKeyReadOnce(t *testing.T) {
 		if _, err := e.svc.PreviewRequest(ctx, l); err != nil {
 			t.Fatalf("a link signed during the first concurrent uses does not verify: %v", err)
 		}
+	}
+	if sec.overlapped.Load() {
+		t.Error("two first uses read the signing key at the same time")
 	}
 	if n := sec.keyReads.Load(); n != 1 {
 		t.Fatalf("the signing key was read %d times, want once", n)
