@@ -1,8 +1,8 @@
 package fakes
 
 import (
-	"fmt"
 	"net/http"
+	"net/url"
 )
 
 // Azure DevOps fakes: /ado/{org} is an organization without public
@@ -11,10 +11,13 @@ import (
 // _apis/connectionData (the location service's connection data, as the
 // azure-devops-go-api and the REST "Connection Data" answers show it):
 // authenticatedUser carries the identity, its descriptor and
-// providerDisplayName. A bad or expired PAT gets the sign-in page (HTTP 203
-// text/html) instead of a 401; an organization with public projects answers
-// every request it cannot authenticate with HTTP 200 as the anonymous
-// public-access identity ("System:PublicAccess;…", "Anonymous").
+// providerDisplayName. A PAT Azure DevOps does not know is answered 401 with
+// a Basic challenge (microsoft/AzDevOpsDemoGenerator#56), one that was valid
+// and has expired (here: a key made invalid) 401 with a JSON message and
+// X-TFS-ServiceError (microsoft/azure-pipelines-tasks#18732); an
+// organization with public projects answers every request it cannot
+// authenticate with HTTP 200 as the anonymous public-access identity
+// ("System:PublicAccess;…", "Anonymous").
 // (learn.microsoft.com/azure/devops/organizations/accounts/
 // use-personal-access-tokens-to-authenticate; PROVIDERS.md corrections.)
 
@@ -42,15 +45,23 @@ func adoAnonymous(w http.ResponseWriter) {
 		"deploymentType": "hosted", "locationServiceData": map[string]any{}})
 }
 
-// adoSignIn is the sign-in page a bad PAT gets instead of a 401.
-func adoSignIn(w http.ResponseWriter, _ bool) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusNonAuthoritativeInfo)
-	fmt.Fprint(w, "<html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>")
+// adoRefused answers a PAT Azure DevOps does not accept: unknown, or
+// expired (a known one made invalid).
+func adoRefused(w http.ResponseWriter, expired bool) {
+	if !expired {
+		w.Header().Set("WWW-Authenticate", `Basic realm="https://dev.azure.com/"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	const msg = "Access Denied: The Personal Access Token used has expired."
+	w.Header().Set("X-TFS-ServiceError", url.PathEscape(msg))
+	writeJSON(w, http.StatusUnauthorized, map[string]any{"$id": "1", "innerException": nil, "message": msg,
+		"typeName": "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server",
+		"typeKey":  "UnauthorizedRequestException", "errorCode": 0, "eventId": 3000})
 }
 
 func (s *Server) adoAPIs() []fakeAPI {
-	return []fakeAPI{{"GET /ado/{org}/_apis/connectionData", basicPassword, adoConnectionData, adoSignIn}}
+	return []fakeAPI{{"GET /ado/{org}/_apis/connectionData", basicPassword, adoConnectionData, adoRefused}}
 }
 
 // adoPublic serves the organization with public projects.

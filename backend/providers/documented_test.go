@@ -79,6 +79,13 @@ var documentedAnswers = []documented{
 	{provider: "azure_devops_repos", mode: "oauth2", name: "anonymous public access (Entra token)", status: 200, body: `{"authenticatedUser":{"id":"aa442a3e","descriptor":"System:PublicAccess;aa442a3e","providerDisplayName":"Anonymous"}}`, want: domain.ClassInvalidCredentials, msg: "anonymous"},
 	{provider: "azure_devops_pipelines", mode: "pat", name: "sign-in page 203", status: 203, headers: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: `<html><title>Azure DevOps Services | Sign In</title></html>`, want: domain.ClassInvalidCredentials, msg: "sign-in page"},
 	{provider: "azure_devops_boards", mode: "pat", name: "401", status: 401, want: domain.ClassInvalidCredentials},
+	// A PAT Azure DevOps does not know: 401 with a Basic challenge
+	// (microsoft/AzDevOpsDemoGenerator#56); an expired one: 401 with a JSON
+	// message and X-TFS-ServiceError (microsoft/azure-pipelines-tasks#18732).
+	{provider: "azure_devops_boards", mode: "pat", name: "401 unknown PAT", status: 401, headers: map[string]string{"WWW-Authenticate": `Basic realm="https://tfsprodcin2.visualstudio.com/"`}, want: domain.ClassInvalidCredentials},
+	{provider: "azure_devops_repos", mode: "pat", name: "401 expired PAT", status: 401, headers: map[string]string{"X-TFS-ServiceError": "Access%20Denied%3A%20The%20Personal%20Access%20Token%20used%20has%20expired."},
+		body: `{"$id":"1","innerException":null,"message":"Access Denied: The Personal Access Token used has expired.","typeName":"Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server","typeKey":"UnauthorizedRequestException","errorCode":0,"eventId":3000}`,
+		want: domain.ClassExpired, msg: "expired"},
 
 	// Harness: apidocs.harness.io getCurrentUser (ResponseDTOUserInfo).
 	{provider: "harness", mode: "api_key", name: "current user", status: 200, body: `{"status":"SUCCESS","data":{"uuid":"u1","name":"Ops","email":"ops@example.com"},"metaData":null,"correlationId":"c1"}`, want: domain.ClassOK, identity: "ops@example.com"},

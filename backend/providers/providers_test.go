@@ -59,10 +59,13 @@ func TestEveryProviderAgainstFakes(t *testing.T) {
 				v.Timeout = 300 * time.Millisecond
 				res := v.Validate(context.Background(), providers.Target{Provider: p, Mode: m, BaseURL: srv.URL + d.BasePath, Values: values})
 				want := tc.want
-				if want == "" { // a revoked token: Slack says so, the others just refuse it
+				if want == "" { // a revoked token: Slack says so, Azure DevOps says the PAT expired, the others just refuse it
 					want = domain.ClassInvalidCredentials
-					if d.Provider == "slack" {
+					switch d.Provider {
+					case "slack":
 						want = domain.ClassRevoked
+					case "azure_devops_boards":
+						want = domain.ClassExpired
 					}
 				}
 				if res.Class != want {

@@ -2,6 +2,7 @@ package providers_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -171,5 +172,24 @@ func TestJiraConnectJWT(t *testing.T) {
 		Values: map[string]string{"appKey": fakes.JiraConnectAppKey, "sharedSecret": fakes.JiraConnectSharedSecret}}, *p.Inventory)
 	if !res.OK() || len(names) == 0 {
 		t.Fatalf("inventory: %v %s %q", names, res.Class, res.Message)
+	}
+}
+
+// Azure DevOps answers a PAT it does not know with 401 and a Basic
+// challenge, and an expired one with 401 and a JSON message saying it
+// expired (the common cases; the 203 sign-in page is the rare one): the
+// fake does so, and Patchbay reads them as invalid and expired.
+func TestAzureDevOpsBadPATs(t *testing.T) {
+	fake, url, cat := vendorEnv(t)
+	const expired = "expiredpat0000000000000000000000000000000000000001"
+	fake.SetKey(expired, false) // a PAT that was valid and has expired
+	for _, tt := range []struct {
+		token string
+		want  domain.Class
+	}{{"unknownpat00000000000000000000000000000000000000001", domain.ClassInvalidCredentials}, {expired, domain.ClassExpired}} {
+		res := validateMode(t, cat, "azure_devops_boards", "pat", url+"/ado/contoso", map[string]string{"email": "ops@example.com", "token": tt.token})
+		if res.Class != tt.want || res.HTTPStatus != http.StatusUnauthorized {
+			t.Fatalf("%s: %s (HTTP %d) %q, want %s from a 401", tt.token, res.Class, res.HTTPStatus, res.Message, tt.want)
+		}
 	}
 }
