@@ -333,6 +333,13 @@ func TestSecConsentStatusNotBoundToClient(t *testing.T) {
 	if st, _ := w.svc.GetConsent(ctx, second); st.State != domain.ConsentPending {
 		t.Errorf("the second consent is %s", st.State)
 	}
+	// The consent stays client A's when its connection moves to client B.
+	if _, err := w.svc.SetConnectionOwner(ctx, w.connA, w.clientB); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := b.do("GET", "/portal/api/consents/"+second); status != 404 {
+		t.Errorf("client B read the consent client A started before the connection moved: %d %s", status, body)
+	}
 	w.svc.CancelConsent(ctx, second)
 }
 
