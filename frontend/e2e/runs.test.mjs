@@ -39,6 +39,12 @@ describe('runs pause for reauthorization', { timeout: 120_000 }, () => {
       await page.getByRole('table').first().getByRole('cell', { name: 'Nightly sync' }).first().waitFor({ timeout: T });
       const parked = page.getByRole('table').first().getByRole('row').filter({ hasText: 'Nightly sync' });
       assert.equal(await parked.count(), 1, 'want exactly one run of Nightly sync under Paused for reauth');
+      // Seed 004's publish gate: with its trigger's connection broken the
+      // workflow is not published, and the toast says why.
+      await page.getByRole('button', { name: 'Publish Nightly sync' }).click();
+      await page.getByRole('status').getByText('Trigger node has an inactive connection').waitFor({ timeout: T });
+      const nightly = (await rpc(page, 'ListWorkflows')).find((/** @type {{name: string}} */ w) => w.name === 'Nightly sync');
+      assert.equal(nightly.published, false, 'a workflow with a broken trigger connection was published');
       await page.getByRole('alert').filter({ hasText: 'reauthorized' }).waitFor({ timeout: T });
 
       await parked.getByRole('link', { name: 'Open run' }).click();
@@ -66,6 +72,37 @@ describe('runs pause for reauthorization', { timeout: 120_000 }, () => {
       assert.equal(await page.getByRole('button', { name: 'Resume' }).count(), 0, 'Resume offered for a completed run');
     } catch (e) {
       await page.screenshot({ path: path.join(ARTIFACTS, 'runs.png') }).catch(() => {});
+      throw e;
+    }
+  });
+
+  // Seed 004: an operator's Pause parks a running run, which does not go on
+  // by itself; Resume (shown while paused) sets it running again. The demo's
+  // GitLab mirror check stays running (its step retries the GitLab outage).
+  test('Pause and Resume on a running run', async (t) => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    try {
+      await page.goto(demo.server.url);
+      await page.getByRole('heading', { name: 'My Integrations' }).waitFor({ timeout: T });
+      const mirror = (await rpc(page, 'ListWorkflows')).find((/** @type {{name: string}} */ w) => w.name === 'GitLab mirror check');
+      const running = (await rpc(page, 'ListRuns', ['running'])).find((/** @type {{workflowId: string}} */ r) => r.workflowId === mirror?.id);
+      assert.ok(running, 'the demo has no running GitLab mirror check run');
+      const ws = (await rpc(page, 'ListWorkspaces')).find((/** @type {{id: string}} */ w) => w.id === mirror.workspaceId);
+      await page.goto(new URL(`/${ws.slug}/monitoring/workflow-runs/${mirror.id}/${running.id}`, demo.server.url).href);
+      await page.getByText('Status: running').waitFor({ timeout: T });
+      assert.equal(await page.getByRole('button', { name: 'Resume' }).count(), 0, 'Resume offered for a running run');
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await page.getByText('Run paused.').waitFor({ timeout: T });
+      await page.getByText('Status: Paused', { exact: true }).waitFor({ timeout: T });
+      assert.equal((await rpc(page, 'GetRun', [running.id])).status, 'paused');
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await page.getByText('Run resumed.').waitFor({ timeout: T });
+      await page.getByText('Status: running').waitFor({ timeout: T });
+      assert.equal(await page.getByRole('button', { name: 'Resume' }).count(), 0, 'Resume still offered after resuming');
+    } catch (e) {
+      await page.screenshot({ path: path.join(ARTIFACTS, 'runs-pause.png') }).catch(() => {});
       throw e;
     }
   });
