@@ -107,9 +107,11 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
 
       const fresh = 'xoxb-9999-8888-newDemoSlackToken';
       await setKey(fresh, true);
-      await dialog.getByLabel('New Token').fill(fresh);
+      // Pasted with spaces around it: the server trims it and says so; the
+      // dialog closes, so the toast carries the warning.
+      await dialog.getByLabel('New Token').fill(`  ${fresh}  `);
       await dialog.getByRole('button', { name: 'Validate Connection' }).click();
-      await page.getByText('Connection re-authenticated.').waitFor({ timeout: T });
+      await page.getByRole('status').getByText('Connection re-authenticated. Removed spaces or line breaks around the Token.').waitFor({ timeout: T });
       await waitForStatus(page, 'Connected and working.', T);
       assert.equal(await connectionStatus(page, 'Alerts Slack'), 'active', 'a good re-authentication did not restore the connection');
     } catch (e) {
