@@ -62,6 +62,52 @@ describe('httpTransport.invoke', () => {
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
   });
 
+  it('decodes a body that arrives in pieces, a character split between two of them', async () => {
+    const bytes = new TextEncoder().encode(JSON.stringify([{ id: 'c1', label: 'Zürich – prod ✓' }]));
+    const cut = bytes.indexOf(0xc3) + 1; // inside the two bytes of ü
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(bytes.slice(0, cut));
+        c.enqueue(bytes.slice(cut));
+        c.close();
+      },
+    });
+    const t = httpTransport({ fetch: vi.fn(async () => new Response(body, { status: 200 })) });
+    expect(await t.invoke('ListConnections')).toEqual([{ id: 'c1', label: 'Zürich – prod ✓' }]);
+  });
+
+  it('takes an answer prefetched for a call without arguments once, then fetches', async () => {
+    const fetch = vi.fn(async () => jsonResponse(200, [{ id: 'fetched' }]));
+    const early = new Map([['ListConnections', Promise.resolve(jsonResponse(200, [{ id: 'early' }]))]]);
+    const prefetched = vi.fn((m: string) => {
+      const p = early.get(m);
+      early.delete(m);
+      return p;
+    });
+    const t = httpTransport({ fetch, prefetched });
+    expect(await t.invoke('ListConnections')).toEqual([{ id: 'early' }]);
+    expect(fetch).not.toHaveBeenCalled();
+    expect(await t.invoke('ListConnections')).toEqual([{ id: 'fetched' }]);
+    expect(await t.invoke('GetConnection', 'c1')).toEqual([{ id: 'fetched' }]);
+    expect(prefetched.mock.calls.map((c) => c[0])).toEqual(['ListConnections', 'ListConnections']);
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it('reports a prefetched answer that failed as a fetched one would', async () => {
+    const onUnauthorized = vi.fn();
+    const t = httpTransport({
+      fetch: vi.fn(),
+      onUnauthorized,
+      prefetched: (m) =>
+        m === 'ListConnections'
+          ? Promise.resolve(jsonResponse(401, { error: { code: 'unauthorized', message: SESSION_EXPIRED } }))
+          : Promise.reject(new TypeError('Failed to fetch')),
+    });
+    await expect(t.invoke('ListConnections')).rejects.toMatchObject({ code: 'unauthorized', message: SESSION_EXPIRED });
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+    await expect(t.invoke('GetAppInfo')).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
   it('turns a non-JSON 500 body into an internal ApiError', async () => {
     const fetch = vi.fn(async () => new Response('<html>boom</html>', { status: 500, statusText: 'Internal Server Error' }));
     const t = httpTransport({ fetch });

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createClient } from './client';
-import { pickTransport } from './index';
+import { pickTransport, takePrefetched } from './index';
 
 describe('pickTransport', () => {
   it('picks Wails when the bindings exist', () => {
@@ -11,6 +11,18 @@ describe('pickTransport', () => {
   it('picks HTTP in a plain browser and without a window', () => {
     expect(pickTransport({ location: {} }).kind).toBe('http');
     expect(pickTransport(undefined).kind).toBe('http');
+  });
+});
+
+describe('takePrefetched', () => {
+  it('hands out what prefetch.js left in the window once per method', async () => {
+    const answer = Promise.resolve(new Response('[]'));
+    const win = { __patchbayPrefetch: { ListConnections: answer } };
+    expect(takePrefetched(win, 'ListConnections')).toBe(answer);
+    expect(takePrefetched(win, 'ListConnections')).toBeUndefined();
+    expect(takePrefetched(win, 'GetAppInfo')).toBeUndefined();
+    expect(takePrefetched({}, 'ListConnections')).toBeUndefined();
+    expect(takePrefetched(undefined, 'ListConnections')).toBeUndefined();
   });
 });
 

@@ -24,9 +24,21 @@ export function onUnauthorized(cb: () => void): () => void {
   return () => unauthorizedHandlers.delete(cb);
 }
 
+/**
+ * Takes (once) the answer to `method` that public/assets/prefetch.js asked
+ * for while the page loaded; it leaves them in win.__patchbayPrefetch.
+ */
+export function takePrefetched(win: unknown, method: string): Promise<Response> | undefined {
+  const sent = (win as { __patchbayPrefetch?: Record<string, Promise<Response> | undefined> } | undefined)?.__patchbayPrefetch;
+  const p = sent?.[method];
+  if (sent && p) delete sent[method];
+  return p;
+}
+
 /** The app's client, on the transport picked at start. */
 export const api: PatchbayAPI = createClient(
   pickTransport(typeof window === 'undefined' ? undefined : window, {
     onUnauthorized: () => unauthorizedHandlers.forEach((cb) => cb()),
+    prefetched: (method) => takePrefetched(typeof window === 'undefined' ? undefined : window, method),
   }),
 );
