@@ -17,10 +17,12 @@ export function portalShell(html: string): string {
   const portal = html
     .replace(/\s*<!-- The app shell[\s\S]*?-->/, '')
     .replace(/\s*<header class="boot-bar">[\s\S]*?<\/header>/, '')
+    // The operator's first data requests (public/assets/prefetch.js) are not the portal's.
+    .replace(/\s*<script src="\/assets\/prefetch\.js"[^>]*><\/script>/, '')
     .replace('Loading Patchbay…', 'Loading your connections…');
   const left = operatorNav.filter((item) => portal.includes(item));
-  if (portal.includes('boot-bar') || left.length > 0 || !portal.includes('Loading your connections…')) {
-    throw new Error(`portal.html: index.html's shell changed; still there: ${left.join(', ') || 'the header'} (vite.config.ts, portalShell)`);
+  if (portal.includes('boot-bar') || portal.includes('prefetch.js') || left.length > 0 || !portal.includes('Loading your connections…')) {
+    throw new Error(`portal.html: index.html's shell changed; still there: ${left.join(', ') || 'the header or prefetch.js'} (vite.config.ts, portalShell)`);
   }
   return portal;
 }
