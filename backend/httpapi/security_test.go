@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"patchbay/backend/domain"
+	"patchbay/backend/fakes"
 	"patchbay/backend/httpapi"
 	"patchbay/backend/portal"
 )
@@ -389,5 +390,63 @@ func TestHostPort(t *testing.T) {
 		if h, p := httpapi.HostPort(tt.in); h != tt.host || p != tt.port {
 			t.Errorf("HostPort(%q) = %q, %q; want %q, %q", tt.in, h, p, tt.host, tt.port)
 		}
+	}
+}
+
+// TestSecForgedCallbacksCountAgainstTheAddress (review finding 3): on the
+// portal's OAuth callback, a state no consent waits for is a failure and
+// counts against the client address, like a bad link: a flood of made-up
+// states is limited (each one used to get a bucket of its own), and a
+// client's real callback from the same address still completes. The clock
+// is paused, so the limiter allows exactly its burst.
+func TestSecForgedCallbacksCountAgainstTheAddress(t *testing.T) {
+	w := newPortalWorld(t)
+	ctx := context.Background()
+	base := w.serve(t, nil).URL // production limits; every request comes from 127.0.0.1
+	if _, err := w.svc.UpdateSettings(ctx, domain.Settings{PublicBaseURL: base}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := w.svc.CreateReconnectRequest(ctx, w.connA, base)
+	a := w.browser(t)
+	a.base = base
+	if status, body := a.open(req.URL); status != 200 {
+		t.Fatalf("open: %d %s", status, body)
+	}
+	status, body := a.do("POST", "/portal/api/connections/"+w.connA+"/reconnect")
+	var rc struct{ ConsentID, AuthURL string }
+	_ = json.Unmarshal([]byte(body), &rc)
+	if status != 200 || rc.AuthURL == "" {
+		t.Fatalf("reconnect: %d %s", status, body)
+	}
+	w.clock.Pause()
+	answered := 0
+	for i := 0; i < 60; i++ {
+		resp, err := http.Get(fmt.Sprintf("%s/portal/oauth/callback?state=forged-%d&code=x", base, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusBadRequest:
+			answered++
+		case http.StatusTooManyRequests:
+		default:
+			t.Fatalf("forged callback %d: status %d", i, resp.StatusCode)
+		}
+	}
+	if burst := portal.DefaultLimiter().Burst(); answered != burst {
+		t.Fatalf("60 forged callbacks from one address: %d answered, want the limiter's burst of %d", answered, burst)
+	}
+	back, err := fakes.ConsentRedirect(rc.AuthURL, "approve", nil)
+	if err != nil || !strings.HasPrefix(back, base+"/portal/oauth/callback?") {
+		t.Fatalf("the provider redirected to %q (%v)", back, err)
+	}
+	resp, err := noRedirect().Get(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), base+"/portal/connections?connected=") {
+		t.Fatalf("the client's own callback after the flood: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

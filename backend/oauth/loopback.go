@@ -177,9 +177,11 @@ func CallbackParamsOf(q url.Values) CallbackParams {
 
 // CallbackPage is what the browser is shown after a callback: a page whose
 // Message reports success (OK) or what went wrong, or, when Redirect is
-// set, the app's own page to go to instead.
+// set, the app's own page to go to instead. Unknown says no consent waits
+// for the callback's state (the portal counts it as a failure).
 type CallbackPage struct {
 	OK       bool
+	Unknown  bool
 	Message  string
 	Redirect string
 }

@@ -103,8 +103,9 @@ func New(svc Service, now domain.Clock) *Handler {
 }
 
 // Register mounts the portal's routes on mux. Requests are rate limited
-// per link (a valid one), per session (a live one) and per OAuth state;
-// only failures (a bad link, no session) count against the client address,
+// per link (a valid one) and per session (a live one); only failures (a bad
+// link, no session, an OAuth state no consent waits for) count against the
+// client address,
 // so behind a tunnel, where every visitor has the tunnel's address, an
 // anonymous flood cannot lock clients out.
 func (h *Handler) Register(mux *http.ServeMux) {
@@ -116,15 +117,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/api/connections/{id}/reconnect", h.withSession(h.reconnect))
 	mux.HandleFunc("GET /portal/api/consents/{id}", h.withSession(h.consent))
 	mux.HandleFunc("GET /portal/oauth/callback", func(w http.ResponseWriter, r *http.Request) {
-		key := "c:" + r.URL.Query().Get("state")
-		if r.URL.Query().Get("state") == "" {
-			key = h.addrKey(r)
-		}
-		if !h.allow(key) {
+		// A state no consent waits for counts against the address, like a
+		// bad link; a pending consent's callback is used once.
+		page := h.svc.ConsentCallback(r.Context(), oauth.CallbackParamsOf(r.URL.Query()))
+		if page.Unknown && !h.allow(h.addrKey(r)) {
 			tooMany(w)
 			return
 		}
-		oauth.WriteCallbackPage(w, r, h.svc.ConsentCallback(r.Context(), oauth.CallbackParamsOf(r.URL.Query())))
+		oauth.WriteCallbackPage(w, r, page)
 	})
 	mux.HandleFunc("/portal/api/", func(w http.ResponseWriter, r *http.Request) {
 		if !h.allow(h.addrKey(r)) {

@@ -646,7 +646,7 @@ func (s *Consents) ConsentCallback(ctx context.Context, p oauth.CallbackParams) 
 	}
 	s.consents.mu.Unlock()
 	if found == nil {
-		return oauth.CallbackPage{Message: "This sign-in is no longer waiting. Go back to the portal and choose Reconnect again."}
+		return oauth.CallbackPage{Unknown: true, Message: "This sign-in is no longer waiting. Go back to the portal and choose Reconnect again."}
 	}
 	return found.Complete(ctx, p)
 }
