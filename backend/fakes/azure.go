@@ -1,8 +1,8 @@
 package fakes
 
 import (
+	"encoding/json"
 	"net/http"
-	"net/url"
 )
 
 // Azure DevOps fakes: /ado/{org} is an organization without public
@@ -53,11 +53,10 @@ func adoRefused(w http.ResponseWriter, expired bool) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
-	const msg = "Access Denied: The Personal Access Token used has expired."
-	w.Header().Set("X-TFS-ServiceError", url.PathEscape(msg))
-	writeJSON(w, http.StatusUnauthorized, map[string]any{"$id": "1", "innerException": nil, "message": msg,
-		"typeName": "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server",
-		"typeKey":  "UnauthorizedRequestException", "errorCode": 0, "eventId": 3000})
+	w.Header().Set("X-TFS-ServiceError", "Access%20Denied%3A%20The%20Personal%20Access%20Token%20used%20has%20expired.")
+	writeJSON(w, http.StatusUnauthorized, json.RawMessage(`{"$id":"1","innerException":null,"message":"Access Denied: The Personal Access Token used has expired.",`+
+		`"typeName":"Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server",`+
+		`"typeKey":"UnauthorizedRequestException","errorCode":0,"eventId":3000}`))
 }
 
 func (s *Server) adoAPIs() []fakeAPI {

@@ -55,7 +55,7 @@ type Server struct {
 	down      map[string]bool // tokens whose provider answers 503
 	posts     []string        // messages posted to the fake Slack
 	newRepos  []string        // repositories added to the fake GitHub
-	moreItems int             // items added to the other fake lists (AddListItems)
+	moreItems []string        // items added to the other fake lists (AddListItems)
 	// HangFor bounds how long /hang holds a request (default 1 minute), so a
 	// test server always shuts down.
 	HangFor time.Duration

@@ -13,22 +13,24 @@ import (
 // documents it; AddListItems makes every list long enough to need several.
 
 // AddListItems makes every fake list (Jira, Bitbucket, Azure DevOps,
-// GitLab, SonarQube and Slack inventories) n items longer.
+// GitLab, SonarQube and Slack inventories) n items longer; they are named
+// "more-NNN" (with the list's namespace, as in "acme/more-000").
 func (s *Server) AddListItems(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.moreItems += n
+	for range n {
+		s.moreItems = append(s.moreItems, fmt.Sprintf("more-%03d", len(s.moreItems)))
+	}
 }
 
-// listed is a list's items: fixed, then the AddListItems ones named
-// prefix+"more-NNN" (n below 1000).
+// listed is a list's items: fixed, then the AddListItems ones after prefix.
 func (s *Server) listed(prefix string, fixed ...string) []string {
 	s.mu.Lock()
-	n := s.moreItems
+	more := s.moreItems
 	s.mu.Unlock()
 	out := append([]string(nil), fixed...)
-	for i := range n {
-		out = append(out, prefix+"more-"+strconv.Itoa(1000 + i)[1:])
+	for _, m := range more {
+		out = append(out, prefix+m)
 	}
 	return out
 }

@@ -12,7 +12,7 @@ import (
 // Tokens containing these markers make every fake provider misbehave in the
 // documented ways, so tests and the demo can reach each classification.
 const (
-	MarkNoScope = "noscope"  // valid, but lacks scopes (GitHub lists fewer in X-OAuth-Scopes, Slack answers missing_scope)
+	MarkNoScope = "noscope"  // valid, but lacks scopes (GitHub lists fewer in X-OAuth-Scopes, Slack answers missing_scope, Bitbucket 403 names them)
 	MarkLimited = "limited"  // rate limited (429 with Retry-After)
 	MarkDown    = "down"     // provider outage (503)
 	MarkHang    = "hang"     // never answers until the client gives up
@@ -189,7 +189,17 @@ func (s *Server) providerAPIs() []fakeAPI {
 			w.Header().Set("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
 			w.WriteHeader(http.StatusUnauthorized)
 		}},
-		{"GET /bitbucket/2.0/user", basicPassword, func(w http.ResponseWriter, r *http.Request, _ string) {
+		{"GET /bitbucket/2.0/user", basicPassword, func(w http.ResponseWriter, r *http.Request, tok string) {
+			if strings.Contains(tok, MarkNoScope) {
+				// An API token without read:user:bitbucket, which /2.0/user
+				// needs: 403 with Bitbucket's error object naming the required
+				// scopes (support.atlassian.com/bitbucket-cloud, "API token
+				// permissions"; the answer as Bitbucket sends it).
+				writeJSON(w, http.StatusForbidden, map[string]any{"type": "error", "error": map[string]any{
+					"message": "Your credentials lack one or more required privilege scopes.",
+					"detail":  map[string][]string{"required": {"read:user:bitbucket"}, "granted": {"read:repository:bitbucket"}}}})
+				return
+			}
 			// GET /2.0/user (Bitbucket Cloud REST, account/user schema).
 			writeJSON(w, 200, map[string]any{"type": "user", "display_name": "Ops Team", "username": "ops-team", "nickname": "ops-team",
 				"uuid": "{d301aafa-d676-4ee0-88be-962be7417567}", "account_id": "5b10ac8d82e05b22cc7d4ef5", "account_status": "active",

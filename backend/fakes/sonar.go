@@ -50,13 +50,13 @@ func sonarAnonymous(w http.ResponseWriter) {
 // body.
 func sonarUnauthorized(w http.ResponseWriter, _ bool) { w.WriteHeader(http.StatusUnauthorized) }
 
-// sonarComponents answers api/components/search with the fake's projects.
-func (s *Server) sonarComponents(w http.ResponseWriter, r *http.Request, _ string) {
-	writeJSON(w, http.StatusOK, sonarPage(r, s.listed("", "api", "web")))
-}
-
 // sonarAPIs are the SonarQube endpoints of both fake servers.
 func (s *Server) sonarAPIs() []fakeAPI {
+	// api/components/search with the fake's projects, a page at a time
+	// (sonarPage).
+	components := func(w http.ResponseWriter, r *http.Request, _ string) {
+		writeJSON(w, http.StatusOK, sonarPage(r, s.listed("", "api", "web")))
+	}
 	return []fakeAPI{
 		{"GET /sonar/api/users/current", sonarToken, func(w http.ResponseWriter, r *http.Request, tok string) {
 			// "If a token is used to interact with the API, a
@@ -67,13 +67,12 @@ func (s *Server) sonarAPIs() []fakeAPI {
 			}
 			sonarCurrent(w, r, tok)
 		}, sonarUnauthorized},
-		// api/components/search, a page at a time (sonarPage).
-		{"GET /sonar/api/components/search", sonarToken, s.sonarComponents, sonarUnauthorized},
+		{"GET /sonar/api/components/search", sonarToken, components, sonarUnauthorized},
 		// api/authentication/validate: {"valid":true|false}, HTTP 200 either way.
 		{"GET /sonar/api/authentication/validate", sonarToken, func(w http.ResponseWriter, r *http.Request, _ string) {
 			writeJSON(w, 200, map[string]bool{"valid": true})
 		}, func(w http.ResponseWriter, _ bool) { writeJSON(w, 200, map[string]bool{"valid": false}) }},
-		{"GET /sonar99/api/components/search", sonar99Token, s.sonarComponents, sonarUnauthorized},
+		{"GET /sonar99/api/components/search", sonar99Token, components, sonarUnauthorized},
 	}
 }
 

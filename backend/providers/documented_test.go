@@ -70,6 +70,12 @@ var documentedAnswers = []documented{
 
 	// Bitbucket Cloud: developer.atlassian.com/cloud/bitbucket/rest/api-group-users (GET /2.0/user).
 	{provider: "bitbucket", mode: "api_token", name: "user", status: 200, body: `{"display_name":"Ops Team","uuid":"{1}","account_id":"5b10a"}`, want: domain.ClassOK, identity: "Ops Team"},
+	// A token without the scope an endpoint needs: 403 naming the required
+	// scopes (Bitbucket Cloud's error object, error.detail.required; /2.0/user
+	// needs read:user:bitbucket, support.atlassian.com "API token permissions").
+	{provider: "bitbucket", mode: "api_token", name: "403 lacking read:user:bitbucket", status: 403,
+		body: `{"type":"error","error":{"message":"Your credentials lack one or more required privilege scopes.","detail":{"required":["read:user:bitbucket"],"granted":["read:repository:bitbucket"]}}}`,
+		want: domain.ClassInsufficientScope, msg: "Missing scopes: read:user:bitbucket"},
 	{provider: "bitbucket", mode: "api_token", name: "401", status: 401, headers: map[string]string{"WWW-Authenticate": `Basic realm="Bitbucket.org HTTP"`}, want: domain.ClassInvalidCredentials},
 
 	// Azure DevOps: connectionData; sign-in page for a bad PAT; anonymous

@@ -416,6 +416,9 @@ func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 		res.Class = domain.ClassInsufficientScope
 		accepted := splitScopes(resp.Header.Get("X-Accepted-OAuth-Scopes"), "X-Accepted-OAuth-Scopes")
 		res.MissingScopes = missingScopes(append(spec.RequiredScopes, accepted...), res.Scopes, len(res.Scopes) > 0)
+		if len(res.MissingScopes) == 0 {
+			res.MissingScopes = requiredInBody(body)
+		}
 		res.ScopeReported = len(res.MissingScopes) > 0 || bearerError(resp.Header) == "insufficient_scope" ||
 			strings.Contains(strings.ToLower(providerMsg), "scope")
 		res.Message = "The credential is valid but not allowed to do this (HTTP 403)."
@@ -444,6 +447,23 @@ func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 		res.Message += " Try again after " + res.RetryAt.Local().Format("15:04:05") + "."
 	}
 	return res
+}
+
+// requiredInBody is the scopes a 403 answer says the request needed:
+// Bitbucket Cloud's error object, {"type":"error","error":{"message":"Your
+// credentials lack one or more required privilege scopes.","detail":
+// {"required":[…],"granted":[…]}}}.
+func requiredInBody(body []byte) []string {
+	var doc any
+	_ = json.Unmarshal(body, &doc)
+	l, _ := dig(doc, "error.detail.required").([]any)
+	var out []string
+	for _, v := range l {
+		if s, ok := v.(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // secondaryLimit reports a secondary (abuse) rate limit: a Retry-After on a

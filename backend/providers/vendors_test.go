@@ -193,3 +193,16 @@ func TestAzureDevOpsBadPATs(t *testing.T) {
 		}
 	}
 }
+
+// A Bitbucket API token without read:user:bitbucket is told which scope it
+// lacks: the fake answers /2.0/user with Bitbucket's 403 error object naming
+// the required scope, and the check names it.
+func TestBitbucketNamesTheMissingScope(t *testing.T) {
+	fake, url, cat := vendorEnv(t)
+	tok := "ATATT3xFfGF0" + fakes.MarkNoScope + "BitbucketToken=0A1B2C3D"
+	fake.SetKey(tok, true)
+	res := validateMode(t, cat, "bitbucket", "api_token", url+"/bitbucket", map[string]string{"email": "ops@example.com", "apiToken": tok})
+	if res.Class != domain.ClassInsufficientScope || strings.Join(res.MissingScopes, ",") != "read:user:bitbucket" {
+		t.Fatalf("token without read:user:bitbucket: %s %q missing %v", res.Class, res.Message, res.MissingScopes)
+	}
+}
