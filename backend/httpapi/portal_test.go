@@ -115,7 +115,7 @@ func newPortalWorld(t *testing.T) *portalWorld {
 		if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "the consent for "+label+" to finish", func() bool {
+		waitFor(t, 60*time.Second, "the consent for "+label+" to finish", func() bool {
 			st, err = svc.GetConsent(ctx, st.ID)
 			return err != nil || st.State != domain.ConsentPending
 		})
@@ -457,7 +457,7 @@ func TestPortalConsentComesBackToThePortal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the run to park", func() bool {
+	waitFor(t, 60*time.Second, "the run to park", func() bool {
 		run, _ = w.svc.GetRun(ctx, run.ID)
 		return run.Status == domain.RunPaused
 	})
@@ -495,7 +495,7 @@ func TestPortalConsentComesBackToThePortal(t *testing.T) {
 		t.Fatalf("after the portal callback: %s", c.Status)
 	}
 	// The client's reconnection resumed the parked run by itself.
-	waitFor(t, 5*time.Second, "the parked run to resume and complete", func() bool {
+	waitFor(t, 60*time.Second, "the parked run to resume and complete", func() bool {
 		run, _ = w.svc.GetRun(ctx, run.ID)
 		return run.Status == domain.RunCompleted
 	})

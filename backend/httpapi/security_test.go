@@ -327,7 +327,7 @@ func TestSecConsentStatusNotBoundToClient(t *testing.T) {
 	second := reconnect(a, w.connA)
 	// The first consent's listener is cancelled; its state follows when its
 	// goroutine sees that.
-	waitFor(t, 10*time.Second, "a second Reconnect to end the first consent", func() bool {
+	waitFor(t, 60*time.Second, "a second Reconnect to end the first consent", func() bool {
 		st, err := w.svc.GetConsent(ctx, first)
 		return err != nil || st.State != domain.ConsentPending
 	})
