@@ -330,6 +330,12 @@ func (s *Server) provider(api fakeAPI) http.HandlerFunc {
 			// (RFC 6585; GitHub, Jira, GitLab and Slack document this form).
 			w.Header().Set("Retry-After", "30")
 			w.Header().Set("X-RateLimit-Remaining", "0")
+			if strings.HasPrefix(r.URL.Path, "/jira/") {
+				// Jira Cloud's reset: ISO 8601 without seconds,
+				// yyyy-MM-ddTHH:mmZ (developer.atlassian.com/cloud/jira/
+				// platform/rate-limiting).
+				w.Header().Set("X-RateLimit-Reset", domain.Now(s.Now).UTC().Truncate(time.Minute).Add(2*time.Minute).Format("2006-01-02T15:04Z"))
+			}
 			writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "API rate limit exceeded"})
 			return
 		}

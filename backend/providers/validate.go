@@ -454,16 +454,11 @@ func classify(resp *http.Response, body []byte, spec ValidateSpec, now time.Time
 // credentials lack one or more required privilege scopes.","detail":
 // {"required":[…],"granted":[…]}}}.
 func requiredInBody(body []byte) []string {
-	var doc any
-	_ = json.Unmarshal(body, &doc)
-	l, _ := dig(doc, "error.detail.required").([]any)
-	var out []string
-	for _, v := range l {
-		if s, ok := v.(string); ok && s != "" {
-			out = append(out, s)
-		}
+	var doc struct {
+		Error struct{ Detail struct{ Required []string } }
 	}
-	return out
+	_ = json.Unmarshal(body, &doc) // "error" is a string elsewhere: then nothing
+	return doc.Error.Detail.Required
 }
 
 // secondaryLimit reports a secondary (abuse) rate limit: a Retry-After on a

@@ -206,3 +206,17 @@ func TestBitbucketNamesTheMissingScope(t *testing.T) {
 		t.Fatalf("token without read:user:bitbucket: %s %q missing %v", res.Class, res.Message, res.MissingScopes)
 	}
 }
+
+// Jira Cloud answers a rate-limited request with 429, Retry-After and
+// X-RateLimit-Reset as yyyy-MM-ddTHH:mmZ, without seconds
+// (developer.atlassian.com/cloud/jira/platform/rate-limiting): the fake
+// does so, and the check reads when the limit resets.
+func TestJiraRateLimitResetFromTheFake(t *testing.T) {
+	fake, url, cat := vendorEnv(t)
+	now := time.Date(2026, 6, 1, 12, 0, 20, 0, time.UTC)
+	fake.Now = func() time.Time { return now }
+	res := validateMode(t, cat, "jira_cloud", "api_token", url+"/jira", map[string]string{"email": "ops@example.com", "apiToken": fakes.MarkLimited + "-0000000001"})
+	if want := time.Date(2026, 6, 1, 12, 2, 0, 0, time.UTC); res.Class != domain.ClassRateLimited || res.RateResetAt == nil || !res.RateResetAt.Equal(want) {
+		t.Fatalf("Jira 429: %s %q reset %v, want %v", res.Class, res.Message, res.RateResetAt, want)
+	}
+}
