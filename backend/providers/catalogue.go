@@ -107,10 +107,15 @@ type OAuthSpec struct {
 	TokenURL     string `json:"tokenUrl"`
 	// RevokeURL is the RFC 7009 revocation endpoint (a template; empty when
 	// the provider has none Patchbay knows).
-	RevokeURL     string   `json:"revokeUrl,omitempty"`
-	Scopes        []string `json:"scopes"`
-	PKCE          bool     `json:"pkce"`
-	RotatesTokens bool     `json:"rotatesTokens"`
+	RevokeURL string   `json:"revokeUrl,omitempty"`
+	Scopes    []string `json:"scopes"`
+	PKCE      bool     `json:"pkce"`
+	// RotatesTokens records whether the vendor documents a new refresh
+	// token on every refresh, for the catalogue's readers: no code acts on
+	// it. The refresher stores a new refresh token when a refresh answer has
+	// one and keeps the old one when it has none (RFC 6749 section 6), so
+	// either value works against either behaviour.
+	RotatesTokens bool `json:"rotatesTokens"`
 	// Redirect says which redirect URIs the provider accepts: "any-port"
 	// (a loopback URI with any port, RFC 8252; the default), "exact" (only
 	// the URI registered for the app: pin a port) or "https" (only HTTPS:
