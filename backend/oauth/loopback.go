@@ -420,15 +420,15 @@ func Classify(err error, now time.Time) domain.CheckResult {
 				t := now.Add(time.Duration(secs) * time.Second).UTC()
 				res.RetryAt = &t
 			}
-		case status >= 300 && status < 400:
-			res.Class = domain.ClassMisconfigured
-			res.Message = fmt.Sprintf("The token endpoint redirected to %s (HTTP %d); Patchbay does not send credentials on to another address. Check the token URL, and enter the one it moved to if you trust it.", re.Response.Header.Get("Location"), status)
 		case status >= 500:
 			res.Class = domain.ClassProviderDown
 			res.Message = fmt.Sprintf("The provider's token endpoint had an internal error (HTTP %d).", status)
 		default:
 			res.Class = domain.ClassMisconfigured
 			res.Message = fmt.Sprintf("The token endpoint refused the request (HTTP %d %s).", status, re.ErrorCode)
+			if l := re.Response.Header.Get("Location"); l != "" {
+				res.Message = "The token endpoint redirected to " + l + ": check the token URL."
+			}
 		}
 		return res
 	}
