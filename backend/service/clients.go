@@ -42,7 +42,17 @@ type Clients struct {
 	sessions  portalSessions
 	signerMu  sync.Mutex
 	signerKey []byte // the portal's link-signing key, once loaded
+	// signerWait is when, after a failed read of the key, link visitors
+	// may cause the next (until then they get errSignerWait).
+	signerWait time.Time
 }
+
+// signerRetry is how long after a failed read of the signing key a link's
+// visitor does not cause another (each may ask the user to unlock the
+// keyring).
+const signerRetry = time.Minute
+
+var errSignerWait = errors.New("the portal's signing key is unavailable")
 
 // clientStore is what Clients needs from the database.
 type clientStore interface {
@@ -172,12 +182,16 @@ func (s *Clients) portalGroupOwned(ctx context.Context, c domain.Connection) err
 // signer returns the portal's HMAC signer. Its key lives in the secret
 // store; it is read (or created, if absent) once per process under a lock,
 // so concurrent first uses agree on one key and anonymous link requests
-// never reach the keyring.
-func (s *Clients) signer(ctx context.Context) (portal.Signer, error) {
+// never reach the keyring once it is loaded; while it cannot be read, a
+// visitor causes at most one read per signerRetry.
+func (s *Clients) signer(ctx context.Context, visitor bool) (portal.Signer, error) {
 	s.signerMu.Lock()
 	defer s.signerMu.Unlock()
 	if s.signerKey != nil {
 		return portal.Signer{Key: s.signerKey}, nil
+	}
+	if visitor && s.now().Before(s.signerWait) {
+		return portal.Signer{}, errSignerWait
 	}
 	key, err := s.secrets.Get(ctx, portalKeyName)
 	if errors.Is(err, secrets.ErrNotFound) {
@@ -187,6 +201,7 @@ func (s *Clients) signer(ctx context.Context) (portal.Signer, error) {
 		err = s.secrets.Set(ctx, portalKeyName, key)
 	}
 	if err != nil {
+		s.signerWait = s.now().Add(signerRetry)
 		return portal.Signer{}, fmt.Errorf("portal signing key: %w", err)
 	}
 	s.signerKey = []byte(key)
@@ -209,7 +224,7 @@ func (s *Clients) CreateReconnectRequest(ctx context.Context, connectionID, base
 	if client.Archived {
 		return domain.ReconnectRequest{}, domain.Errorf(domain.EConflict, "%s is archived. Restore the client first.", client.Name)
 	}
-	sg, err := s.signer(ctx)
+	sg, err := s.signer(ctx, false)
 	if err != nil {
 		return domain.ReconnectRequest{}, err
 	}
@@ -312,7 +327,7 @@ func (s *Clients) ListRequests(ctx context.Context, clientID string) ([]domain.R
 // checkLink verifies a link's token and returns its request and client if
 // the link can still be opened; it changes nothing.
 func (s *Clients) checkLink(ctx context.Context, token string) (domain.ReconnectRequest, domain.Client, error) {
-	sg, err := s.signer(ctx)
+	sg, err := s.signer(ctx, true)
 	if err != nil {
 		return domain.ReconnectRequest{}, domain.Client{}, err
 	}
