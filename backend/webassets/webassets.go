@@ -43,18 +43,21 @@ func (g gunzipFS) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webassets: decompress %s.gz: %w", name, err)
 	}
-	return &memFile{Reader: bytes.NewReader(body), info: memInfo{name: st.Name()[:len(st.Name())-len(".gz")], size: int64(len(body)), mod: st.ModTime()}}, nil
+	return &memFile{r: bytes.NewReader(body), info: memInfo{name: st.Name()[:len(st.Name())-len(".gz")], size: int64(len(body)), mod: st.ModTime()}}, nil
 }
 
 // memFile is a decompressed file: readable and seekable (http.ServeContent
-// needs Seek).
+// needs Seek). The reader is a field, not embedded: embedding would keep
+// every promoted bytes.Reader method in the binary.
 type memFile struct {
-	*bytes.Reader
+	r    *bytes.Reader
 	info memInfo
 }
 
-func (f *memFile) Stat() (fs.FileInfo, error) { return f.info, nil }
-func (f *memFile) Close() error               { return nil }
+func (f *memFile) Read(p []byte) (int, error)                   { return f.r.Read(p) }
+func (f *memFile) Seek(offset int64, whence int) (int64, error) { return f.r.Seek(offset, whence) }
+func (f *memFile) Stat() (fs.FileInfo, error)                   { return f.info, nil }
+func (f *memFile) Close() error                                 { return nil }
 
 type memInfo struct {
 	name string
