@@ -211,9 +211,10 @@ func (a *App) RenameWorkspace(id, name string) (domain.Workspace, error) {
 	return do2(a, (*service.Service).RenameWorkspace, id, name)
 }
 
-// ListConnections returns every connection's row of the list (never a
-// secret; GetConnection has the details).
-func (a *App) ListConnections() ([]domain.ConnectionSummary, error) {
+// ListConnections returns every connection's row of the list, the JSON
+// array of domain.ConnectionSummary (never a secret; GetConnection has the
+// details).
+func (a *App) ListConnections() (json.RawMessage, error) {
 	return do0(a, (*service.Service).ListConnectionSummaries)
 }
 

@@ -44,7 +44,7 @@ type Connections struct {
 type connectionStore interface {
 	GetConnection(ctx context.Context, id string) (domain.Connection, error)
 	ListConnections(ctx context.Context) ([]domain.Connection, error)
-	ListConnectionSummaries(ctx context.Context) ([]domain.ConnectionSummary, error)
+	ListConnectionSummaries(ctx context.Context) (json.RawMessage, error)
 	CreateConnections(ctx context.Context, list []domain.Connection) error
 	RenameConnection(ctx context.Context, id, label string, at time.Time) error
 	SetConnectionWorkspaces(ctx context.Context, id string, workspaceIDs []string, at time.Time) error
@@ -75,9 +75,10 @@ func (s *Connections) ListConnections(ctx context.Context) ([]domain.Connection,
 }
 
 // ListConnectionSummaries returns every connection's row of the connection
-// list (the UI's ListConnections): never a secret, nor the details only
-// the connection page shows (GetConnection).
-func (s *Connections) ListConnectionSummaries(ctx context.Context) ([]domain.ConnectionSummary, error) {
+// list (the UI's ListConnections), the JSON array of domain.ConnectionSummary
+// the store builds: never a secret, nor the details only the connection page
+// shows (GetConnection).
+func (s *Connections) ListConnectionSummaries(ctx context.Context) (json.RawMessage, error) {
 	return s.store.ListConnectionSummaries(ctx)
 }
 

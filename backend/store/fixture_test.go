@@ -3,9 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"testing"
@@ -134,8 +136,16 @@ func checkRelease1520483(t *testing.T, s *Store) {
 	if b := byLabel["Demo Bitbucket Cloud"]; b.Owner != initech {
 		t.Fatalf("Demo Bitbucket Cloud owner %q, want Initech", b.Owner)
 	}
-	if sums, err := s.ListConnectionSummaries(ctx); err != nil || len(sums) != 16 {
-		t.Fatalf("connection summaries: %d %v", len(sums), err)
+	// The list's rows (JSON built by SQLite) on the previous release's data.
+	var sums []domain.ConnectionSummary
+	raw, err := s.ListConnectionSummaries(ctx)
+	if err != nil || json.Unmarshal(raw, &sums) != nil || len(sums) != 16 {
+		t.Fatalf("connection summaries: %d %v\n%s", len(sums), err, raw)
+	}
+	for i, c := range conns {
+		if !reflect.DeepEqual(sums[i], c.Summary()) {
+			t.Fatalf("row %d: %+v, want %+v", i, sums[i], c.Summary())
+		}
 	}
 
 	// Workspaces and their sweep interval.

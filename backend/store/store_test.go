@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -89,8 +90,8 @@ func TestConnectionRoundTrip(t *testing.T) {
 	}
 }
 
-// TestConnectionSummariesMatchConnections: the list's rows, read from
-// SQLite's JSON, are what domain.Connection.Summary makes of each connection:
+// TestConnectionSummariesMatchConnections: the list's rows, as JSON built by
+// SQLite, are what domain.Connection.Summary makes of each connection:
 // the last error's class and message, the two config keys, a description
 // only when it is not the status's usual one, and the workspaces.
 func TestConnectionSummariesMatchConnections(t *testing.T) {
@@ -105,7 +106,13 @@ func TestConnectionSummariesMatchConnections(t *testing.T) {
 	interrupted.LastError = &domain.CheckResult{Class: domain.ClassProviderDown, Message: "GitHub is down", Causes: []string{"an outage"}, Checks: []string{"the status page"}}
 	requested := domain.Connection{ID: "c3", Provider: "slack", AuthMode: "oauth", Label: "asked", Owner: "cl_1", Status: domain.StatusPending,
 		StatusDescription: "Waiting for Acme to connect it.", Config: map[string]string{domain.ConfigAwaitingClient: "1"}}
-	for _, c := range []domain.Connection{broken, interrupted, requested} {
+	// A label JSON must escape, a revoked connection without workspaces or a
+	// last check, and one whose description is its status's usual one.
+	odd := domain.Connection{ID: "c4", Provider: "gitlab", AuthMode: "pat", Label: "Q\"A\\ <b>&amp; Zürich\u2028\t✓", Owner: domain.OwnerTeam,
+		Status: domain.StatusRevoked, StatusDescription: "Disconnected."}
+	pending := domain.Connection{ID: "c5", Provider: "jira", AuthMode: "oauth", Label: "jira", Owner: "cl_2", WorkspaceIDs: []string{"ws2", "ws1"},
+		Status: domain.StatusPending, LastCheckedAt: broken.LastCheckedAt}
+	for _, c := range []domain.Connection{broken, interrupted, requested, odd, pending} {
 		if err := s.CreateConnection(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -114,16 +121,27 @@ func TestConnectionSummariesMatchConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.ListConnectionSummaries(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := make([]domain.ConnectionSummary, len(full))
 	for i, c := range full {
 		want[i] = c.Summary()
 	}
+	// The JSON SQLite builds (the UI's ListConnections) is what encoding/json
+	// makes of Summary(): the same values and the same fields.
+	raw, err := s.ListConnectionSummaries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []domain.ConnectionSummary
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, raw)
+	}
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("summaries differ:\n got %+v\nwant %+v", got, want)
+		t.Fatalf("summaries differ:\n got %+v\nwant %+v\n%s", got, want, raw)
+	}
+	encoded, _ := json.Marshal(want)
+	var a, b any
+	if err := json.Unmarshal(raw, &a); err != nil || json.Unmarshal(encoded, &b) != nil || !reflect.DeepEqual(a, b) {
+		t.Fatalf("SQLite's JSON has other fields than encoding/json's:\n%s\n%s", raw, encoded)
 	}
 	byID := map[string]domain.ConnectionSummary{}
 	for _, c := range got {
