@@ -91,7 +91,7 @@ func githubError(w http.ResponseWriter, status int, msg string) {
 // token and expires_at one hour ahead; "Using an expired token produces a
 // status code of 401"); REST "Create an installation access token for an
 // app" (401, 403 suspended, 404) and "List repositories accessible to the
-// app installation".
+// app installation" (paginated: per_page, page, Link).
 func (s *Server) registerGitHubApp(mux *http.ServeMux) {
 	mux.HandleFunc("POST /github/app/installations/{id}/access_tokens", func(w http.ResponseWriter, r *http.Request) {
 		s.count(r)
@@ -132,8 +132,9 @@ func (s *Server) registerGitHubApp(mux *http.ServeMux) {
 		h.Set("X-RateLimit-Limit", "5000")
 		h.Set("X-RateLimit-Remaining", "4999")
 		h.Set("X-RateLimit-Reset", strconv.FormatInt(domain.Now(s.Now).Add(time.Hour).Unix(), 10))
-		repos := githubRepos("octo-org/api", "octo-org/web")
-		writeJSON(w, http.StatusOK, map[string]any{"total_count": len(repos), "repository_selection": "selected", "repositories": repos})
+		// A page at a time, as GitHub's list endpoints do (githubPage).
+		all := s.listed("octo-org/", "octo-org/api", "octo-org/web")
+		writeJSON(w, http.StatusOK, map[string]any{"total_count": len(all), "repository_selection": "selected", "repositories": githubRepos(githubPage(w, r, all)...)})
 	})
 }
 

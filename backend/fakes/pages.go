@@ -13,7 +13,8 @@ import (
 // documents it; AddListItems makes every list long enough to need several.
 
 // AddListItems makes every fake list (Jira, Bitbucket, Azure DevOps,
-// GitLab, SonarQube and Slack inventories) n items longer; they are named
+// GitLab, SonarQube and Slack inventories, a GitHub App installation's
+// repositories; AddRepository lengthens /user/repos) n items longer; they are named
 // "more-NNN" (with the list's namespace, as in "acme/more-000").
 func (s *Server) AddListItems(n int) {
 	s.mu.Lock()

@@ -131,3 +131,22 @@ func TestInventoryReadsEveryDocumentedPage(t *testing.T) {
 		})
 	}
 }
+
+// A GitHub App's inventory, GET /installation/repositories, pages as
+// GitHub's REST API does (per_page, page, Link rel="next"; REST "List
+// repositories accessible to the app installation"): every page is read.
+func TestGitHubAppInventoryReadsEveryPage(t *testing.T) {
+	fake, url, cat := vendorEnv(t)
+	fake.AddListItems(250)
+	p, _ := cat.Provider("github")
+	m, _ := p.Mode("github_app")
+	v := providers.NewValidator()
+	names, res := v.Inventory(context.Background(), providers.Target{Provider: p, Mode: m, BaseURL: url + "/github",
+		Values: map[string]string{"appId": fakes.GitHubAppID, "installationId": fakes.GitHubInstallationID, "privateKey": fakes.GitHubAppPrivateKey}}, *p.Inventory)
+	if !res.OK() || len(names) != 252 || names[251] != "octo-org/more-249" {
+		t.Fatalf("inventory: %d names (%s %q), want 252 ending octo-org/more-249", len(names), res.Class, res.Message)
+	}
+	if n := fake.Requests("/github/installation/repositories"); n != 3 {
+		t.Fatalf("%d requests for 3 pages", n)
+	}
+}
