@@ -146,4 +146,37 @@ describe('providers and re-authentication', { timeout: 180_000 }, () => {
       throw e;
     }
   });
+
+  // An integration's page reloads its connection, checks and uptime when
+  // that connection changes, not on every other connection's change (a sweep
+  // of N connections used to reload it N times, each GetUptime covering all
+  // of them). The other connection's change is seen through the list's own
+  // reload (ListConnections), which the same event starts.
+  test("an integration's page reloads on its own connection's changes only", async (t) => {
+    const { context, page } = await openApp();
+    t.after(() => context.close());
+    try {
+      await openIntegration(page, 'Demo GitHub');
+      await waitForStatus(page, 'Connected and working.', T);
+      const conns = await rpc(page, 'ListConnections');
+      const self = conns.find((/** @type {{label: string}} */ c) => c.label === 'Demo GitHub');
+      const other = conns.find((/** @type {{label: string}} */ c) => c.label === 'Demo Boards');
+      /** @type {string[]} */
+      const reloads = [];
+      page.on('request', (r) => {
+        const m = r.url().match(/\/api\/rpc\/(GetConnection|ListChecks|GetUptime)$/);
+        if (m && (r.postData() ?? '').includes(self.id)) reloads.push(m[1] ?? '');
+      });
+      const listed = page.waitForResponse((r) => r.url().endsWith('/api/rpc/ListConnections'), { timeout: T });
+      await rpc(page, 'CheckConnection', [other.id]);
+      await listed;
+      assert.deepEqual(reloads, [], "another connection's check reloaded this page");
+      const reloaded = page.waitForRequest((r) => r.url().endsWith('/api/rpc/ListChecks') && (r.postData() ?? '').includes(self.id), { timeout: T });
+      await rpc(page, 'CheckConnection', [self.id]);
+      await reloaded;
+    } catch (e) {
+      await shot(page, 'providers-reload');
+      throw e;
+    }
+  });
 });
