@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relativeTime } from './time';
+import { formatRelative, relativeTime, type RelativeUnit } from './time';
 
 const now = new Date('2026-03-10T12:00:00Z');
 const ago = (secs: number) => new Date(now.getTime() - secs * 1000).toISOString();
@@ -23,5 +23,16 @@ describe('relativeTime', () => {
     [ago(-3 * 3600), 'in 3 hours'],
   ])('%s → %s', (iso, want) => {
     expect(relativeTime(iso, now)).toBe(want);
+  });
+});
+
+describe('formatRelative', () => {
+  it('says what Intl.RelativeTimeFormat en (numeric always) says', () => {
+    const rtf = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
+    for (const unit of ['year', 'month', 'week', 'day', 'hour', 'minute'] as RelativeUnit[]) {
+      for (const n of [1, 2, 5, 11, 59, 999, 1000, 12345, 1234567, -1, -2, -5, -11, -59, -1000, -1234567]) {
+        expect(formatRelative(n, unit)).toBe(rtf.format(n, unit));
+      }
+    }
   });
 });
