@@ -33,7 +33,10 @@ func (k *Keyring) Backend() string { return "keyring" }
 // Warning is empty: the keyring is the safe place.
 func (k *Keyring) Warning() string { return "" }
 
-// bounded runs fn with the store's timeout.
+// bounded runs fn with the store's timeout. go-keyring's D-Bus calls take
+// no context, so when the timeout wins the call is left running on its
+// goroutine until the keyring answers (or never, if it hangs); the caller
+// is not held, and the goroutine holds nothing but that call.
 func (k *Keyring) bounded(ctx context.Context, op string, fn func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, k.timeout)
 	defer cancel()
