@@ -255,15 +255,7 @@ func TestOnlyOneCloseGoesThrough(t *testing.T) {
 	for _, keepRunning := range []bool{false, true} {
 		app, _, _, wctx := newTestApp(t)
 		app.startup(wctx)
-		svc, _ := app.started()
-		set, err := svc.GetSettings(wctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		set.KeepRunning = keepRunning
-		if _, err := svc.UpdateSettings(wctx, set); err != nil {
-			t.Fatal(err)
-		}
+		setKeepRunning(t, app, wctx, keepRunning)
 		if keepRunning && !app.beforeClose(wctx) {
 			t.Fatal("closing with keep running on quit instead of hiding")
 		}
@@ -287,15 +279,7 @@ func TestCloseWaitsForTheMainLoop(t *testing.T) {
 		app, rt, _, wctx := newTestApp(t)
 		rt.mainLoop, rt.entered = make(chan struct{}), make(chan struct{}, 1)
 		app.startup(wctx)
-		svc, _ := app.started()
-		set, err := svc.GetSettings(wctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		set.KeepRunning = keepRunning
-		if _, err := svc.UpdateSettings(wctx, set); err != nil {
-			t.Fatal(err)
-		}
+		setKeepRunning(t, app, wctx, keepRunning)
 		app.quit() // the signal path in main.go, before gtk_main runs
 		closed := make(chan bool, 1)
 		go func() { closed <- app.beforeClose(wctx) }()
@@ -333,5 +317,20 @@ func TestWindowDoesNotCompositeWithGL(t *testing.T) {
 	}
 	if len(opts.Linux.Icon) == 0 {
 		t.Error("the window has no icon")
+	}
+}
+
+// setKeepRunning sets "Keep checking in the background when the window is
+// closed" through the started app's service.
+func setKeepRunning(t *testing.T, app *App, ctx context.Context, on bool) {
+	t.Helper()
+	svc, _ := app.started()
+	set, err := svc.GetSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.KeepRunning = on
+	if _, err := svc.UpdateSettings(ctx, set); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -49,18 +49,8 @@ func (c *countingSecrets) Get(ctx context.Context, key string) (string, error) {
 // link signed then still opens.
 func TestSecSignerKeyReadOnce(t *testing.T) {
 	sec := &countingSecrets{Store: secrets.NewMemory(), second: make(chan struct{})}
-	e := newEnvWith(t, sec, catalogue(t, linkedCatalogue))
+	e, all := clientOwnedConnection(t, sec)
 	ctx := context.Background()
-	e.fake.SetKey("ado-pat-000000000000001", true)
-	if _, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "boards", AuthMode: "pat", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
-		BaseURL: e.url, Secrets: map[string]string{"token": "ado-pat-000000000000001"}}); err != nil {
-		t.Fatal(err)
-	}
-	client, _ := e.svc.CreateClient(ctx, "Acme")
-	all, _ := e.svc.ListConnections(ctx)
-	if _, err := e.svc.SetConnectionOwner(ctx, all[0].ID, client.ID); err != nil {
-		t.Fatal(err)
-	}
 	links := make([]string, 20)
 	var wg sync.WaitGroup
 	for i := range links {
@@ -119,18 +109,8 @@ func (l *lockedSecrets) Get(ctx context.Context, key string) (string, error) {
 func TestSecSignerKeyFailureIsNotRetriedByVisitors(t *testing.T) {
 	sec := &lockedSecrets{Store: secrets.NewMemory()}
 	sec.locked.Store(true)
-	e := newEnvWith(t, sec, catalogue(t, linkedCatalogue))
+	e, all := clientOwnedConnection(t, sec)
 	ctx := context.Background()
-	e.fake.SetKey("ado-pat-000000000000001", true)
-	if _, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "boards", AuthMode: "pat", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
-		BaseURL: e.url, Secrets: map[string]string{"token": "ado-pat-000000000000001"}}); err != nil {
-		t.Fatal(err)
-	}
-	client, _ := e.svc.CreateClient(ctx, "Acme")
-	all, _ := e.svc.ListConnections(ctx)
-	if _, err := e.svc.SetConnectionOwner(ctx, all[0].ID, client.ID); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := e.svc.CreateReconnectRequest(ctx, all[0].ID, "http://127.0.0.1:1"); err == nil {
 		t.Fatal("a link was signed without the key")
 	}
@@ -155,4 +135,23 @@ func TestSecSignerKeyFailureIsNotRetriedByVisitors(t *testing.T) {
 	if _, err := e.svc.PreviewRequest(ctx, r.URL[strings.LastIndex(r.URL, "/")+1:]); err != nil {
 		t.Fatalf("the link once the keyring is unlocked: %v", err)
 	}
+}
+
+// clientOwnedConnection: an environment on sec with one Boards connection
+// owned by a client, so the client's reconnection links are signed.
+func clientOwnedConnection(t *testing.T, sec secrets.Store) (*env, []domain.Connection) {
+	t.Helper()
+	e := newEnvWith(t, sec, catalogue(t, linkedCatalogue))
+	ctx := context.Background()
+	e.fake.SetKey("ado-pat-000000000000001", true)
+	if _, err := e.svc.CreateConnection(ctx, domain.ConnectionDraft{Provider: "boards", AuthMode: "pat", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
+		BaseURL: e.url, Secrets: map[string]string{"token": "ado-pat-000000000000001"}}); err != nil {
+		t.Fatal(err)
+	}
+	client, _ := e.svc.CreateClient(ctx, "Acme")
+	all, _ := e.svc.ListConnections(ctx)
+	if _, err := e.svc.SetConnectionOwner(ctx, all[0].ID, client.ID); err != nil {
+		t.Fatal(err)
+	}
+	return e, all
 }
