@@ -2,7 +2,10 @@
 // It imports no database, HTTP or UI code: every other backend package builds on it.
 package domain
 
-import "time"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // Status is one of the four connection states of the connection status model.
 type Status string
@@ -158,12 +161,22 @@ func (c Connection) Interrupted() bool {
 }
 
 // MaskSecret returns the secret hint shown in the UI: a mask and the last four
-// characters, or only the mask for secrets too short to reveal any of.
+// characters (not bytes, so the hint stays valid UTF-8), or only the mask for
+// secrets shorter than twelve characters or whose tail is not valid UTF-8.
 func MaskSecret(secret string) string {
-	if len(secret) < 12 {
-		return "••••"
+	const mask = "••••"
+	if utf8.RuneCountInString(secret) < 12 {
+		return mask
 	}
-	return "••••" + secret[len(secret)-4:]
+	i := len(secret)
+	for n := 0; n < 4; n++ {
+		_, w := utf8.DecodeLastRuneInString(secret[:i])
+		i -= w
+	}
+	if !utf8.ValidString(secret[i:]) {
+		return mask
+	}
+	return mask + secret[i:]
 }
 
 // ApplyCheck records a check's outcome on the connection: success makes it
