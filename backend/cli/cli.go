@@ -197,7 +197,7 @@ func runDesktop(args []string, env Env) int {
 		return ExitOK
 	}
 	if env.Desktop == nil {
-		return fail(env, errors.New("this build has no desktop window; use 'patchbay serve'"))
+		return fail(env, domain.Errorf(domain.EUnavailable, "This build has no desktop window: run 'patchbay serve' and open the URL it prints in a browser."))
 	}
 	return withAppBeside(c, env, func(ctx context.Context, b *Backend) int {
 		if err := env.Desktop(ctx, b, env.Assets); err != nil {
@@ -356,7 +356,7 @@ func runServe(args []string, env Env) int {
 func serve(ctx context.Context, app *app, addr string, env Env) int {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fail(env, fmt.Errorf("listen on %s: %w (is another program using the port?)", addr, err))
+		return fail(env, domain.Errorf(domain.EUnavailable, "Cannot listen on %s: %v. Is another program using the port? Choose another with --addr (127.0.0.1:0 picks a free one).", addr, err))
 	}
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
 		app.log.Warn("serving on a non-loopback address: anyone who can reach it and has the URL can use Patchbay", "addr", ln.Addr().String())

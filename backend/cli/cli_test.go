@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -255,5 +257,40 @@ func TestDemoRunsInEveryState(t *testing.T) {
 	conn, err := a.svc.GetConnection(ctx, running.Steps[running.CurrentStep].ConnectionID)
 	if err != nil || conn.Label != "Self-managed GitLab" || !conn.Interrupted() {
 		t.Fatalf("the running step's connection: %+v %v", conn, err)
+	}
+}
+
+// TestUserFacingFailuresAreNotInternal: a failure the user can act on (no
+// desktop window in this build, a port already taken, a report path that
+// cannot be written) prints its own message saying what to do, not "Internal
+// error" and a detail line; a truly unexpected error keeps that wording.
+func TestUserFacingFailuresAreNotInternal(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no desktop window", []string{"--demo"}, "patchbay serve"},
+		{"port taken", []string{"serve", "--demo", "--demo-empty", "--addr", taken.Addr().String()}, "--addr"},
+		{"report not writable", []string{"export", "--demo", "--demo-empty", "--data-dir", t.TempDir(), "--out", filepath.Join(t.TempDir(), "missing", "report.html")}, "--out"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := run(tt.args...)
+			if code != ExitAttention || strings.Contains(errOut, "Internal error") || strings.Contains(errOut, "detail:") ||
+				!strings.Contains(errOut, tt.want) {
+				t.Fatalf("code %d, stderr %q: want exit %d and a message naming %q, not an internal error", code, errOut, ExitAttention, tt.want)
+			}
+		})
+	}
+	var errb bytes.Buffer
+	if code := fail(Env{Stderr: &errb}, errors.New("unexpected state 7")); code != ExitAttention ||
+		!strings.Contains(errb.String(), "Internal error") || !strings.Contains(errb.String(), "detail: unexpected state 7") {
+		t.Fatalf("internal error: code %d, stderr %q", code, errb.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"patchbay/backend/domain"
 	"patchbay/backend/report"
 )
 
@@ -36,7 +37,7 @@ func runExport(args []string, env Env) int {
 			return ExitOK
 		}
 		if err := os.WriteFile(*out, []byte(exp.Body), 0o600); err != nil {
-			return fail(env, fmt.Errorf("write report %s: %w", *out, err))
+			return fail(env, domain.Errorf(domain.EInvalid, "Cannot write the report: %v. Give --out a file in a folder that exists and that you can write to.", err))
 		}
 		fmt.Fprintf(env.Stderr, "Wrote %s\n", *out)
 		return ExitOK
