@@ -24,7 +24,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 require_abs_bin login
 
 if [ "${1:-}" != --in-session ]; then
-  for tool in Xvfb xdotool xprop dbus-run-session gnome-keyring-daemon dex desktop-file-validate curl python3; do
+  for tool in Xvfb xdotool xprop dbus-run-session gnome-keyring-daemon dex desktop-file-validate curl python3 convert; do
     command -v "$tool" >/dev/null || { echo "login: '$tool' is missing (scripts/deps.sh installs it)" >&2; exit 2; }
   done
   TMP="$(mktemp -d)"
@@ -110,9 +110,14 @@ WID="$(windows | head -n1)"
 APP_PID="$(xdotool getwindowpid "$WID")" || fail "the window has no _NET_WM_PID"
 tr '\0' ' ' <"/proc/$APP_PID/cmdline" | grep -qF -- "--data-dir $DATA" || fail "the window's process did not get the data directory: $(tr '\0' ' ' <"/proc/$APP_PID/cmdline")"
 # _NET_WM_ICON: width, height, then ARGB pixels; (68,96) is the middle of
-# the orange plug top left in packaging/patchbay.svg.
+# the orange plug top left in packaging/patchbay.svg. The pixel the window
+# must show is read from build/appicon.png (the embedded window icon), so
+# redrawing or re-encoding the icon does not need this script changed.
+read -r r g b a < <(convert "$ROOT/build/appicon.png" -crop 1x1+68+96 +repage -depth 8 rgba:- | od -An -tx1)
+[ -n "$a" ] || fail "cannot read pixel 68,96 of build/appicon.png"
+want="0x$a$r$g$b"
 icon="$(xprop -id "$WID" -f _NET_WM_ICON 32x '=$0,$1,$24646' _NET_WM_ICON)"
-[[ $icon == *"=0x100,0x100,0xfff5a524" ]] || fail "the window's icon (_NET_WM_ICON width, height, pixel 68,96) is '$icon', not Patchbay's 256 px icon"
+[[ $icon == *"=0x100,0x100,$want" ]] || fail "the window's icon (_NET_WM_ICON width, height, pixel 68,96) is '$icon', not Patchbay's 256 px icon (build/appicon.png: 0x100,0x100,$want)"
 echo "login: logging in started the window (pid $APP_PID) on '$DATA', with Patchbay's icon"
 
 # 3. A second login-launch focuses the first window.
