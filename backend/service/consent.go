@@ -83,12 +83,20 @@ func (e *retryValidate) Unwrap() []error { return []error{e.err, errRetryValidat
 type consents struct {
 	mu   sync.Mutex
 	runs map[string]*consentRun
+	// start serializes starting a connection's consent with cancelling
+	// its pending one (one pending consent per connection).
+	start sync.Mutex
 }
+
+// replaceWait bounds the wait for a replaced consent's listener to close.
+const replaceWait = 10 * time.Second
 
 type consentRun struct {
 	status   domain.ConsentStatus
 	consent  *oauth.Consent
-	finished time.Time // when it ended (zero while pending)
+	conn     string        // the connection reauthorized ("" for a new one)
+	ended    chan struct{} // closed once Wait returned: its listener is closed
+	finished time.Time     // when it ended (zero while pending)
 	// hold is the granted token of an authorized consent, waiting for
 	// CompleteConsent; nil once used or discarded.
 	hold *heldGrant
@@ -205,7 +213,7 @@ func (s *Consents) StartConsent(ctx context.Context, in domain.ConnectionDraft) 
 	// connection.
 	var learned learnedMethod
 	markUnknownTokenAuth(cfg, d.mode, d.values())
-	return s.runConsentVia(cfg, d.mode, d.values(), nil, learned.set, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+	return s.runConsentVia("", cfg, d.mode, d.values(), nil, learned.set, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
 		if method := learned.get(); method != "" {
 			d.config[providers.ConfigTokenAuth] = method
 		}
@@ -378,7 +386,7 @@ func (s *Consents) reauthorize(ctx context.Context, id string, in domain.Reautho
 			return id, err
 		}}
 	}
-	return s.runConsentVia(cfg, m, values, via, learned.set, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
+	return s.runConsentVia(id, cfg, m, values, via, learned.set, func(ctx context.Context, tok *oauth2.Token) (string, *domain.CheckResult, error) {
 		res, err := check(ctx, tok)
 		if err != nil {
 			return "", nil, err
@@ -555,8 +563,10 @@ func (l *learnedMethod) get() string {
 
 // runConsentVia is runConsent with an optional handoff to the app's server;
 // learned, if set, is told the client authentication the code exchange
-// learned (oauth.ConsentOptions.AuthStyleLearned).
-func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values map[string]string, via *handoff, learned func(method string), done finish, hold *heldGrant) (domain.ConsentStatus, error) {
+// learned (oauth.ConsentOptions.AuthStyleLearned). A consent for connection
+// conn (reauthorizing) first cancels its pending one and waits for that
+// listener to close: a pinned port is free again.
+func (s *Consents) runConsentVia(conn string, cfg *oauth2.Config, m *providers.Mode, values map[string]string, via *handoff, learned func(method string), done finish, hold *heldGrant) (domain.ConsentStatus, error) {
 	opts, err := consentOptions(m, values)
 	if err != nil {
 		return domain.ConsentStatus{}, err
@@ -583,11 +593,16 @@ func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values m
 		connID = id
 		return nil
 	}
+	if conn != "" {
+		s.consents.start.Lock()
+		defer s.consents.start.Unlock()
+		s.cancelPending(conn)
+	}
 	c, err := oauth.StartConsent(*cfg, opts)
 	if err != nil {
 		return domain.ConsentStatus{}, err
 	}
-	run := &consentRun{consent: c, status: domain.ConsentStatus{ID: newID("consent"), State: domain.ConsentPending, AuthURL: c.AuthURL, RedirectURI: c.RedirectURI}}
+	run := &consentRun{consent: c, conn: conn, ended: make(chan struct{}), status: domain.ConsentStatus{ID: newID("consent"), State: domain.ConsentPending, AuthURL: c.AuthURL, RedirectURI: c.RedirectURI}}
 	s.consents.mu.Lock()
 	if s.consents.runs == nil {
 		s.consents.runs = map[string]*consentRun{}
@@ -598,6 +613,7 @@ func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values m
 	// The consent completes in the background, tracked by Wait and cut
 	// short when the service shuts down (its listener closes with it).
 	s.spawn(func() {
+		defer close(run.ended)
 		st := domain.ConsentStatus{State: domain.ConsentDone}
 		_, err := c.Wait(s.life)
 		switch {
@@ -628,6 +644,29 @@ func (s *Consents) runConsentVia(cfg *oauth2.Config, m *providers.Mode, values m
 		s.bus.Publish(events.ConsentChanged, events.ConsentRef{ID: run.status.ID, State: st.State})
 	})
 	return run.status, nil
+}
+
+// cancelPending cancels connection conn's pending consents and waits, at
+// most replaceWait, until their listeners are closed.
+func (s *Consents) cancelPending(conn string) {
+	var prev []*consentRun
+	s.consents.mu.Lock()
+	for _, run := range s.consents.runs {
+		if run.conn == conn && run.status.State == domain.ConsentPending {
+			prev = append(prev, run)
+		}
+	}
+	s.consents.mu.Unlock()
+	ctx, cancel := context.WithTimeout(s.life, replaceWait)
+	defer cancel()
+	for _, run := range prev {
+		run.consent.Cancel()
+		select {
+		case <-run.ended:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // ConsentCallback completes a handed-off consent with the provider's
