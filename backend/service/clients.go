@@ -76,7 +76,6 @@ type clientsCore interface {
 	groupMembers(ctx context.Context, c domain.Connection) ([]domain.Connection, error)
 	portalBase(ctx context.Context, fallback string) string
 	GetConsent(ctx context.Context, id string) (domain.ConsentStatus, error)
-	CancelConsent(ctx context.Context, id string) error
 	ReauthorizeConnection(ctx context.Context, id string, in domain.ReauthorizeDraft) (domain.ConsentStatus, error)
 	reauthorize(ctx context.Context, id string, in domain.ReauthorizeDraft, via *handoff) (domain.ConsentStatus, error)
 	RefreshCredential(ctx context.Context, id string) (domain.Connection, error)
@@ -454,8 +453,8 @@ func (s *Clients) PortalRefresh(ctx context.Context, clientID, id string) (domai
 }
 
 // PortalReconnect starts consent for the client's own connection. A
-// connection has one pending portal consent: a second click replaces the
-// first (its listener closes).
+// connection has one pending consent: a second click replaces the first
+// (reauthorize cancels it and waits for its listener to close).
 func (s *Clients) PortalReconnect(ctx context.Context, clientID, id string) (domain.ConsentStatus, error) {
 	own, err := s.portalConnection(ctx, clientID, id)
 	if err != nil {
@@ -475,11 +474,7 @@ func (s *Clients) PortalReconnect(ctx context.Context, clientID, id string) (dom
 	if err != nil {
 		return st, err
 	}
-	if prev := s.bindPortalConsent(ctx, st.ID, clientID, id); prev != "" {
-		if old, err := s.core.GetConsent(ctx, prev); err == nil && old.State == domain.ConsentPending {
-			_ = s.core.CancelConsent(ctx, prev)
-		}
-	}
+	s.bindPortalConsent(ctx, st.ID, clientID, id)
 	return st, nil
 }
 

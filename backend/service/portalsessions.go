@@ -26,10 +26,8 @@ type portalSessions struct {
 	mu sync.Mutex
 	m  map[string]*sessionEntry
 	// consents binds each consent a client started in the portal to that
-	// client and connection; pending names each connection's one pending
-	// portal consent.
+	// client and connection.
 	consents map[string]portalConsent
-	pending  map[string]string
 }
 
 // portalConsent is who started a consent from the portal, for what.
@@ -180,17 +178,15 @@ func (s *Clients) EndPortalSessions(ctx context.Context, clientID string) (int, 
 }
 
 // bindPortalConsent records that a client started consent id for a
-// connection, and returns the connection's previous pending portal consent
-// ("" if none) for the caller to cancel: one pending consent per connection.
-// Bindings of consents the service no longer knows are dropped.
-func (s *Clients) bindPortalConsent(ctx context.Context, id, clientID, connectionID string) (previous string) {
+// connection (the service already cancelled the connection's previous
+// pending consent). Bindings of consents the service no longer knows are
+// dropped.
+func (s *Clients) bindPortalConsent(ctx context.Context, id, clientID, connectionID string) {
 	s.sessions.mu.Lock()
 	if s.sessions.consents == nil {
-		s.sessions.consents, s.sessions.pending = map[string]portalConsent{}, map[string]string{}
+		s.sessions.consents = map[string]portalConsent{}
 	}
-	previous = s.sessions.pending[connectionID]
 	s.sessions.consents[id] = portalConsent{clientID: clientID, connectionID: connectionID}
-	s.sessions.pending[connectionID] = id
 	ids := make([]string, 0, len(s.sessions.consents))
 	for k := range s.sessions.consents {
 		ids = append(ids, k)
@@ -199,14 +195,10 @@ func (s *Clients) bindPortalConsent(ctx context.Context, id, clientID, connectio
 	for _, k := range ids {
 		if _, err := s.core.GetConsent(ctx, k); err != nil {
 			s.sessions.mu.Lock()
-			if b, ok := s.sessions.consents[k]; ok && s.sessions.pending[b.connectionID] == k {
-				delete(s.sessions.pending, b.connectionID)
-			}
 			delete(s.sessions.consents, k)
 			s.sessions.mu.Unlock()
 		}
 	}
-	return previous
 }
 
 // portalConsentOf reports which client and connection started a portal
