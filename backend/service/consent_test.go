@@ -31,6 +31,40 @@ func waitConsent(t *testing.T, e *env, id string) domain.ConsentStatus {
 	return domain.ConsentStatus{}
 }
 
+// approveIn returns what the user does with a consent a start returned
+// (st, err): approve it in the browser; the consent as it ends.
+// Use: approveIn(t, e)(e.svc.StartConsent(ctx, d)).
+func approveIn(t *testing.T, e *env) func(domain.ConsentStatus, error) domain.ConsentStatus {
+	return func(st domain.ConsentStatus, err error) domain.ConsentStatus {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
+			t.Fatal(err)
+		}
+		return waitConsent(t, e, st.ID)
+	}
+}
+
+// connectByConsent connects d by a consent the user approves; the consent,
+// done.
+func connectByConsent(t *testing.T, e *env, d domain.ConnectionDraft) domain.ConsentStatus {
+	t.Helper()
+	st := approveIn(t, e)(e.svc.StartConsent(context.Background(), d))
+	if st.State != domain.ConsentDone {
+		t.Fatalf("consent %+v", st)
+	}
+	return st
+}
+
+// issuerDraft is oauthDraft by OpenID Connect discovery of the fake's issuer.
+func (e *env) issuerDraft() domain.ConnectionDraft {
+	d := e.oauthDraft()
+	d.Config = map[string]string{"issuer": e.url + "/oauth", "clientId": fakes.OAuthClientID, "scopes": "openid email offline_access"}
+	return d
+}
+
 func (e *env) oauthDraft() domain.ConnectionDraft {
 	return domain.ConnectionDraft{Provider: "generic_oauth2", AuthMode: "oauth2", Label: "Demo OAuth", WorkspaceIDs: []string{e.ws.ID},
 		Config: map[string]string{"authorizeUrl": e.url + "/oauth/authorize", "tokenUrl": e.url + "/oauth/token",

@@ -20,18 +20,7 @@ import (
 func TestDisconnectRevokesAndKeepsTheConnection(t *testing.T) {
 	e := newEnv(t, secrets.NewMemory())
 	ctx := context.Background()
-	d := e.oauthDraft()
-	d.Config = map[string]string{"issuer": e.url + "/oauth", "clientId": fakes.OAuthClientID, "scopes": "openid email offline_access"}
-	st, err := e.svc.StartConsent(ctx, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
-		t.Fatal(err)
-	}
-	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
-		t.Fatalf("consent %+v", st)
-	}
+	st := connectByConsent(t, e, e.issuerDraft())
 	c, _ := e.svc.GetConnection(ctx, st.ConnectionID)
 	if c.Config["revocationUrl"] != e.url+"/oauth/revoke" {
 		t.Fatalf("revocation endpoint not discovered: %v", c.Config)
@@ -39,7 +28,7 @@ func TestDisconnectRevokesAndKeepsTheConnection(t *testing.T) {
 	tok := storedToken(t, e, c)
 	history, _ := e.svc.ListChecks(ctx, c.ID, 100)
 
-	c, err = e.svc.DisconnectConnection(ctx, c.ID)
+	c, err := e.svc.DisconnectConnection(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,17 +116,8 @@ func TestDisconnectLinkedGroup(t *testing.T) {
 	cat, _ := providers.Load()
 	e := newEnvWithURL(t, secrets.NewMemory(), func(url string) *providers.Catalogue { return cat.AllSelfHosted().WithCloudAt(url) })
 	ctx := context.Background()
-	st, err := e.svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "azure_devops_boards", AuthMode: "oauth2", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
+	st := connectByConsent(t, e, domain.ConnectionDraft{Provider: "azure_devops_boards", AuthMode: "oauth2", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
 		BaseURL: e.url + "/ado/contoso", Config: map[string]string{"clientId": fakes.OAuthClientID, "tenant": fakes.EntraTenant}, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
-		t.Fatal(err)
-	}
-	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
-		t.Fatalf("consent %+v", st)
-	}
 	c, err := e.svc.DisconnectConnection(ctx, st.ConnectionID)
 	if err != nil || !strings.Contains(c.LastError.Message, "no revocation endpoint") {
 		t.Fatalf("disconnect: %v %+v", err, c.LastError)

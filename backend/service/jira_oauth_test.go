@@ -24,14 +24,7 @@ func TestJiraCloudOAuthKeepsItsSite(t *testing.T) {
 	ctx := context.Background()
 	consent := func(start func() (domain.ConsentStatus, error)) domain.ConsentStatus {
 		t.Helper()
-		st, err := start()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
-			t.Fatal(err)
-		}
-		return waitConsent(t, e, st.ID)
+		return approveIn(t, e)(start())
 	}
 	draft := func(site string) domain.ConnectionDraft {
 		return domain.ConnectionDraft{Provider: "jira_cloud", AuthMode: "oauth2", Label: "Jira by OAuth", WorkspaceIDs: []string{e.ws.ID},
@@ -98,16 +91,7 @@ func TestAzureDevOpsOAuthReauthorizesItsLinkedConnections(t *testing.T) {
 	cat, _ := providers.Load()
 	e := newEnvWithURL(t, secrets.NewMemory(), func(url string) *providers.Catalogue { return cat.AllSelfHosted().WithCloudAt(url) })
 	ctx := context.Background()
-	approve := func(st domain.ConsentStatus, err error) domain.ConsentStatus {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
-			t.Fatal(err)
-		}
-		return waitConsent(t, e, st.ID)
-	}
+	approve := approveIn(t, e)
 	st := approve(e.svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "azure_devops_boards", AuthMode: "oauth2", Label: "Contoso", WorkspaceIDs: []string{e.ws.ID},
 		BaseURL: e.url + "/ado/contoso", Config: map[string]string{"clientId": fakes.OAuthClientID, "tenant": fakes.EntraTenant}, Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}}))
 	if st.State != domain.ConsentDone {
@@ -207,18 +191,9 @@ func TestGitLabOAuthRefreshSendsTheRedirectURI(t *testing.T) {
 	e := newEnv(t, secrets.NewMemory())
 	ctx := context.Background()
 	port := freePort(t)
-	st, err := e.svc.StartConsent(ctx, domain.ConnectionDraft{Provider: "gitlab", AuthMode: "oauth2", Label: "GitLab by OAuth", WorkspaceIDs: []string{e.ws.ID},
+	st := connectByConsent(t, e, domain.ConnectionDraft{Provider: "gitlab", AuthMode: "oauth2", Label: "GitLab by OAuth", WorkspaceIDs: []string{e.ws.ID},
 		BaseURL: e.url + "/gitlab", Config: map[string]string{"clientId": fakes.OAuthClientID, "redirectPort": port},
 		Secrets: map[string]string{"clientSecret": fakes.OAuthClientSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
-		t.Fatal(err)
-	}
-	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
-		t.Fatalf("consent %+v", st)
-	}
 	c, err := e.svc.RefreshCredential(ctx, st.ConnectionID)
 	if err != nil || c.Status != domain.StatusActive || e.fake.OAuth.Refreshes() != 1 {
 		t.Fatalf("refresh: %+v %v (%d refreshes)", c, err, e.fake.OAuth.Refreshes())

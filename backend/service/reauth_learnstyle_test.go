@@ -29,18 +29,7 @@ func oldGenericConnections() []struct {
 		{"issuer", func(t *testing.T, e *env) domain.Connection {
 			t.Helper()
 			ctx := context.Background()
-			d := e.oauthDraft()
-			d.Config = map[string]string{"issuer": e.url + "/oauth", "clientId": fakes.OAuthClientID, "scopes": "openid email offline_access"}
-			st, err := e.svc.StartConsent(ctx, d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
-				t.Fatal(err)
-			}
-			if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
-				t.Fatalf("consent %+v", st)
-			}
+			st := connectByConsent(t, e, e.issuerDraft())
 			c, err := e.store.ChangeCredential(ctx, st.ConnectionID, func(c *domain.Connection) error {
 				delete(c.Config, providers.ConfigTokenAuth) // the previous release's shape
 				return nil
@@ -57,14 +46,7 @@ func oldGenericConnections() []struct {
 // consent stops at "authorized", Validate Connection replaces the token).
 func reauthorizeToValidate(t *testing.T, e *env, c domain.Connection) domain.ConsentStatus {
 	t.Helper()
-	st, err := e.svc.ReauthorizeConnection(context.Background(), c.ID, domain.ReauthorizeDraft{Confirm: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
-		t.Fatal(err)
-	}
-	return waitConsent(t, e, st.ID)
+	return approveIn(t, e)(e.svc.ReauthorizeConnection(context.Background(), c.ID, domain.ReauthorizeDraft{Confirm: true}))
 }
 
 // An old Generic connection (no recorded client authentication) whose
@@ -115,13 +97,7 @@ func TestReauthorizeOldGenericConnectionLearnsBodyClientAuthentication(t *testin
 					t.Fatalf("the client secret is in the connection's config (%s)", k)
 				}
 			}
-			before = len(e.fake.OAuth.TokenCalls())
-			if _, err := e.svc.RefreshCredential(ctx, c.ID); err != nil {
-				t.Fatalf("refresh after re-authorizing: %v", err)
-			}
-			if calls := e.fake.OAuth.TokenCalls()[before:]; len(calls) != 1 || calls[0].Auth != "post" {
-				t.Fatalf("token requests of the next refresh %+v, want one, in the body", calls)
-			}
+			refreshIsOneBodyRequest(t, e, c.ID, "next")
 		})
 	}
 }
@@ -184,14 +160,8 @@ func TestNewGenericConnectionLearnsBodyClientAuthentication(t *testing.T) {
 	ctx := context.Background()
 	e.fake.OAuth.AcceptOnlyPost(true)
 	before := len(e.fake.OAuth.TokenCalls())
-	st, err := e.svc.StartConsent(ctx, e.oauthDraft())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := fakes.Browse(st.AuthURL, "approve", nil); err != nil {
-		t.Fatal(err)
-	}
-	if st = waitConsent(t, e, st.ID); st.State != domain.ConsentDone {
+	st := approveIn(t, e)(e.svc.StartConsent(ctx, e.oauthDraft()))
+	if st.State != domain.ConsentDone {
 		t.Fatalf("a new connection at a body-only token server: %+v", st)
 	}
 	calls := e.fake.OAuth.TokenCalls()[before:]
@@ -202,13 +172,7 @@ func TestNewGenericConnectionLearnsBodyClientAuthentication(t *testing.T) {
 	if err != nil || c.Config[providers.ConfigTokenAuth] != providers.TokenAuthPost {
 		t.Fatalf("recorded client authentication %q (%v), want %s", c.Config[providers.ConfigTokenAuth], err, providers.TokenAuthPost)
 	}
-	before = len(e.fake.OAuth.TokenCalls())
-	if _, err := e.svc.RefreshCredential(ctx, c.ID); err != nil {
-		t.Fatalf("first refresh: %v", err)
-	}
-	if calls := e.fake.OAuth.TokenCalls()[before:]; len(calls) != 1 || calls[0].Auth != "post" {
-		t.Fatalf("token requests of the first refresh %+v, want one, in the body", calls)
-	}
+	refreshIsOneBodyRequest(t, e, c.ID, "first")
 }
 
 // Re-authorizing an old Generic connection logs the client authentication

@@ -64,13 +64,7 @@ func TestOldGenericConnectionLearnsBodyClientAuthentication(t *testing.T) {
 	}
 
 	// Learned once: the next refresh is exactly one request, in the body.
-	before = len(e.fake.OAuth.TokenCalls())
-	if _, err := e.svc.RefreshCredential(ctx, c.ID); err != nil {
-		t.Fatalf("second refresh: %v", err)
-	}
-	if calls := e.fake.OAuth.TokenCalls()[before:]; len(calls) != 1 || calls[0].Auth != "post" {
-		t.Fatalf("token requests of the second refresh %+v, want one, in the body", calls)
-	}
+	refreshIsOneBodyRequest(t, e, c.ID, "second")
 }
 
 // An old Generic connection whose grant is refused (invalid_grant: revoked
@@ -124,5 +118,19 @@ func TestRecordedClientAuthenticationIsNotRelearned(t *testing.T) {
 	}
 	if got, _ := e.svc.GetConnection(ctx, c.ID); got.Config[providers.ConfigTokenAuth] != providers.TokenAuthBasic {
 		t.Fatalf("recorded client authentication became %q", got.Config[providers.ConfigTokenAuth])
+	}
+}
+
+// refreshIsOneBodyRequest refreshes connection id (the "which" refresh of
+// the test) and requires it to be one token request with the client
+// authentication in the body: the method was learned and recorded.
+func refreshIsOneBodyRequest(t *testing.T, e *env, id, which string) {
+	t.Helper()
+	before := len(e.fake.OAuth.TokenCalls())
+	if _, err := e.svc.RefreshCredential(context.Background(), id); err != nil {
+		t.Fatalf("%s refresh: %v", which, err)
+	}
+	if calls := e.fake.OAuth.TokenCalls()[before:]; len(calls) != 1 || calls[0].Auth != "post" {
+		t.Fatalf("token requests of the %s refresh %+v, want one, in the body", which, calls)
 	}
 }
