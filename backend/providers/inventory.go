@@ -64,12 +64,21 @@ const (
 
 // check rejects pagination the inventory cannot follow.
 func (s *InventorySpec) check() error {
-	p := s.Pages
-	if p == "" || p == PagesLink || p == PagesNext && s.Next != "" ||
-		s.Param != "" && (s.Next != "" && (p == PagesCursor || p == PagesOffset || p == PagesNumber) || p == PagesCursor && s.NextHeader != "") {
-		return nil
+	ok := false
+	switch s.Pages {
+	case "", PagesLink:
+		ok = true
+	case PagesNext:
+		ok = s.Next != ""
+	case PagesCursor:
+		ok = s.Param != "" && (s.Next != "" || s.NextHeader != "")
+	case PagesOffset, PagesNumber:
+		ok = s.Param != "" && s.Next != ""
 	}
-	return fmt.Errorf("inventory pages %q: unknown, or without next (or nextHeader) and param", p)
+	if !ok {
+		return fmt.Errorf("inventory pages %q: unknown, or without next (or nextHeader) and param", s.Pages)
+	}
+	return nil
 }
 
 // defaultMaxPages caps a paginated inventory whose spec sets no MaxPages.

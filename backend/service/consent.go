@@ -561,8 +561,8 @@ func (l *learnedMethod) get() string {
 	return l.method
 }
 
-// runConsentVia is runConsent with an optional handoff to the app's server;
-// learned, if set, is told the client authentication the code exchange
+// runConsentVia starts the loopback consent (or, with via, hands it off to
+// the app's server) and completes it in the background; learned, if set, is told the client authentication the code exchange
 // learned (oauth.ConsentOptions.AuthStyleLearned). A consent for connection
 // conn (reauthorizing) first cancels its pending one and waits for that
 // listener to close: a pinned port is free again.
