@@ -187,8 +187,14 @@ func (s *Store) ListConnections(ctx context.Context) ([]domain.Connection, error
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap("list connections", err)
 	}
-	if err := linkWorkspaces(ctx, s, out, func(c *domain.Connection) (string, *[]string) { return c.ID, &c.WorkspaceIDs }); err != nil {
+	links, err := s.links(ctx, "")
+	if err != nil {
 		return nil, err
+	}
+	for i := range out {
+		if ws := links[out[i].ID]; ws != nil {
+			out[i].WorkspaceIDs = ws
+		}
 	}
 	return out, nil
 }
@@ -252,21 +258,6 @@ func (s *Store) ListConnectionSummaries(ctx context.Context) (json.RawMessage, e
 		return nil, s.wrap("list connection summaries", err)
 	}
 	return append(out, ']'), nil
-}
-
-// linkWorkspaces gives each connection of list (its id and workspace ids,
-// from of) the workspaces it is linked to, read in one query.
-func linkWorkspaces[T any](ctx context.Context, s *Store, list []T, of func(*T) (id string, workspaceIDs *[]string)) error {
-	links, err := s.links(ctx, "")
-	if err != nil {
-		return err
-	}
-	for i := range list {
-		if id, ws := of(&list[i]); links[id] != nil {
-			*ws = links[id]
-		}
-	}
-	return nil
 }
 
 // querier is a connection pool or a transaction.
